@@ -1,0 +1,33 @@
+# Two entry points: `make run` (set up, then run the default workflow on the
+# bundled sample) and `make test` (set up if needed, then the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= 2
+
+.PHONY: run test setup clean lock
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake all --cores $(CORES)
+
+test: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(CORES) -q
+
+# Re-pin every dependency from pyproject.toml (run when changing dependencies).
+lock:
+	rm -rf /tmp/lexloom-lock && $(PYTHON) -m venv /tmp/lexloom-lock
+	/tmp/lexloom-lock/bin/pip install -q torch==2.13.0 -e ".[workflow,test,bench]"
+	/tmp/lexloom-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .snakemake corpus/*.lexloom training/* packages/*

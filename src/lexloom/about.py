@@ -1,0 +1,2 @@
+__title__ = "lexloom"
+__version__ = "0.1.0"

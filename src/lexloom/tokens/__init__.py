@@ -1,0 +1,25 @@
+"""The data model: Doc, Token, Span, Example, alignment and the DocBin corpus format.
+
+This package must not import torch.
+"""
+from .alignment import Alignment
+from .doc import ATTRS, Doc
+from .docbin import DocBin, read_docbin, write_docbin
+from .example import Example
+from .iob import (
+    biluo_tags_to_offsets,
+    biluo_tags_to_spans,
+    biluo_to_iob,
+    iob_to_biluo,
+    offsets_to_biluo_tags,
+    tags_to_entities,
+)
+from .span import Span
+from .strings import StringStore, Vocab
+from .token import Token
+
+__all__ = [
+    "ATTRS", "Alignment", "Doc", "DocBin", "Example", "Span", "StringStore", "Token", "Vocab",
+    "biluo_tags_to_offsets", "biluo_tags_to_spans", "biluo_to_iob", "iob_to_biluo",
+    "offsets_to_biluo_tags", "read_docbin", "tags_to_entities", "write_docbin",
+]

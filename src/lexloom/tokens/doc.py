@@ -1,0 +1,323 @@
+"""Doc: a tokenized text with its annotations, stored as numpy arrays.
+
+Each string-valued annotation is an int array of ids into `vocab.strings`
+(0 = unset). Heads are absolute token indices (-1 = unset, i = root).
+`sent_start` is 1 / -1 / 0 (start / not a start / unknown); `ent_iob` follows
+spaCy's codes 0 unset, 1 I, 2 O, 3 B.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .iob import iob_to_biluo, normalize_biluo, tags_to_entities, detect_scheme
+from .span import Span
+from .strings import Vocab
+from .token import Token
+
+STRING_ATTRS = ("orth", "tag", "pos", "morph", "lemma", "dep", "ent_type")
+# Column order of the token table (DocBin and Doc.to_array).
+ATTRS = ("orth", "spaces", "tag", "pos", "morph", "lemma", "dep", "head", "sent_start", "ent_iob", "ent_type")
+_ANNOTATION = {
+    "TAG": "tag",
+    "POS": "pos",
+    "MORPH": "morph",
+    "LEMMA": "lemma",
+    "DEP": "dep",
+    "HEAD": "head",
+    "SENT_START": "sent_start",
+    "ENT_IOB": "ent_iob",
+}
+
+
+class Doc:
+    def __init__(
+        self,
+        vocab: Vocab,
+        words: Sequence[str] | None = None,
+        spaces: Sequence[bool] | None = None,
+        *,
+        tags: Sequence[str] | None = None,
+        pos: Sequence[str] | None = None,
+        morphs: Sequence[str] | None = None,
+        lemmas: Sequence[str] | None = None,
+        heads: Sequence[int] | None = None,
+        deps: Sequence[str] | None = None,
+        sent_starts: Sequence[bool | int | None] | None = None,
+        ents: Sequence[str] | None = None,
+        cats: dict[str, float] | None = None,
+    ):
+        words = list(words or [])
+        n = len(words)
+        self.vocab = vocab
+        add = vocab.strings.add
+        if any(not w for w in words):
+            raise ValueError("Doc words must be non-empty strings")
+        self._orth = np.fromiter((add(w) for w in words), dtype=np.int32, count=n)
+        if spaces is None:
+            self._spaces = np.ones(n, dtype=bool)
+            if n:
+                self._spaces[-1] = False
+        else:
+            if len(spaces) != n:
+                raise ValueError(f"{len(spaces)} spaces for {n} words")
+            self._spaces = np.asarray(spaces, dtype=bool).copy()
+        for attr in ("tag", "pos", "morph", "lemma", "dep", "ent_type"):
+            setattr(self, "_" + attr, np.zeros(n, dtype=np.int32))
+        self._head = np.full(n, -1, dtype=np.int32)
+        self._sent_start = np.zeros(n, dtype=np.int8)
+        self._ent_iob = np.zeros(n, dtype=np.int8)
+        self.cats: dict[str, float] = dict(cats or {})
+        self.user_data: dict = {}
+        self._offsets: np.ndarray | None = None
+        for attr, values in (("tag", tags), ("pos", pos), ("morph", morphs), ("lemma", lemmas), ("dep", deps)):
+            if values is not None:
+                self._set_strings(attr, values)
+        if heads is not None:
+            self._check_len("heads", heads)
+            arr = np.asarray([-1 if h is None else h for h in heads], dtype=np.int64)
+            if ((arr < -1) | (arr >= n)).any():
+                bad = int(np.flatnonzero((arr < -1) | (arr >= n))[0])
+                raise ValueError(f"head {arr[bad]} of token {bad} is out of range for {n} tokens")
+            self._head[:] = arr
+        if sent_starts is not None:
+            self._check_len("sent_starts", sent_starts)
+            self._sent_start[:] = [0 if s is None else (1 if s is True or s == 1 else -1) for s in sent_starts]
+        if ents is not None:
+            self._check_len("ents", ents)
+            self.set_ent_tags(ents)
+
+    # --- construction helpers -------------------------------------------------
+    def _check_len(self, name: str, values: Sequence) -> None:
+        if len(values) != len(self):
+            raise ValueError(f"{len(values)} {name} for {len(self)} words")
+
+    def _set_strings(self, attr: str, values: Sequence[str | None]) -> None:
+        self._check_len(attr + "s", values)
+        add = self.vocab.strings.add
+        getattr(self, "_" + attr)[:] = [add(v) if v else 0 for v in values]
+
+    def set_ent_tags(self, tags: Sequence[str]) -> None:
+        """Set entities from IOB1/IOB2/BILUO tags; '-' or None marks a token as unannotated."""
+        tags = ["-" if t is None else t for t in tags]
+        if detect_scheme(t for t in tags if t != "-") != "biluo":
+            tags = iob_to_biluo(tags, scheme="iob1")
+        tags = normalize_biluo(tags)
+        missing = np.array([t in ("-", "") for t in tags], dtype=bool)
+        known = ["O" if m else t for t, m in zip(tags, missing)]
+        self._ent_iob[:] = 2
+        self._ent_type[:] = 0
+        for label, s, e in tags_to_entities(known):
+            self._ent_iob[s] = 3
+            self._ent_iob[s + 1 : e] = 1
+            self._ent_type[s:e] = self.vocab.strings.add(label)
+        self._ent_iob[missing] = 0
+
+    # --- sequence protocol ------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._orth)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            start, stop, _ = i.indices(len(self))
+            return Span(self, start, stop)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"token index {i} out of range for a Doc of {len(self)} tokens")
+        return Token(self, i)
+
+    def __iter__(self) -> Iterator[Token]:
+        for i in range(len(self)):
+            yield Token(self, i)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    # --- text -------------------------------------------------------------------
+    @property
+    def words(self) -> list[str]:
+        strings = self.vocab.strings
+        return [strings[int(o)] for o in self._orth]
+
+    @property
+    def spaces(self) -> list[bool]:
+        return self._spaces.tolist()
+
+    @property
+    def text(self) -> str:
+        return "".join(w + (" " if s else "") for w, s in zip(self.words, self._spaces))
+
+    text_with_ws = text
+
+    def _char_offsets(self) -> np.ndarray:
+        if self._offsets is None or len(self._offsets) != len(self) + 1:
+            lengths = np.fromiter((len(w) for w in self.words), dtype=np.int64, count=len(self))
+            steps = lengths + self._spaces
+            self._offsets = np.concatenate([[0], np.cumsum(steps)])
+        return self._offsets
+
+    def _char_end(self, i: int) -> int:
+        if i < 0:
+            return 0
+        return int(self._char_offsets()[i]) + len(self.vocab.strings[int(self._orth[i])])
+
+    # --- annotations -------------------------------------------------------------
+    def has_annotation(self, attr: str) -> bool:
+        name = _ANNOTATION[attr.upper()]
+        arr = getattr(self, "_" + name)
+        if name == "head":
+            return bool((arr >= 0).any())
+        if name == "sent_start":
+            return bool((arr[1:] != 0).any()) if len(arr) > 1 else bool(arr.any())
+        return bool(arr.any())
+
+    def _strings_of(self, attr: str) -> list[str]:
+        strings = self.vocab.strings
+        return [strings[int(v)] for v in getattr(self, "_" + attr)]
+
+    @property
+    def tags(self) -> list[str]:
+        return self._strings_of("tag")
+
+    @property
+    def heads(self) -> list[int]:
+        return self._head.tolist()
+
+    @property
+    def ents(self) -> tuple[Span, ...]:
+        spans = []
+        iob, types = self._ent_iob, self._ent_type
+        strings = self.vocab.strings
+        i, n = 0, len(self)
+        while i < n:
+            if iob[i] == 3 or (iob[i] == 1 and (i == 0 or types[i - 1] != types[i] or iob[i - 1] in (0, 2))):
+                j = i + 1
+                while j < n and iob[j] == 1 and types[j] == types[i]:
+                    j += 1
+                spans.append(Span(self, i, j, strings[int(types[i])]))
+                i = j
+            else:
+                i += 1
+        return tuple(spans)
+
+    @ents.setter
+    def ents(self, spans: Iterable[Span | tuple]) -> None:
+        self._ent_iob[:] = 2
+        self._ent_type[:] = 0
+        taken = np.zeros(len(self), dtype=bool)
+        for sp in sorted(
+            (s if isinstance(s, Span) else Span(self, s[1], s[2], s[0]) if isinstance(s[0], str) else Span(self, *s))
+            for s in spans
+        ):
+            if taken[sp.start : sp.end].any():
+                raise ValueError(f"entity {sp.text!r} [{sp.start}:{sp.end}] overlaps another entity")
+            if sp.end == sp.start:
+                continue
+            taken[sp.start : sp.end] = True
+            self._ent_iob[sp.start] = 3
+            self._ent_iob[sp.start + 1 : sp.end] = 1
+            self._ent_type[sp.start : sp.end] = self.vocab.strings.add(sp.label_)
+
+    def ent_biluo(self) -> list[str]:
+        """BILUO tags of the entity annotation ('-' where a token is unannotated)."""
+        tags = ["O" if v == 2 else "-" for v in self._ent_iob.tolist()]
+        for sp in self.ents:
+            if len(sp) == 1:
+                tags[sp.start] = "U-" + sp.label_
+            else:
+                tags[sp.start] = "B-" + sp.label_
+                for k in range(sp.start + 1, sp.end - 1):
+                    tags[k] = "I-" + sp.label_
+                tags[sp.end - 1] = "L-" + sp.label_
+        return tags
+
+    @property
+    def sents(self) -> Iterator[Span]:
+        starts = np.flatnonzero(self._sent_start == 1).tolist()
+        if not starts or starts[0] != 0:
+            starts = [0] + starts
+        starts.append(len(self))
+        for s, e in zip(starts, starts[1:]):
+            if e > s:
+                yield Span(self, s, e)
+
+    def char_span(self, start: int, end: int, label: str = "", alignment_mode: str = "strict") -> Span | None:
+        """The Span covering characters [start, end), or None if it does not fit the tokens."""
+        if alignment_mode not in ("strict", "contract", "expand"):
+            raise ValueError(f"alignment_mode must be strict, contract or expand, not {alignment_mode!r}")
+        offsets = self._char_offsets()[:-1]
+        ends = np.array([self._char_end(i) for i in range(len(self))], dtype=np.int64)
+        inside = np.flatnonzero((ends > start) & (offsets < end))
+        if not len(inside) or end <= start:
+            return None
+        first, last = int(inside[0]), int(inside[-1])
+        if alignment_mode == "strict":
+            if offsets[first] != start or ends[last] != end:
+                return None
+        elif alignment_mode == "contract":
+            if offsets[first] < start:
+                first += 1
+            if ends[last] > end:
+                last -= 1
+            if last < first:
+                return None
+        return Span(self, first, last + 1, label)
+
+    def slice(self, start: int, end: int) -> "Doc":
+        """A new Doc holding tokens [start, end) with their annotations (heads outside become roots)."""
+        d = Doc.__new__(Doc)
+        d.vocab = self.vocab
+        for attr in ATTRS:
+            setattr(d, "_" + attr, getattr(self, "_" + attr)[start:end].copy())
+        if end > start:
+            d._spaces[-1] = False if end == len(self) else d._spaces[-1]
+        h = d._head
+        known = h >= 0
+        h[known] -= start
+        outside = known & ((h < 0) | (h >= end - start))
+        h[outside] = np.flatnonzero(outside)
+        d.cats = dict(self.cats)
+        d.user_data = {}
+        d._offsets = None
+        return d
+
+    def to_array(self) -> np.ndarray:
+        """The token table, one row per token, columns in ATTRS order (int64)."""
+        return np.stack([getattr(self, "_" + a).astype(np.int64) for a in ATTRS], axis=1) if len(self) else np.zeros((0, len(ATTRS)), np.int64)
+
+    def copy(self) -> "Doc":
+        d = self.slice(0, len(self))
+        d._spaces[:] = self._spaces
+        d.user_data = dict(self.user_data)
+        return d
+
+    @classmethod
+    def from_docs(cls, docs: Sequence["Doc"]) -> "Doc":
+        """Concatenate Docs (sharing one vocab); each keeps its sentence start."""
+        if not docs:
+            raise ValueError("from_docs needs at least one Doc")
+        d = Doc.__new__(Doc)
+        d.vocab = docs[0].vocab
+        offset = 0
+        parts: dict[str, list[np.ndarray]] = {a: [] for a in ATTRS}
+        for doc in docs:
+            if doc.vocab is not d.vocab:
+                raise ValueError("from_docs: all Docs must share one Vocab")
+            for a in ATTRS:
+                arr = getattr(doc, "_" + a).copy()
+                if a == "head":
+                    arr[arr >= 0] += offset
+                elif a == "sent_start" and len(arr):
+                    arr[0] = 1
+                elif a == "spaces" and len(arr) and doc is not docs[-1]:
+                    arr[-1] = True
+                parts[a].append(arr)
+            offset += len(doc)
+        for a in ATTRS:
+            setattr(d, "_" + a, np.concatenate(parts[a]))
+        d.cats = dict(docs[0].cats)
+        d.user_data = {}
+        d._offsets = None
+        return d

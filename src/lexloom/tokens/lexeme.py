@@ -1,0 +1,53 @@
+"""Lexical attributes of a word string, shared by features, the Matcher and scoring."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NUM_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
+    "ninety hundred thousand million billion trillion".split()
+)
+_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,:/]\d+)*|\.\d+)(st|nd|rd|th|s)?$")
+
+
+def is_punct(text: str) -> bool:
+    return bool(text) and all(unicodedata.category(c).startswith("P") or c in "`~" for c in text)
+
+
+def like_num(text: str) -> bool:
+    t = text.lower()
+    return bool(_NUMBER_RE.match(t.replace(",", ""))) or t in _NUM_WORDS
+
+
+@lru_cache(maxsize=200_000)
+def shape(text: str) -> str:
+    """spaCy-style word shape: Xxxx, dd, x.x; runs of one kind cut at four."""
+    out: list[str] = []
+    last, run = "", 0
+    for c in text:
+        if c.isalpha():
+            s = "X" if c.isupper() else "x"
+        elif c.isdigit():
+            s = "d"
+        else:
+            s = c
+        run = run + 1 if s == last else 0
+        last = s
+        if run < 4:
+            out.append(s)
+    return "".join(out)
+
+
+def norm(text: str) -> str:
+    return text.lower()
+
+
+def prefix(text: str, n: int = 1) -> str:
+    return text[:n]
+
+
+def suffix(text: str, n: int = 3) -> str:
+    return text[-n:]

@@ -1,0 +1,153 @@
+"""Token: a view of one position of a Doc. Holds no data of its own."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from . import lexeme
+
+if TYPE_CHECKING:
+    from .doc import Doc
+
+IOB_STRINGS = ("", "I", "O", "B")
+
+
+class Token:
+    __slots__ = ("doc", "i")
+
+    def __init__(self, doc: "Doc", i: int):
+        self.doc = doc
+        self.i = i
+
+    def _get(self, attr: str) -> str:
+        return self.doc.vocab.strings[int(getattr(self.doc, "_" + attr)[self.i])]
+
+    def _set(self, attr: str, value: str) -> None:
+        getattr(self.doc, "_" + attr)[self.i] = self.doc.vocab.strings.add(value or "")
+
+    # text
+    @property
+    def text(self) -> str:
+        return self._get("orth")
+
+    orth_ = text
+
+    @property
+    def whitespace_(self) -> str:
+        return " " if self.doc._spaces[self.i] else ""
+
+    @property
+    def text_with_ws(self) -> str:
+        return self.text + self.whitespace_
+
+    @property
+    def idx(self) -> int:
+        return int(self.doc._char_offsets()[self.i])
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    # lexical attributes
+    @property
+    def lower_(self) -> str:
+        return self.text.lower()
+
+    @property
+    def norm_(self) -> str:
+        return lexeme.norm(self.text)
+
+    @property
+    def shape_(self) -> str:
+        return lexeme.shape(self.text)
+
+    @property
+    def prefix_(self) -> str:
+        return lexeme.prefix(self.text)
+
+    @property
+    def suffix_(self) -> str:
+        return lexeme.suffix(self.text)
+
+    @property
+    def is_alpha(self) -> bool:
+        return self.text.isalpha()
+
+    @property
+    def is_digit(self) -> bool:
+        return self.text.isdigit()
+
+    @property
+    def is_punct(self) -> bool:
+        return lexeme.is_punct(self.text)
+
+    @property
+    def is_space(self) -> bool:
+        return self.text.isspace()
+
+    @property
+    def like_num(self) -> bool:
+        return lexeme.like_num(self.text)
+
+    # annotations
+    tag_ = property(lambda self: self._get("tag"), lambda self, v: self._set("tag", v))
+    pos_ = property(lambda self: self._get("pos"), lambda self, v: self._set("pos", v))
+    morph_ = property(lambda self: self._get("morph"), lambda self, v: self._set("morph", v))
+    morph = morph_
+    lemma_ = property(lambda self: self._get("lemma"), lambda self, v: self._set("lemma", v))
+    dep_ = property(lambda self: self._get("dep"), lambda self, v: self._set("dep", v))
+    ent_type_ = property(lambda self: self._get("ent_type"))
+
+    @property
+    def ent_iob_(self) -> str:
+        return IOB_STRINGS[int(self.doc._ent_iob[self.i])]
+
+    @property
+    def head(self) -> "Token":
+        h = int(self.doc._head[self.i])
+        return self.doc[h if h >= 0 else self.i]
+
+    @head.setter
+    def head(self, token: "Token") -> None:
+        self.doc._head[self.i] = token.i
+
+    @property
+    def children(self) -> Iterator["Token"]:
+        heads = self.doc._head
+        for j in range(len(heads)):
+            if heads[j] == self.i and j != self.i:
+                yield self.doc[j]
+
+    @property
+    def lefts(self) -> Iterator["Token"]:
+        return (t for t in self.children if t.i < self.i)
+
+    @property
+    def rights(self) -> Iterator["Token"]:
+        return (t for t in self.children if t.i > self.i)
+
+    @property
+    def is_sent_start(self) -> bool | None:
+        v = int(self.doc._sent_start[self.i])
+        return None if v == 0 else v == 1
+
+    @is_sent_start.setter
+    def is_sent_start(self, value: bool | None) -> None:
+        self.doc._sent_start[self.i] = 0 if value is None else (1 if value else -1)
+
+    @property
+    def sent(self):
+        for sent in self.doc.sents:
+            if sent.start <= self.i < sent.end:
+                return sent
+        raise IndexError(self.i)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and other.doc is self.doc and other.i == self.i
+
+    def __hash__(self) -> int:
+        return hash((id(self.doc), self.i))
