@@ -1,0 +1,1 @@
+"""`lexloom annotate`: not written yet."""

@@ -1,0 +1,1 @@
+"""`lexloom apply`: not written yet."""

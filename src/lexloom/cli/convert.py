@@ -1,0 +1,1 @@
+"""`lexloom convert`: not written yet."""

@@ -1,0 +1,1 @@
+"""`lexloom debug_data`: not written yet."""

@@ -1,0 +1,1 @@
+"""`lexloom evaluate`: not written yet."""

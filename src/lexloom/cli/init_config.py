@@ -1,0 +1,1 @@
+"""`lexloom init_config`: not written yet."""

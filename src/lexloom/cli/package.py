@@ -1,0 +1,1 @@
+"""`lexloom package`: not written yet."""

@@ -1,0 +1,1 @@
+"""`lexloom pretrain`: not written yet."""

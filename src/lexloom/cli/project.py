@@ -1,0 +1,1 @@
+"""`lexloom project`: not written yet."""

@@ -1,0 +1,1 @@
+"""`lexloom train`: not written yet."""
