@@ -1,0 +1,444 @@
+"""Language: the tokenizer plus the pipeline of components, and the verbs that run them."""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import random
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+from confection import Config
+
+from . import pipeline as _pipeline  # noqa: F401  (registers factories and architectures)
+from .about import __version__
+from .config.loading import resolve_section
+from .config.registry import registry
+from .errors import ConfigError, LexloomError, ModelLoadError
+from .pipeline.base import FACTORY_DEFAULTS, TrainablePipe
+from .pipeline.batch import Batch
+from .tokens import Doc, Example, Vocab
+from .util import atomic_path, atomic_write_text
+
+FORMAT_VERSION = 1
+
+
+def _device(gpu_id: int) -> torch.device:
+    if gpu_id is None or gpu_id < 0:
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise LexloomError(f"gpu_id {gpu_id} was asked for, but torch sees no CUDA device")
+    return torch.device(f"cuda:{gpu_id}")
+
+
+class Language:
+    def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int = -1, meta: dict | None = None):
+        self.vocab = vocab
+        self.tokenizer = tokenizer
+        self.device = _device(gpu_id)
+        self.meta: dict[str, Any] = {"lang": vocab.lang, "name": "pipeline", "version": "0.0.0", **(meta or {})}
+        self._components: list[tuple[str, TrainablePipe]] = []
+        self._component_cfgs: dict[str, dict] = {}
+        self._disabled: set[str] = set()
+        self.config = Config({"nlp": {"lang": vocab.lang, "pipeline": []}, "components": {}})
+
+    @classmethod
+    def blank(cls, lang: str, *, gpu_id: int = -1) -> "Language":
+        from .lang import create_tokenizer
+
+        vocab = Vocab(lang)
+        return cls(vocab, create_tokenizer(lang, vocab), gpu_id=gpu_id)
+
+    @property
+    def lang(self) -> str:
+        return self.vocab.lang
+
+    # --- the pipeline --------------------------------------------------------------------
+    @property
+    def pipe_names(self) -> list[str]:
+        return [n for n, _ in self._components if n not in self._disabled]
+
+    @property
+    def component_names(self) -> list[str]:
+        return [n for n, _ in self._components]
+
+    @property
+    def pipeline(self) -> list[tuple[str, TrainablePipe]]:
+        return [(n, p) for n, p in self._components if n not in self._disabled]
+
+    @property
+    def components(self) -> list[tuple[str, TrainablePipe]]:
+        return list(self._components)
+
+    def get_pipe(self, name: str) -> TrainablePipe:
+        for n, p in self._components:
+            if n == name:
+                return p
+        raise KeyError(f"no component {name!r} in the pipeline; it has {self.component_names}")
+
+    def has_pipe(self, name: str) -> bool:
+        return name in self.component_names
+
+    def add_pipe(self, factory_name: str, name: str | None = None, *, config: dict | None = None, source: "Language | None" = None, before: str | None = None, after: str | None = None, first: bool = False, last: bool = False) -> TrainablePipe:
+        """Add a component made by `factory_name` (filled with its defaults), or copied from `source`."""
+        name = name or factory_name
+        if self.has_pipe(name):
+            raise ValueError(f"a component named {name!r} already exists; pass name= to add another")
+        if source is not None:
+            proc = source.get_pipe(factory_name)
+            proc.nlp = self
+            cfg = source._component_cfgs[factory_name]
+            if proc.model is not None:
+                proc.model.to(self.device)
+        else:
+            if factory_name not in FACTORY_DEFAULTS:
+                raise ValueError(f"no component factory {factory_name!r}; available: {sorted(FACTORY_DEFAULTS)}")
+            cfg = _deep_merge(FACTORY_DEFAULTS[factory_name], config or {})
+            cfg["factory"] = factory_name
+            proc = self._make_component(name, cfg)
+        index = len(self._components)
+        if first:
+            index = 0
+        elif before is not None:
+            index = self.component_names.index(before)
+        elif after is not None:
+            index = self.component_names.index(after) + 1
+        self._components.insert(index, (name, proc))
+        self._component_cfgs[name] = cfg
+        self._sync_config()
+        return proc
+
+    def _make_component(self, name: str, cfg: dict) -> TrainablePipe:
+        args = {k: v for k, v in cfg.items() if k not in ("factory", "source")}
+        resolved = resolve_section({name: args}, name, path=f"[components.{name}]")
+        return registry.factories.get(cfg["factory"])(self, name, **resolved)
+
+    def remove_pipe(self, name: str) -> TrainablePipe:
+        proc = self.get_pipe(name)
+        self._components = [(n, p) for n, p in self._components if n != name]
+        self._component_cfgs.pop(name, None)
+        self._sync_config()
+        return proc
+
+    def _sync_config(self) -> None:
+        self.config["nlp"]["pipeline"] = self.component_names
+        self.config["components"] = {n: self._component_cfgs[n] for n in self.component_names}
+
+    @contextlib.contextmanager
+    def select_pipes(self, *, disable: Iterable[str] | str | None = None, enable: Iterable[str] | str | None = None):
+        """Temporarily disable components: `with nlp.select_pipes(disable=["parser"]): ...`."""
+        if isinstance(disable, str):
+            disable = [disable]
+        if isinstance(enable, str):
+            enable = [enable]
+        if enable is not None:
+            disable = [n for n in self.component_names if n not in set(enable)]
+        disable = list(disable or [])
+        for n in disable:
+            self.get_pipe(n)
+        before = set(self._disabled)
+        self._disabled |= set(disable)
+        try:
+            yield self
+        finally:
+            self._disabled = before
+
+    # --- parameters ------------------------------------------------------------------------
+    def named_parameters(self, exclude: Iterable[str] = ()) -> Iterator[tuple[str, torch.nn.Parameter]]:
+        skip = set(exclude)
+        for name, proc in self._components:
+            if name in skip or proc.model is None:
+                continue
+            for pname, p in proc.model.named_parameters():
+                yield f"{name}.{pname}", p
+
+    @contextlib.contextmanager
+    def use_params(self, params: dict[str, torch.Tensor] | None):
+        """Temporarily swap in other weights (e.g. `optimizer.averages`)."""
+        if not params:
+            yield
+            return
+        backup = {}
+        with torch.no_grad():
+            for name, p in self.named_parameters():
+                if name in params and params[name].shape == p.shape:
+                    backup[name] = p.detach().clone()
+                    p.copy_(params[name])
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for name, p in self.named_parameters():
+                    if name in backup:
+                        p.copy_(backup[name])
+
+    def _train_mode(self, training: bool, drop: float | None = None) -> None:
+        for _, proc in self._components:
+            if proc.model is None:
+                continue
+            proc.model.train(training)
+            if drop is not None:
+                for m in proc.model.modules():
+                    if isinstance(m, torch.nn.Dropout):
+                        m.p = drop
+
+    # --- training --------------------------------------------------------------------------
+    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, sgd=None, labels: dict[str, Sequence[str]] | None = None):
+        """Collect labels from the examples, build every model, return an optimizer."""
+        get_examples = get_examples or (lambda: [])
+        for name, proc in self._components:
+            proc.initialize(get_examples, labels=(labels or {}).get(name))
+        return sgd if sgd is not None else self.create_optimizer()
+
+    def resume_training(self, *, sgd=None):
+        return sgd if sgd is not None else self.create_optimizer()
+
+    def create_optimizer(self):
+        from .training.optimizer import Optimizer
+
+        return Optimizer()
+
+    def _coerce_examples(self, examples, annotations=None) -> list[Example]:
+        if annotations is not None:
+            out = []
+            for text, annot in zip(examples, annotations):
+                doc = text if isinstance(text, Doc) else self.make_doc(text)
+                out.append(Example.from_dict(doc, annot))
+            return out
+        out = []
+        for eg in examples:
+            if isinstance(eg, Example):
+                out.append(eg)
+            elif isinstance(eg, tuple) and len(eg) == 2:
+                text, annot = eg
+                out.append(Example.from_dict(text if isinstance(text, Doc) else self.make_doc(text), annot))
+            else:
+                raise TypeError(f"nlp.update takes Examples or (text, annotations) pairs, not {type(eg).__name__}")
+        return out
+
+    def update(self, examples, annotations=None, *, drop: float = 0.0, sgd=None, losses: dict | None = None, exclude: Iterable[str] = (), only: Iterable[str] | None = None) -> dict:
+        """One step on a batch: tok2vec forward once, each component's loss, one optimizer step."""
+        examples = self._coerce_examples(examples, annotations)
+        losses = {} if losses is None else losses
+        if not examples:
+            return losses
+        exclude = set(exclude)
+        only = set(only) if only is not None else None
+        needed = set(only) if only is not None else None
+        if needed is not None:
+            for name in list(needed):
+                lis = self.get_pipe(name).listener
+                if lis is not None:
+                    needed.add(lis.upstream)
+        docs = [eg.predicted for eg in examples]
+        batch = Batch(docs, self.device)
+        self._train_mode(True, drop)
+        total = None
+        try:
+            for name, proc in self.pipeline:
+                if needed is not None and name not in needed:
+                    continue
+                frozen = name in exclude
+                with torch.set_grad_enabled(not frozen):
+                    output = proc.forward(batch)
+                if frozen or (only is not None and name not in only):
+                    continue
+                loss = proc.get_loss(examples, batch, output)
+                if loss is None:
+                    continue
+                losses[name] = losses.get(name, 0.0) + float(loss.detach())
+                total = loss if total is None else total + loss
+            if total is not None and total.requires_grad:
+                total.backward()
+                if sgd is not None:
+                    sgd.step(self.named_parameters(exclude=exclude))
+        finally:
+            self._train_mode(False)
+        return losses
+
+    # --- applying ----------------------------------------------------------------------------
+    def make_doc(self, text: str) -> Doc:
+        if self.tokenizer is None:
+            raise LexloomError("this pipeline has no tokenizer")
+        return self.tokenizer(text)
+
+    def __call__(self, text: str | Doc) -> Doc:
+        doc = text if isinstance(text, Doc) else self.make_doc(text)
+        return self._annotate([doc])[0]
+
+    def _annotate(self, docs: list[Doc], only: Iterable[str] | None = None) -> list[Doc]:
+        docs = [d for d in docs]
+        nonempty = [d for d in docs if len(d)]
+        if not nonempty:
+            return docs
+        only = set(only) if only is not None else None
+        batch = Batch(nonempty, self.device)
+        with torch.no_grad():
+            for name, proc in self.pipeline:
+                if only is not None and name not in only and not any(
+                    (self.get_pipe(o).listener and self.get_pipe(o).listener.upstream == name) for o in only
+                ):
+                    continue
+                scores = proc.predict(batch)
+                proc.set_annotations(nonempty, scores)
+        return docs
+
+    def _annotate_stream(self, docs: Iterable[Doc], batch_size: int, only=None) -> Iterator[Doc]:
+        buf: list[Doc] = []
+        for doc in docs:
+            buf.append(doc)
+            if len(buf) >= batch_size:
+                yield from self._annotate_sorted(buf, only)
+                buf = []
+        if buf:
+            yield from self._annotate_sorted(buf, only)
+
+    def _annotate_sorted(self, docs: list[Doc], only=None) -> list[Doc]:
+        """Annotate in sub-batches of similar length (less padding), return in input order."""
+        order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
+        step = 64
+        for k in range(0, len(order), step):
+            self._annotate([docs[i] for i in order[k : k + step]], only)
+        return docs
+
+    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int = 256) -> Iterator[Doc]:
+        """Annotate a stream of texts or Docs in batches (sorted by length inside each batch)."""
+        self._train_mode(False)
+        docs = (t if isinstance(t, Doc) else self.make_doc(t) for t in texts)
+        return self._annotate_stream(docs, batch_size)
+
+    def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256) -> dict[str, Any]:
+        """Annotate each example's predicted Doc and score it against the reference."""
+        import time
+
+        from .scoring import Scorer
+
+        examples = list(examples)
+        start = time.perf_counter()
+        list(self.pipe((eg.predicted for eg in examples), batch_size=batch_size))
+        seconds = time.perf_counter() - start
+        scorer = Scorer.for_pipeline(self)
+        scores = scorer.score(examples)
+        words = sum(len(eg.predicted) for eg in examples)
+        scores["speed"] = words / seconds if seconds > 0 else 0.0
+        return scores
+
+    # --- saving and loading ------------------------------------------------------------------
+    def to_disk(self, path: str | Path, *, extra_meta: dict | None = None) -> Path:
+        """Write the pipeline directory (config.cfg, meta.json, a folder per component) atomically."""
+        path = Path(path)
+        meta = dict(self.meta)
+        meta.update(extra_meta or {})
+        meta.update(
+            {
+                "lang": self.lang,
+                "pipeline": self.component_names,
+                "labels": {n: list(p.labels) for n, p in self._components},
+                "lexloom_version": __version__,
+                "torch_version": torch.__version__.split("+")[0],
+                "format_version": FORMAT_VERSION,
+            }
+        )
+        with atomic_path(path) as tmp:
+            tmp.mkdir(parents=True)
+            Config(self.config).to_disk(tmp / "config.cfg", interpolate=False)
+            for name, proc in self._components:
+                proc.to_disk(tmp / name)
+            atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True))
+        return path
+
+    @classmethod
+    def from_config(cls, config: Config | dict, *, gpu_id: int = -1, init_components: bool = False) -> "Language":
+        nlp_cfg = config.get("nlp", {})
+        lang = nlp_cfg.get("lang", "xx")
+        nlp = cls.blank(lang, gpu_id=gpu_id)
+        components = config.get("components", {})
+        for name in nlp_cfg.get("pipeline", []):
+            if name not in components:
+                raise ConfigError(f"[nlp] pipeline lists {name!r} but there is no [components.{name}] section")
+            cfg = dict(components[name])
+            if "factory" not in cfg and "source" not in cfg:
+                raise ConfigError(f"[components.{name}] needs a factory (or a source pipeline)")
+            if "source" in cfg:
+                source = load_pipeline(cfg["source"], gpu_id=gpu_id)
+                nlp.add_pipe(cfg.get("component", name), name=name, source=source)
+                nlp._component_cfgs[name] = source._component_cfgs[cfg.get("component", name)]
+                nlp._sync_config()
+            else:
+                nlp.add_pipe(cfg["factory"], name=name, config={k: v for k, v in cfg.items() if k != "factory"})
+        for key in ("training", "initialize", "paths", "system", "corpora", "pretraining"):
+            if key in config:
+                nlp.config[key] = config[key]
+        return nlp
+
+    def from_disk(self, path: Path) -> "Language":
+        for name, proc in self._components:
+            if proc.model is None:
+                proc.from_disk(path / name)
+        return self
+
+
+def _deep_merge(base: dict, update: dict) -> dict:
+    out = json.loads(json.dumps(base))
+    for k, v in update.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and not any(key.startswith("@") for key in v):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _check_model_dir(path: Path) -> None:
+    """Refuse what a model directory must never hold: pickles, links out, `..` paths."""
+    root = path.resolve()
+    for p in path.rglob("*"):
+        if p.is_symlink() and not p.resolve().is_relative_to(root):
+            raise ModelLoadError(f"{p}: symbolic link points outside the model directory; refusing to load")
+        if p.suffix in (".pkl", ".pickle", ".pt", ".pth", ".bin") and p.is_file():
+            raise ModelLoadError(f"{p}: pickled files are not loaded (model files are safetensors and JSON)")
+
+
+def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterable[str] = ()) -> Language:
+    """Load a pipeline directory, or an installed package (by its import name) that bundles one."""
+    path = Path(name_or_path)
+    if not path.exists():
+        name = str(name_or_path)
+        if name.isidentifier():
+            try:
+                module = importlib.import_module(name)
+            except ImportError:
+                raise ModelLoadError(f"{name!r} is neither a pipeline directory nor an installed pipeline package") from None
+            return module.load(gpu_id=gpu_id)
+        raise ModelLoadError(f"{path}: no such pipeline directory")
+    meta_path, cfg_path = path / "meta.json", path / "config.cfg"
+    for p in (meta_path, cfg_path):
+        if not p.exists():
+            raise ModelLoadError(f"{path}: not a pipeline directory (missing {p.name})")
+    _check_model_dir(path)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf8"))
+    except json.JSONDecodeError as e:
+        raise ModelLoadError(f"{meta_path}:{e.lineno}: invalid JSON ({e.msg})") from None
+    fmt = meta.get("format_version", 0)
+    if fmt > FORMAT_VERSION:
+        raise ModelLoadError(
+            f"{path}: saved by lexloom {meta.get('lexloom_version', '?')} in format {fmt}; this lexloom "
+            f"({__version__}) reads format {FORMAT_VERSION}. Upgrade lexloom to load it."
+        )
+    from .config import load_config
+
+    config = load_config(cfg_path)
+    config["nlp"]["pipeline"] = [n for n in config["nlp"]["pipeline"] if n not in set(exclude)]
+    for comp in config.get("components", {}).values():
+        comp.pop("source", None)
+    nlp = Language.from_config(config, gpu_id=gpu_id)
+    nlp.meta.update(meta)
+    return nlp.from_disk(path)
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

@@ -1,0 +1,1 @@
+"""torch.nn.Modules only: embeddings, encoders, heads, decoders. No file or Doc access."""

@@ -1,0 +1,30 @@
+"""Per-token classification heads."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class TokenClassifier(nn.Module):
+    """(batch, length, width) -> (batch, length, n_labels) logits."""
+
+    def __init__(self, width: int, n_labels: int, hidden: int = 0, dropout: float = 0.1):
+        super().__init__()
+        layers: list[nn.Module] = [nn.Dropout(dropout)]
+        if hidden:
+            layers += [nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout)]
+            width = hidden
+        layers.append(nn.Linear(width, max(n_labels, 1)))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def grow(self, n_labels: int) -> None:
+        """Add output rows for new labels, keeping the trained ones."""
+        old = self.net[-1]
+        new = nn.Linear(old.in_features, n_labels).to(old.weight.device)
+        with torch.no_grad():
+            new.weight[: old.out_features] = old.weight
+            new.bias[: old.out_features] = old.bias
+        self.net[-1] = new

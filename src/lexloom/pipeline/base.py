@@ -1,0 +1,198 @@
+"""The verbs every trainable component shares: initialize, predict, set_annotations, get_loss, update."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ..config.registry import registry
+from ..errors import ModelLoadError
+from ..tokens import Doc, Example
+from ..util import atomic_write_text
+from .batch import Batch
+
+if TYPE_CHECKING:
+    from ..language import Language
+
+
+FACTORY_DEFAULTS: dict[str, dict] = {}
+
+
+def factory(name: str, default_config: dict):
+    """Register a component factory with the config `add_pipe` fills in when none is given."""
+
+    def register(func):
+        FACTORY_DEFAULTS[name] = default_config
+        registry.factories.register(name, func=func)
+        return func
+
+    return register
+
+
+def default_tok2vec(width: int = 96, depth: int = 4) -> dict:
+    """Config of a component's own CNN tok2vec (spaCy's HashEmbedCNN equivalent)."""
+    return {
+        "@architectures": "lexloom.Tok2Vec.v1",
+        "width": width,
+        "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+        "rows": [5000, 1000, 2500, 2500],
+        "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": width, "depth": depth, "window_size": 1, "maxout_pieces": 3},
+    }
+
+
+class Listener:
+    """Config marker: take token vectors from an upstream tok2vec component instead of owning one."""
+
+    def __init__(self, width: int, upstream: str = "tok2vec"):
+        self.width = width
+        self.upstream = upstream
+
+
+class ModelSpec:
+    """What a head architecture resolves to: where its token vectors come from and how to
+    build the head once the number of labels is known."""
+
+    def __init__(self, tok2vec: Any, build: Callable[..., nn.Module]):
+        self.tok2vec = tok2vec
+        self.build = build
+
+
+class ComponentModel(nn.Module):
+    """A component's weights: an optional own tok2vec plus its task head."""
+
+    def __init__(self, head: nn.Module, tok2vec: nn.Module | None = None):
+        super().__init__()
+        self.tok2vec = tok2vec
+        self.head = head
+
+
+class TrainablePipe:
+    """Base class. Subclasses set `factory` and implement `labels_from`, `build_head`, `forward`,
+    `get_loss`, `predict` and `set_annotations`."""
+
+    factory = ""
+    uses_tok2vec = True
+
+    def __init__(self, nlp: "Language", name: str, model: ModelSpec, **cfg: Any):
+        self.nlp = nlp
+        self.name = name
+        self.spec = model
+        self.cfg = dict(cfg)
+        self._labels: list[str] = []
+        self.model: nn.Module | None = None
+
+    # --- labels ---------------------------------------------------------------------
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self._labels)
+
+    def add_label(self, label: str) -> int:
+        if not isinstance(label, str) or not label:
+            raise ValueError(f"{self.name}: labels must be non-empty strings, not {label!r}")
+        if label in self._labels:
+            return 0
+        if self.model is not None:
+            self._grow_output(len(self._labels) + 1)
+        self._labels.append(label)
+        return 1
+
+    def _grow_output(self, n_labels: int) -> None:
+        raise ValueError(f"{self.name}: cannot add labels after initialization")
+
+    def labels_from(self, examples: Iterable[Example]) -> list[str]:
+        return []
+
+    # --- model ------------------------------------------------------------------------
+    @property
+    def listener(self) -> Listener | None:
+        return self.spec.tok2vec if isinstance(self.spec.tok2vec, Listener) else None
+
+    @property
+    def input_width(self) -> int:
+        t = self.spec.tok2vec
+        return t.width
+
+    def build_head(self) -> nn.Module:
+        return self.spec.build(width=self.input_width, n_labels=len(self._labels))
+
+    def build(self) -> None:
+        own = None if self.listener is not None else self.spec.tok2vec.build()
+        self.model = ComponentModel(self.build_head(), own).to(self.nlp.device)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
+        if labels is not None:
+            self._labels = list(labels)
+        elif not self._labels:
+            self._labels = self.labels_from(get_examples())
+        self.build()
+
+    def tokvecs(self, batch: Batch) -> torch.Tensor:
+        """Token vectors (batch, length, width) for this component: its listener's or its own."""
+        if self.listener is not None:
+            try:
+                return batch.tokvecs[self.listener.upstream]
+            except KeyError:
+                raise ValueError(
+                    f"{self.name} listens to {self.listener.upstream!r}, which did not run before it "
+                    f"(pipeline: {self.nlp.pipe_names})"
+                ) from None
+        return self.model.tok2vec(batch)
+
+    # --- the verbs ---------------------------------------------------------------------
+    def forward(self, batch: Batch) -> Any:
+        raise NotImplementedError
+
+    def get_loss(self, examples: Sequence[Example], batch: Batch, output: Any) -> torch.Tensor:
+        raise NotImplementedError
+
+    def predict(self, batch: Batch) -> Any:
+        with torch.no_grad():
+            return self.forward(batch)
+
+    def set_annotations(self, docs: Sequence[Doc], scores: Any) -> None:
+        raise NotImplementedError
+
+    def update(self, examples: Sequence[Example], *, drop: float = 0.0, sgd=None, losses: dict | None = None) -> dict:
+        """Update this component alone (its upstream tok2vec still runs, and learns too)."""
+        return self.nlp.update(examples, drop=drop, sgd=sgd, losses=losses, only=[self.name])
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self.nlp._annotate([doc], only=[self.name])[0]
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        return self.nlp._annotate_stream(docs, batch_size, only=[self.name])
+
+    # --- serialization ------------------------------------------------------------------
+    def to_disk(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path / "labels.json", json.dumps(self._labels, ensure_ascii=False, indent=0))
+        self.save_extra(path)
+        if self.model is not None:
+            state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+            save_file(state, str(path / "model.safetensors"))
+
+    def from_disk(self, path: Path) -> "TrainablePipe":
+        labels_path = path / "labels.json"
+        if not labels_path.exists():
+            raise ModelLoadError(f"{path}: missing labels.json for component {self.name!r}")
+        self._labels = json.loads(labels_path.read_text(encoding="utf8"))
+        self.load_extra(path)
+        self.build()
+        weights = path / "model.safetensors"
+        if weights.exists():
+            try:
+                state = load_file(str(weights), device=str(self.nlp.device))
+                self.model.load_state_dict(state)
+            except (RuntimeError, OSError, ValueError) as e:
+                raise ModelLoadError(f"{weights}: weights do not fit component {self.name!r}: {e}") from None
+        return self
+
+    def save_extra(self, path: Path) -> None:
+        """Hook for tables beside the weights (JSON only)."""
+
+    def load_extra(self, path: Path) -> None:
+        """Hook for tables beside the weights (JSON only)."""

@@ -1,0 +1,41 @@
+"""`senter`: sentence boundaries as a per-token binary decision."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..tokens import Doc, Example
+from .base import ModelSpec, default_tok2vec, factory
+from .tagger import Tagger
+
+START, INSIDE = "S", "I"
+
+
+class SentenceRecognizer(Tagger):
+    factory = "senter"
+
+    def labels_from(self, examples) -> list[str]:
+        return [INSIDE, START]
+
+    def gold_strings(self, example: Example) -> list[str | None]:
+        starts = example.get_aligned("sent_start")
+        return [START if s == 1 else INSIDE if s == -1 else None for s in starts.tolist()]
+
+    def set_annotations(self, docs: Sequence[Doc], label_ids: np.ndarray) -> None:
+        start = self._labels.index(START)
+        offset = 0
+        for doc in docs:
+            ids = label_ids[offset : offset + len(doc)]
+            doc._sent_start[:] = np.where(ids == start, 1, -1)
+            if len(doc):
+                doc._sent_start[0] = 1
+            offset += len(doc)
+
+
+DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}
+
+
+@factory("senter", DEFAULT_CONFIG)
+def make_senter(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> SentenceRecognizer:
+    return SentenceRecognizer(nlp, name, model, label_smoothing=label_smoothing)

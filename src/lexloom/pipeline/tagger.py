@@ -1,0 +1,82 @@
+"""`tagger`: one label per token (XPOS by default). Also the base of other per-token classifiers."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..tokens import Doc, Example
+from .base import ModelSpec, default_tok2vec, factory, TrainablePipe
+from .batch import Batch
+
+
+class Tagger(TrainablePipe):
+    """Predicts the string annotation `attr` ("tag") of every token with a softmax."""
+
+    factory = "tagger"
+    attr = "tag"
+
+    def __init__(self, nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0, **cfg: Any):
+        super().__init__(nlp, name, model, label_smoothing=label_smoothing, **cfg)
+        self._index: dict[str, int] = {}
+
+    # --- what the gold says, per predicted token ------------------------------------------
+    def gold_strings(self, example: Example) -> list[str | None]:
+        ids = example.get_aligned(self.attr)
+        strings = example.reference.vocab.strings
+        return [strings[int(i)] if i > 0 else None for i in ids]
+
+    def labels_from(self, examples: Iterable[Example]) -> list[str]:
+        counts: Counter[str] = Counter()
+        for eg in examples:
+            counts.update(s for s in self.gold_strings(eg) if s)
+        return sorted(counts)
+
+    def _label_index(self) -> dict[str, int]:
+        if len(self._index) != len(self._labels):
+            self._index = {label: i for i, label in enumerate(self._labels)}
+        return self._index
+
+    def gold_ids(self, examples: Sequence[Example]) -> list[np.ndarray]:
+        index = self._label_index()
+        return [np.array([index.get(s, -1) if s else -1 for s in self.gold_strings(eg)], dtype=np.int64) for eg in examples]
+
+    # --- verbs ------------------------------------------------------------------------------
+    def _grow_output(self, n_labels: int) -> None:
+        self.model.head.grow(n_labels)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        logits = self.model.head(self.tokvecs(batch))
+        return logits[batch.mask]
+
+    def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor:
+        gold = batch.flat_targets(self.gold_ids(examples))
+        if not (gold >= 0).any():
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits, gold, ignore_index=-1, label_smoothing=self.cfg["label_smoothing"])
+
+    def predict(self, batch: Batch) -> np.ndarray:
+        with torch.no_grad():
+            return self.forward(batch).argmax(dim=-1).cpu().numpy()
+
+    def set_annotations(self, docs: Sequence[Doc], label_ids: np.ndarray) -> None:
+        if not len(docs):
+            return
+        add = docs[0].vocab.strings.add
+        table = np.array([add(label) for label in self._labels] or [0], dtype=np.int32)
+        values = table[label_ids] if len(label_ids) else np.zeros(0, np.int32)
+        offset = 0
+        for doc in docs:
+            getattr(doc, "_" + self.attr)[:] = values[offset : offset + len(doc)]
+            offset += len(doc)
+
+
+DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}
+
+
+@factory("tagger", DEFAULT_CONFIG)
+def make_tagger(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> Tagger:
+    return Tagger(nlp, name, model, label_smoothing=label_smoothing)

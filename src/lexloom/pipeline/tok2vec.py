@@ -1,0 +1,88 @@
+"""The `tok2vec` component: one forward pass per batch, shared with its listeners."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import torch
+from torch import nn
+
+from ..models.tok2vec import Tok2VecModel
+from ..tokens import Doc, Example
+from .base import TrainablePipe, default_tok2vec, factory
+from .batch import Batch
+from .features import FeatureExtractor
+
+
+class Tok2VecLayer(nn.Module):
+    """Featurize a Batch's Docs and encode them: (batch, length, width)."""
+
+    def __init__(self, extractor: FeatureExtractor, model: Tok2VecModel):
+        super().__init__()
+        self.extractor = extractor
+        self.model = model
+        self.width = model.width
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        ids = torch.from_numpy(self.extractor(batch.docs)).to(batch.device)
+        return self.model(ids, batch.mask)
+
+
+class Tok2VecSpec:
+    """What `lexloom.Tok2Vec.v1` resolves to: a width and a way to build fresh weights."""
+
+    def __init__(self, width: int, build: Callable[[], Tok2VecLayer]):
+        self.width = width
+        self.build = build
+
+
+class Tok2Vec(TrainablePipe):
+    factory = "tok2vec"
+
+    def __init__(self, nlp, name: str, model: Tok2VecSpec, **cfg: Any):
+        super().__init__(nlp, name, model, **cfg)
+
+    @property
+    def listener(self):
+        return None
+
+    @property
+    def width(self) -> int:
+        return self.spec.width
+
+    def build(self) -> None:
+        self.model = self.spec.build().to(self.nlp.device)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], labels=None) -> None:
+        self.build()
+        init = self.cfg.get("init_weights")
+        if init:
+            self.load_weights(Path(init))
+
+    def load_weights(self, path: Path) -> None:
+        """Load pretrained weights (from `lexloom pretrain`) into the encoder."""
+        from safetensors.torch import load_file
+
+        state = load_file(str(path), device=str(self.nlp.device))
+        missing, unexpected = self.model.load_state_dict(state, strict=False)
+        if unexpected or len(missing) == len(self.model.state_dict()):
+            raise ValueError(f"{path}: not tok2vec weights for this architecture (unexpected {unexpected[:3]})")
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        tokvecs = self.model(batch)
+        batch.tokvecs[self.name] = tokvecs
+        return tokvecs
+
+    def get_loss(self, examples, batch, output):
+        return None
+
+    def set_annotations(self, docs: Sequence[Doc], scores: Any) -> None:
+        pass
+
+
+DEFAULT_CONFIG = {"model": default_tok2vec()}
+
+
+@factory("tok2vec", DEFAULT_CONFIG)
+def make_tok2vec(nlp, name: str, model: Tok2VecSpec, init_weights: str | None = None) -> Tok2Vec:
+    return Tok2Vec(nlp, name, model, init_weights=init_weights)

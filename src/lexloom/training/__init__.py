@@ -1,0 +1,1 @@
+"""Training: corpus readers, batchers, schedules, the optimizer, the loop and its logger."""

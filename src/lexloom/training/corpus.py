@@ -1,0 +1,64 @@
+"""Corpus readers: `.lexloom` files (or folders of them) -> Examples with gold tokenization."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Iterator
+
+from ..config.registry import registry
+from ..errors import DataError
+from ..tokens import Doc, Example, read_docbin
+
+
+def corpus_files(path: str | Path) -> list[Path]:
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.rglob("*.lexloom"))
+        if not files:
+            raise DataError("no .lexloom files in this directory", path)
+        return files
+    if not path.exists():
+        raise DataError("corpus not found", path)
+    return [path]
+
+
+class Corpus:
+    """Iterate Examples of a corpus. `max_length` splits longer docs at sentence boundaries
+    (or drops them, when a single sentence is longer); `limit` keeps the first N docs."""
+
+    def __init__(self, path: str | Path, *, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0):
+        self.path = Path(path)
+        self.max_length = max_length
+        self.limit = limit
+        self.shuffle = shuffle
+        self._rng = random.Random(seed)
+
+    def docs(self, vocab) -> Iterator[Doc]:
+        n = 0
+        for f in corpus_files(self.path):
+            for doc in read_docbin(f, vocab):
+                for part in self._split(doc):
+                    yield part
+                    n += 1
+                    if self.limit and n >= self.limit:
+                        return
+
+    def _split(self, doc: Doc) -> Iterator[Doc]:
+        if not self.max_length or len(doc) <= self.max_length:
+            yield doc
+            return
+        for sent in doc.sents:
+            if len(sent) <= self.max_length:
+                yield doc.slice(sent.start, sent.end)
+
+    def __call__(self, nlp) -> Iterator[Example]:
+        docs = list(self.docs(nlp.vocab)) if self.shuffle else self.docs(nlp.vocab)
+        if self.shuffle:
+            self._rng.shuffle(docs)
+        for ref in docs:
+            yield Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref)
+
+
+@registry.readers("lexloom.Corpus.v1")
+def create_corpus(path: str, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0) -> Corpus:
+    return Corpus(path, max_length=max_length, limit=limit, shuffle=shuffle, seed=seed)
