@@ -207,10 +207,8 @@ class Doc:
         self._ent_iob[:] = 2
         self._ent_type[:] = 0
         taken = np.zeros(len(self), dtype=bool)
-        for sp in sorted(
-            (s if isinstance(s, Span) else Span(self, s[1], s[2], s[0]) if isinstance(s[0], str) else Span(self, *s))
-            for s in spans
-        ):
+        spans = [s if isinstance(s, Span) else Span(self, s[1], s[2], s[0]) if isinstance(s[0], str) else Span(self, *s) for s in spans]
+        for sp in sorted(spans, key=lambda sp: (sp.start, sp.end)):
             if taken[sp.start : sp.end].any():
                 raise ValueError(f"entity {sp.text!r} [{sp.start}:{sp.end}] overlaps another entity")
             if sp.end == sp.start:

@@ -1,0 +1,41 @@
+"""Per-sentence Docs and their grouping into multi-sentence Docs (`n_sents`).
+
+Readers build one Doc per sentence with explicit sentence boundaries, and put
+sentence-level metadata in `doc.user_data` as lists holding one entry per
+sentence (e.g. `sent_ids`, `texts`). Grouping concatenates those lists, so
+entry k always belongs to the k-th of `doc.sents`.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from ..tokens import Doc
+
+
+def sentence_starts(n_words: int) -> list[bool]:
+    """Mark the first word as a sentence start and every other one as not a start."""
+    return [True] + [False] * (n_words - 1) if n_words else []
+
+
+def group_sentences(sentence_docs: Iterable[Doc], n_sents: int) -> Iterator[Doc]:
+    """Join every `n_sents` consecutive sentence Docs into one Doc (the last group may be shorter)."""
+    if n_sents < 1:
+        raise ValueError(f"n_sents must be at least 1, not {n_sents}")
+    batch: list[Doc] = []
+    for doc in sentence_docs:
+        batch.append(doc)
+        if len(batch) == n_sents:
+            yield join_sentences(batch)
+            batch = []
+    if batch:
+        yield join_sentences(batch)
+
+
+def join_sentences(docs: list[Doc]) -> Doc:
+    """One Doc from sentence Docs: heads offset, a space between sentences, user_data lists concatenated."""
+    if len(docs) == 1:
+        return docs[0]
+    joined = Doc.from_docs(docs)
+    for key in docs[0].user_data:
+        joined.user_data[key] = [value for doc in docs for value in doc.user_data[key]]
+    return joined

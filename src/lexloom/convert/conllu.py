@@ -1,0 +1,283 @@
+"""CoNLL-U <-> Docs.
+
+Reading (`read_conllu`): FORM, LEMMA, UPOS (-> `pos`), XPOS (-> `tag`),
+FEATS (-> `morph`), HEAD and DEPREL are kept; `SpaceAfter=No` in MISC sets the
+token's space, so that each sentence's text equals its `# text` comment.
+DEPS and the rest of MISC are not stored. Sentence-level metadata goes to
+`doc.user_data` as lists with one entry per sentence: `sent_ids`, `texts`
+(the `# sent_id` / `# text` comments, "" where absent) and, when multi-word
+tokens are not merged, `mwts`: per sentence a list of `[start, end, form]`
+(sentence-relative word indices, end exclusive) so `write_conllu` can restore
+the range lines.
+
+Multi-word tokens (`3-4 don't`):
+- by default the syntactic words ("do", "n't") are the tokens, with no space
+  between them and the range line's SpaceAfter on the last word;
+- with `merge_subtokens=True` the surface token is one token, merged the way
+  spaCy's `--merge-subtokens` merges it: FORM is the surface form, HEAD and
+  DEPREL come from the word that attaches outside the range (the syntactic
+  root of the span) and UPOS is that word's; XPOS values are joined with "+"
+  and lemmas with " " ("do not"); FEATS is the union of the words' features.
+
+Empty nodes (`5.1`) belong to enhanced dependencies only and are skipped.
+The space after a sentence's last word is not kept: a Doc ends without one
+and sentences grouped into one Doc (`n_sents`) are separated by one space.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DataError
+from ..tokens import Doc, Vocab
+from ..util import atomic_path
+from ._lines import Line, read_blocks
+from ._sentences import group_sentences, sentence_starts
+
+N_COLUMNS = 10
+
+
+@dataclass
+class _Word:
+    form: str
+    lemma: str | None
+    pos: str | None
+    tag: str | None
+    morph: str | None
+    head: int | None  # 0-based index in the sentence; None = unset, own index = root
+    dep: str | None
+    space: bool
+
+
+@dataclass
+class _Sentence:
+    words: list[_Word] = field(default_factory=list)
+    mwts: list[list] = field(default_factory=list)  # [start, end (exclusive), form]
+    sent_id: str = ""
+    text: str = ""
+
+
+def read_conllu(path: str | Path, vocab: Vocab, *, n_sents: int = 1, merge_subtokens: bool = False) -> Iterator[Doc]:
+    """Stream the Docs of a CoNLL-U file, `n_sents` sentences per Doc."""
+    sentences = (_parse_sentence(block, path) for block in read_blocks(path))
+    docs = (
+        _sentence_doc(sentence, vocab, merge_subtokens)
+        for sentence in sentences
+        if sentence.words
+    )
+    return group_sentences(docs, n_sents)
+
+
+def _none_if_blank(value: str) -> str | None:
+    return None if value == "_" else value
+
+
+def _parse_sentence(block: list[Line], path: str | Path) -> _Sentence:
+    sentence = _Sentence()
+    mwt_end = 0  # ID of the last word of the multi-word token being read
+    mwt_space = True
+    head_lines: list[tuple[int, int]] = []  # (HEAD as written, line) to check against the sentence length
+    for number, text in block:
+        if text.startswith("#"):
+            key, has_value, value = text[1:].partition("=")
+            if has_value and key.strip() in ("sent_id", "text"):
+                setattr(sentence, key.strip(), value.strip())
+            continue
+        columns = text.split("\t")
+        if len(columns) != N_COLUMNS:
+            raise DataError(f"expected {N_COLUMNS} tab-separated columns, found {len(columns)}", path, number)
+        word_id, form, lemma, upos, xpos, feats, head, deprel, _deps, misc = columns
+        space = "SpaceAfter=No" not in misc.split("|")
+        if "." in word_id:
+            continue
+        if "-" in word_id:
+            start, end = _id_range(word_id, path, number)
+            if start != len(sentence.words) + 1 or end <= start:
+                raise DataError(f"multi-word token range {word_id} does not start at word {len(sentence.words) + 1}", path, number)
+            sentence.mwts.append([start - 1, end, form])
+            mwt_end, mwt_space = end, space
+            continue
+        index = _int_column("ID", word_id, path, number) - 1
+        if index != len(sentence.words):
+            raise DataError(f"word ID {word_id} is out of order (expected {len(sentence.words) + 1})", path, number)
+        if index + 1 < mwt_end:
+            space = False
+        elif index + 1 == mwt_end:
+            space = mwt_space
+        if head == "_":
+            head_index = None
+        else:
+            written = _int_column("HEAD", head, path, number)
+            if written == index + 1:
+                raise DataError(f"word {word_id} is its own HEAD", path, number)
+            head_lines.append((written, number))
+            head_index = index if written == 0 else written - 1
+        sentence.words.append(
+            _Word(
+                form=form,
+                # "_" is a real lemma only for the word "_"
+                lemma=lemma if lemma != "_" or form == "_" else None,
+                pos=_none_if_blank(upos),
+                tag=_none_if_blank(xpos),
+                morph=_none_if_blank(feats),
+                head=head_index,
+                dep=_none_if_blank(deprel),
+                space=space,
+            )
+        )
+    for written, number in head_lines:
+        if not 0 <= written <= len(sentence.words):
+            raise DataError(f"HEAD {written} is out of range: the sentence has {len(sentence.words)} words", path, number)
+    if mwt_end > len(sentence.words):
+        raise DataError(f"multi-word token range ends at word {mwt_end}, past the last word", path, block[-1][0])
+    return sentence
+
+
+def _int_column(name: str, value: str, path: str | Path, line: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise DataError(f"{name} {value!r} is not an integer", path, line) from None
+    if number < 0:
+        raise DataError(f"{name} {value!r} is negative", path, line)
+    return number
+
+
+def _id_range(value: str, path: str | Path, line: int) -> tuple[int, int]:
+    start, _, end = value.partition("-")
+    return _int_column("ID", start, path, line), _int_column("ID", end, path, line)
+
+
+def _sentence_doc(sentence: _Sentence, vocab: Vocab, merge_subtokens: bool) -> Doc:
+    words = sentence.words
+    mwts = sentence.mwts
+    if merge_subtokens and mwts:
+        words = _merge_subtokens(words, mwts)
+        mwts = []
+    spaces = [w.space for w in words]
+    spaces[-1] = False
+    doc = Doc(
+        vocab,
+        [w.form for w in words],
+        spaces,
+        tags=[w.tag for w in words],
+        pos=[w.pos for w in words],
+        morphs=[w.morph for w in words],
+        lemmas=[w.lemma for w in words],
+        heads=[-1 if w.head is None else w.head for w in words],
+        deps=[w.dep for w in words],
+        sent_starts=sentence_starts(len(words)),
+    )
+    doc.user_data["sent_ids"] = [sentence.sent_id]
+    doc.user_data["texts"] = [sentence.text]
+    if not merge_subtokens:
+        doc.user_data["mwts"] = [mwts]
+    return doc
+
+
+def _merge_subtokens(words: list[_Word], mwts: list[list]) -> list[_Word]:
+    """One word per multi-word token (see the module docstring for how annotations merge)."""
+    new_index: list[int] = []  # old word index -> merged token index
+    merged: list[_Word] = []
+    ranges = {start: end for start, end, _ in mwts}
+    forms = {start: form for start, _, form in mwts}
+    i = 0
+    while i < len(words):
+        end = ranges.get(i, i + 1)
+        part = words[i:end]
+        if len(part) == 1:
+            merged.append(part[0])
+        else:
+            root = next((w for k, w in enumerate(part, i) if w.head is None or w.head == k or not i <= w.head < end), part[0])
+            merged.append(
+                _Word(
+                    form=forms[i],
+                    lemma=" ".join(w.lemma for w in part if w.lemma) or None,
+                    pos=root.pos,
+                    tag="+".join(w.tag for w in part if w.tag) or None,
+                    morph=_union_feats(w.morph for w in part),
+                    head=root.head,
+                    dep=root.dep,
+                    space=part[-1].space,
+                )
+            )
+        new_index.extend([len(merged) - 1] * len(part))
+        i = end
+    for word in merged:
+        if word.head is not None:
+            word.head = new_index[word.head]
+    return merged
+
+
+def _union_feats(feats: Iterable[str | None]) -> str | None:
+    values: dict[str, set[str]] = {}
+    for word_feats in feats:
+        for feature in (word_feats or "").split("|"):
+            if "=" in feature:
+                name, value = feature.split("=", 1)
+                values.setdefault(name, set()).update(value.split(","))
+    return "|".join(f"{name}={','.join(sorted(v))}" for name, v in sorted(values.items())) or None
+
+
+def write_conllu(docs: Iterable[Doc], path: str | Path) -> Path:
+    """Write Docs as CoNLL-U, one sentence per `doc.sents`, atomically.
+
+    `# sent_id` comes from `user_data["sent_ids"]` when it has one entry per
+    sentence, else it is the sentence's running number in the file; `# text`
+    is the sentence's text. Unset values are written as `_`, a root's HEAD as 0.
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        n_written = 0
+        for doc_number, doc in enumerate(docs, 1):
+            sents = list(doc.sents)
+            heads, spaces = doc.heads, doc.spaces
+            if spaces:
+                spaces[-1] = True  # a Doc's end is also a sentence end: no SpaceAfter=No there
+            sent_ids = _per_sentence(doc, "sent_ids", len(sents))
+            mwts = _per_sentence(doc, "mwts", len(sents))
+            for k, sent in enumerate(sents):
+                n_written += 1
+                sent_id = sent_ids[k] if sent_ids and sent_ids[k] else str(n_written)
+                out.write(f"# sent_id = {sent_id}\n# text = {sent.text}\n")
+                ranges = {start: (end, form) for start, end, form in (mwts[k] if mwts else [])}
+                for line in _sentence_lines(doc, heads, spaces, sent.start, sent.end, ranges, path, doc_number):
+                    out.write(line)
+                out.write("\n")
+    return path
+
+
+def _per_sentence(doc: Doc, key: str, n_sents: int) -> list | None:
+    values = doc.user_data.get(key)
+    return values if isinstance(values, list) and len(values) == n_sents else None
+
+
+def _sentence_lines(
+    doc: Doc, heads: list[int], spaces: list[bool], start: int, end: int, ranges: dict, path: Path, doc_number: int
+) -> Iterator[str]:
+    """The word lines (and multi-word range lines) of the sentence doc[start:end]."""
+    mwt_end = start
+    for i in range(start, end):
+        token = doc[i]
+        offset = i - start
+        if offset in ranges:
+            range_end, form = ranges[offset]
+            mwt_end = start + range_end
+            misc = "_" if spaces[mwt_end - 1] else "SpaceAfter=No"
+            yield f"{offset + 1}-{range_end}\t{form}\t_\t_\t_\t_\t_\t_\t_\t{misc}\n"
+        head = heads[i]
+        if head < 0:
+            head_column = "_"
+        elif head == i:
+            head_column = "0"
+        elif start <= head < end:
+            head_column = str(head - start + 1)
+        else:
+            raise DataError(f"doc {doc_number}, token {i} ({token.text!r}): its head {head} lies outside its sentence", path)
+        misc = "SpaceAfter=No" if not spaces[i] and i >= mwt_end else "_"
+        columns = (
+            str(offset + 1), token.text, token.lemma_ or "_", token.pos_ or "_", token.tag_ or "_",
+            token.morph_ or "_", head_column, token.dep_ or "_", "_", misc,
+        )
+        yield "\t".join(columns) + "\n"
