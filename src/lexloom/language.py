@@ -319,11 +319,7 @@ class Language:
         start = time.perf_counter()
         list(self.pipe((eg.predicted for eg in examples), batch_size=batch_size))
         seconds = time.perf_counter() - start
-        scorer = Scorer.for_pipeline(self)
-        scores = scorer.score(examples)
-        words = sum(len(eg.predicted) for eg in examples)
-        scores["speed"] = words / seconds if seconds > 0 else 0.0
-        return scores
+        return Scorer.for_pipeline(self).score(examples, seconds=seconds)
 
     # --- saving and loading ------------------------------------------------------------------
     def to_disk(self, path: str | Path, *, extra_meta: dict | None = None) -> Path:

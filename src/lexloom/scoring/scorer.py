@@ -1,0 +1,115 @@
+"""The Scorer: runs the scores a pipeline's components can be judged on."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from ..tokens import Example
+from .attrs import TOKEN_ATTRS, score_token_attr
+from .cats import score_cats
+from .deps import score_deps
+from .spans import score_sents, score_spans
+from .tokenization import score_tokenization
+
+TASKS = ("tokens", "tag", "pos", "morph", "lemma", "deps", "sents", "ents", "cats")
+
+# Which tasks a component can be scored on, by its factory name (or its name
+# when that is the factory's). The Language and `lexloom evaluate` both use it.
+TASKS_BY_FACTORY: dict[str, tuple[str, ...]] = {
+    "tagger": ("tag",),
+    "morphologizer": ("pos", "morph"),
+    "trainable_lemmatizer": ("lemma",),
+    "lemmatizer": ("lemma",),
+    "parser": ("deps", "sents"),
+    "senter": ("sents",),
+    "ner": ("ents",),
+    "textcat": ("cats",),
+    "textcat_multilabel": ("cats",),
+}
+MULTI_LABEL_FACTORIES = frozenset({"textcat_multilabel"})
+
+
+def tasks_for_factories(factories: Iterable[str]) -> list[str]:
+    """The tasks to score for a pipeline whose components have these factories.
+
+    Tokenization is always scored, first; other tasks follow TASKS order.
+    Factories that no task belongs to (tok2vec, ...) contribute nothing.
+    """
+    wanted = {"tokens"}
+    for factory in factories:
+        wanted.update(TASKS_BY_FACTORY.get(factory, ()))
+    return [task for task in TASKS if task in wanted]
+
+
+class Scorer:
+    """Scores Examples on a fixed list of tasks, returning one flat dict of spaCy's keys.
+
+    `cats_labels` defaults to every label seen in the reference Docs;
+    `cats_multi_label` picks the multi-label rules of `score_cats`.
+    """
+
+    def __init__(
+        self,
+        tasks: Sequence[str] = TASKS,
+        *,
+        cats_labels: Sequence[str] | None = None,
+        cats_multi_label: bool = False,
+        cats_threshold: float = 0.5,
+    ):
+        unknown = [t for t in tasks if t not in TASKS]
+        if unknown:
+            raise ValueError(f"unknown scoring task(s) {unknown}; known: {', '.join(TASKS)}")
+        self.tasks = list(tasks)
+        self.cats_labels = list(cats_labels) if cats_labels is not None else None
+        self.cats_multi_label = cats_multi_label
+        self.cats_threshold = cats_threshold
+
+    @classmethod
+    def for_pipeline(cls, nlp) -> "Scorer":
+        """The Scorer for the enabled components of a Language (`nlp.pipeline`).
+
+        Each component's task comes from its `factory` (its name when that is
+        empty); a text classifier also gives the cats labels, and its factory
+        says whether they are exclusive.
+        """
+        factories = []
+        cats_labels, cats_multi_label = None, False
+        for name, component in nlp.pipeline:
+            factory = getattr(component, "factory", "") or name
+            factories.append(factory)
+            if "cats" in TASKS_BY_FACTORY.get(factory, ()):
+                cats_labels = list(component.labels)
+                cats_multi_label = factory in MULTI_LABEL_FACTORIES
+        return cls(tasks_for_factories(factories), cats_labels=cats_labels, cats_multi_label=cats_multi_label)
+
+    def score(self, examples: Iterable[Example], *, seconds: float | None = None) -> dict:
+        """All scores of the configured tasks; with `seconds` (time spent annotating),
+        `speed` in predicted words per second."""
+        examples = list(examples)
+        scores: dict = {}
+        for task in self.tasks:
+            if task == "tokens":
+                scores.update(score_tokenization(examples))
+            elif task in TOKEN_ATTRS:
+                scores.update(score_token_attr(examples, task))
+            elif task == "deps":
+                scores.update(score_deps(examples))
+            elif task == "sents":
+                scores.update(score_sents(examples))
+            elif task == "ents":
+                scores.update(score_spans(examples, "ents"))
+            elif task == "cats":
+                labels = self.cats_labels
+                if labels is None:
+                    labels = sorted({label for eg in examples for label in eg.reference.cats})
+                scores.update(score_cats(examples, labels, self.cats_multi_label, self.cats_threshold))
+        if seconds is not None:
+            n_words = sum(len(eg.predicted) for eg in examples)
+            scores["speed"] = n_words / seconds if seconds > 0 else None
+        return scores
+
+
+def score(
+    examples: Iterable[Example], tasks: Sequence[str] = TASKS, *, seconds: float | None = None, **scorer_options
+) -> dict:
+    """One-call form of `Scorer(tasks, **scorer_options).score(examples, seconds=seconds)`."""
+    return Scorer(tasks, **scorer_options).score(examples, seconds=seconds)
