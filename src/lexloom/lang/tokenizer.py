@@ -1,0 +1,202 @@
+"""A rule-based, data-driven tokenizer following spaCy's algorithm.
+
+The text is split on whitespace into chunks. Each chunk is tokenized alone:
+
+1. an exact special case (`rules`, e.g. "don't" -> "do" "n't") or a
+   `token_match` / `url_match` hit (URLs, e-mails, emoticons) ends the work;
+2. otherwise prefixes and suffixes are stripped one at a time, re-checking the
+   special cases and matchers on what is left after every step;
+3. what remains in the middle is split on infixes (hyphens, slashes, ...).
+
+A chunk's tokens depend on the chunk alone, so they are cached: real text
+repeats its chunks so often that most of them never reach the regexes, which
+is what makes this fast in pure Python.
+
+Whitespace: one ordinary space after a token is its trailing-space flag; any
+other whitespace (newlines, tabs, a second space) becomes a whitespace token,
+so `"".join(w + " " * s for w, s in zip(words, spaces)) == text` always holds.
+
+With `split_final_period`, a full stop ending the text is split off an
+abbreviation ("etc." -> "etc" "."), as treebanks do at the end of a sentence.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable, Mapping, Sequence
+
+from ..tokens import Doc, Vocab
+
+# A regex method used as a rule: `pattern.search`, `pattern.finditer` or `pattern.match`.
+SearchFunction = Callable[[str], "re.Match[str] | None"]
+FinditerFunction = Callable[[str], Iterable["re.Match[str]"]]
+
+# Whitespace other than one space between two chunks: tabs, newlines, runs, a space at an edge.
+_IRREGULAR_WHITESPACE = re.compile(r"(\s{2,}|[^\S ]|^ | $)")
+# A cached chunk: its tokens, and their space flags as if a space followed the chunk.
+_ChunkTokens = tuple[tuple[str, ...], tuple[bool, ...]]
+
+
+def compile_prefix_regex(entries: Iterable[str]) -> re.Pattern[str]:
+    """One anchored alternation `^(?:a|b|...)` over regex fragments that may start a chunk."""
+    return re.compile("^(?:" + "|".join(entries) + ")")
+
+
+def compile_suffix_regex(entries: Iterable[str]) -> re.Pattern[str]:
+    """One anchored alternation `(?:a|b|...)$` over regex fragments that may end a chunk."""
+    return re.compile("(?:" + "|".join(entries) + ")$")
+
+
+def compile_infix_regex(entries: Iterable[str]) -> re.Pattern[str]:
+    """One alternation over regex fragments that split a chunk's middle."""
+    return re.compile("|".join(entries))
+
+
+class Tokenizer:
+    """Splits text into words and trailing-space flags; `__call__` wraps them in a Doc."""
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        *,
+        rules: Mapping[str, Sequence[str]],
+        prefix_search: SearchFunction | None,
+        suffix_search: SearchFunction | None,
+        infix_finditer: FinditerFunction | None,
+        token_match: SearchFunction | None = None,
+        url_match: SearchFunction | None = None,
+        split_final_period: bool = False,
+        cache_size: int = 100_000,
+    ):
+        self.vocab = vocab
+        for chunk, pieces in rules.items():
+            if "".join(pieces) != chunk or not all(pieces):
+                raise ValueError(f"special case {chunk!r} -> {list(pieces)!r}: pieces must be non-empty and spell it")
+        self.rules: dict[str, tuple[str, ...]] = {chunk: tuple(pieces) for chunk, pieces in rules.items()}
+        self.prefix_search = prefix_search
+        self.suffix_search = suffix_search
+        self.infix_finditer = infix_finditer
+        self.token_match = token_match
+        self.url_match = url_match
+        self.split_final_period = split_final_period
+        self.cache_size = cache_size
+        self._cache: dict[str, _ChunkTokens] = {}
+
+    def __call__(self, text: str) -> Doc:
+        words, spaces = self.split(text)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def split(self, text: str) -> tuple[list[str], list[bool]]:
+        """Tokenize `text` into (words, trailing-space flags) that spell it exactly."""
+        chunks = text.split()
+        if " ".join(chunks) == text:  # the common case: one space between chunks, none at the edges
+            words, spaces = self._split_chunks(chunks)
+        else:
+            words, spaces = self._split_any_whitespace(text)
+        if self.split_final_period and words and not text[-1].isspace():
+            _split_final_period(words, spaces)
+        return words, spaces
+
+    def _split_chunks(self, chunks: list[str]) -> tuple[list[str], list[bool]]:
+        """Tokens of single-spaced chunks: the hot path, so it is kept lean."""
+        words: list[str] = []
+        spaces: list[bool] = []
+        cached = self._cache.get
+        for chunk in chunks:
+            chunk_words, chunk_spaces = cached(chunk) or self._tokenize_chunk(chunk)
+            words += chunk_words
+            spaces += chunk_spaces
+        if spaces:
+            spaces[-1] = False
+        return words, spaces
+
+    def _split_any_whitespace(self, text: str) -> tuple[list[str], list[bool]]:
+        """Runs of single-spaced chunks between whitespace tokens (newlines, tabs, extra spaces)."""
+        words: list[str] = []
+        spaces: list[bool] = []
+        pieces = _IRREGULAR_WHITESPACE.split(text)  # chunks, whitespace, chunks, ..., chunks
+        for i in range(0, len(pieces), 2):
+            if pieces[i]:
+                chunk_words, chunk_spaces = self._split_chunks(pieces[i].split(" "))
+                words += chunk_words
+                spaces += chunk_spaces
+            if i + 1 < len(pieces):
+                whitespace = pieces[i + 1]
+                if words and whitespace[0] == " ":
+                    spaces[-1] = True
+                    whitespace = whitespace[1:]
+                if whitespace:
+                    words.append(whitespace)
+                    spaces.append(False)
+        return words, spaces
+
+    # --- one chunk -----------------------------------------------------------------
+    def _tokenize_chunk(self, chunk: str) -> _ChunkTokens:
+        tokens = self._split_chunk(chunk)
+        if len(self._cache) >= self.cache_size:
+            self._cache.clear()
+        entry = (tuple(tokens), (False,) * (len(tokens) - 1) + (True,))
+        self._cache[chunk] = entry
+        return entry
+
+    def _is_whole(self, string: str) -> bool:
+        return bool(
+            (self.token_match is not None and self.token_match(string))
+            or (self.url_match is not None and self.url_match(string))
+        )
+
+    def _split_chunk(self, chunk: str) -> list[str]:
+        """Special cases, then affixes stripped from both ends, then infixes in the middle."""
+        rules = self.rules
+        prefixes: list[str] = []
+        suffixes: list[str] = []  # innermost last
+        middle = chunk
+        while middle:
+            special = rules.get(middle)
+            if special is not None:
+                return prefixes + list(special) + suffixes[::-1]
+            if self._is_whole(middle):
+                return prefixes + [middle] + suffixes[::-1]
+            prefix = self.prefix_search(middle) if self.prefix_search is not None else None
+            if prefix is not None and 0 < prefix.end() < len(middle):
+                prefixes.append(prefix.group())
+                middle = middle[prefix.end():]
+                continue
+            suffix = self.suffix_search(middle) if self.suffix_search is not None else None
+            if suffix is not None and 0 < suffix.start():
+                suffixes.append(suffix.group())
+                middle = middle[: suffix.start()]
+                continue
+            break
+        return prefixes + self._split_infixes(middle) + suffixes[::-1]
+
+    def _split_infixes(self, string: str) -> list[str]:
+        if self.infix_finditer is None:
+            return [string]
+        tokens = []
+        start = 0
+        for match in self.infix_finditer(string):
+            if match.start() == 0 and match.end() == len(string):
+                break  # the whole string is an infix: keep it as it is
+            if match.start() > start:
+                tokens.append(string[start : match.start()])
+            if match.end() > match.start():
+                tokens.append(match.group())
+            start = match.end()
+        if start < len(string):
+            tokens.append(string[start:])
+        return tokens
+
+
+_ENDS_WITH_LETTER_AND_PERIOD = re.compile(r"[^\W\d_]\.$")
+
+
+def _split_final_period(words: list[str], spaces: list[bool]) -> None:
+    """Split the full stop off an abbreviation that ends the text: it also ends the sentence.
+
+    UD treebanks write "... and so on, etc." as "etc" "." and "in the U.S." as
+    "U.S" ".": one full stop cannot be two tokens, so the sentence keeps it.
+    """
+    last = words[-1]
+    if len(last) > 1 and _ENDS_WITH_LETTER_AND_PERIOD.search(last):
+        words[-1:] = [last[:-1], "."]
+        spaces.append(False)
