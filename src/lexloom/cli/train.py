@@ -1,1 +1,32 @@
-"""`lexloom train`: not written yet."""
+"""`lexloom train`: train a pipeline from a config."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..config import parse_overrides
+from ._app import app
+from ._output import good
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def train(
+    ctx: typer.Context,
+    config: Path = typer.Argument(..., help="Config file (.cfg)", exists=True, dir_okay=False),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Directory for model-best/, model-last/ and log.jsonl"),
+    gpu_id: Optional[int] = typer.Option(None, "--gpu-id", "-g", help="GPU to train on; -1 for CPU (default: the config's system.gpu_id)"),
+    params: Optional[Path] = typer.Option(None, "--params", help="A DVC params.yaml whose sections override the config"),
+    params_key: Optional[str] = typer.Option(None, "--params-key", help="Section of --params for this pipeline (e.g. ud)"),
+):
+    """Train a pipeline from a config; any config value can be overridden as --section.key VALUE.
+
+    Example: lexloom train configs/ud.cfg --output training/ud --paths.train corpus/train.lexloom --paths.dev corpus/dev.lexloom --training.dropout 0.2
+    """
+    from ..training.loop import train as run_training
+
+    overrides = parse_overrides(ctx.args)
+    out = run_training(config, output, overrides=overrides, params_path=params, params_key=params_key, gpu_id=gpu_id)
+    if out is not None:
+        good(f"Saved pipelines to {out}/model-best and {out}/model-last")

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
+import catalogue
 from confection import Config, ConfigValidationError
 
 from ..errors import ConfigError
@@ -108,6 +109,6 @@ def resolve_section(config: dict, section: str, path: str | Path | None = None) 
         raise ConfigError(f"{path or 'config'}: missing section [{section}]") from None
     except ConfigValidationError as e:
         raise ConfigError(f"{path or 'config'}: invalid [{section}]: {_describe(e)}") from None
-    except TypeError as e:
+    except (TypeError, catalogue.RegistryError) as e:
         raise ConfigError(f"{path or 'config'}: invalid [{section}]: {e}") from None
     return resolved[section]

@@ -28,3 +28,14 @@ class TokenClassifier(nn.Module):
             new.weight[: old.out_features] = old.weight
             new.bias[: old.out_features] = old.bias
         self.net[-1] = new
+
+
+class ParserHeads(nn.Module):
+    """The parser's weights: a biaffine arc/label scorer and a sentence-start classifier."""
+
+    def __init__(self, width: int, n_labels: int, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25):
+        super().__init__()
+        from .biaffine import BiaffineParserHead
+
+        self.biaffine = BiaffineParserHead(width, n_labels, arc_hidden, label_hidden, dropout)
+        self.senter = nn.Linear(width, 2)

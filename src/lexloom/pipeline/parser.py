@@ -1,0 +1,152 @@
+"""`parser`: labelled dependency trees with a biaffine scorer and maximum-spanning-tree decoding.
+
+Trees are built per sentence. During training the sentences are the gold ones;
+at prediction the parser uses the Doc's sentence starts when something before
+it set them (a `senter`, or the input), else its own sentence-start classifier,
+trained jointly. Each sentence gets exactly one root; any label set works,
+including non-projective UD trees.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..config.registry import registry
+from ..models.heads import ParserHeads
+from ..tokens import Doc, Example
+from .base import ModelSpec, TrainablePipe, default_tok2vec, factory
+from .batch import Batch
+
+
+def segments_from_starts(starts: Sequence[np.ndarray]) -> list[tuple[int, int, int]]:
+    """(doc index, start, end) of each sentence, from per-doc boolean sentence-start arrays."""
+    out = []
+    for b, s in enumerate(starts):
+        n = len(s)
+        if not n:
+            continue
+        idx = np.flatnonzero(s).tolist()
+        if not idx or idx[0] != 0:
+            idx = [0] + idx
+        for a, e in zip(idx, idx[1:] + [n]):
+            out.append((b, a, e))
+    return out
+
+
+class DependencyParser(TrainablePipe):
+    factory = "parser"
+
+    def __init__(self, nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1):
+        super().__init__(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq)
+        self._index: dict[str, int] = {}
+
+    def labels_from(self, examples: Iterable[Example]) -> list[str]:
+        counts: Counter[str] = Counter()
+        for eg in examples:
+            strings = eg.reference.vocab.strings
+            counts.update(strings[int(d)] for d in eg.reference._dep if d > 0)
+        return sorted(label for label, c in counts.items() if c >= self.cfg["min_label_freq"])
+
+    def _label_index(self) -> dict[str, int]:
+        if len(self._index) != len(self._labels):
+            self._index = {label: i for i, label in enumerate(self._labels)}
+        return self._index
+
+    # --- sentence batches ---------------------------------------------------------------
+    def _gather(self, tokvecs: torch.Tensor, segments: list[tuple[int, int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Regroup (docs, length, width) into (sentences, sentence length, width) plus a mask."""
+        lengths = torch.tensor([e - s for _, s, e in segments], dtype=torch.long)
+        width = int(lengths.max()) if len(segments) else 1
+        T = tokvecs.shape[1]
+        starts = torch.tensor([b * T + s for b, s, _ in segments], dtype=torch.long)
+        pos = torch.arange(width)
+        mask = pos[None, :] < lengths[:, None]
+        index = (starts[:, None] + pos[None, :]).masked_fill(~mask, 0)
+        flat = tokvecs.reshape(-1, tokvecs.shape[-1])
+        sents = flat[index.to(flat.device)] * mask.to(flat.device).unsqueeze(-1).to(flat.dtype)
+        return sents, mask.to(flat.device)
+
+    # --- verbs ----------------------------------------------------------------------------
+    def forward(self, batch: Batch):
+        tokvecs = self.tokvecs(batch)
+        sent_logits = self.model.head.senter(tokvecs)[batch.mask]
+        return tokvecs, sent_logits
+
+    def get_loss(self, examples: Sequence[Example], batch: Batch, output) -> torch.Tensor:
+        tokvecs, sent_logits = output
+        index = self._label_index()
+        starts, heads, labels = [], [], []
+        for eg in examples:
+            s = eg.get_aligned("sent_start")
+            starts.append(s)
+            heads.append(eg.get_aligned("head"))
+            dep_ids = eg.get_aligned("dep")
+            strings = eg.reference.vocab.strings
+            labels.append(np.array([index.get(strings[int(d)], -1) if d > 0 else -1 for d in dep_ids], dtype=np.int64))
+        sent_gold = batch.flat_targets([np.where(s == 1, 1, np.where(s == -1, 0, -1)) for s in starts])
+        loss = F.cross_entropy(sent_logits, sent_gold, ignore_index=-1) if (sent_gold >= 0).any() else sent_logits.sum() * 0
+        segments = segments_from_starts([s == 1 for s in starts])
+        if not segments:
+            return loss
+        sents, mask = self._gather(tokvecs, segments)
+        L = mask.shape[1]
+        gold_heads = np.full((len(segments), L), -1, dtype=np.int64)
+        gold_labels = np.full((len(segments), L), -1, dtype=np.int64)
+        for k, (b, s, e) in enumerate(segments):
+            h = heads[b][s:e]
+            rel = np.where(h == np.arange(s, e), 0, h - s + 1)
+            rel[(h < 0) | (h < s) | (h >= e)] = -1
+            gold_heads[k, : e - s] = rel
+            gold_labels[k, : e - s] = labels[b][s:e]
+        device = tokvecs.device
+        out = self.model.head.biaffine(sents, mask)
+        return loss + self.model.head.biaffine.loss(out, torch.from_numpy(gold_heads).to(device), torch.from_numpy(gold_labels).to(device), mask)
+
+    def predict(self, batch: Batch):
+        with torch.no_grad():
+            tokvecs, sent_logits = self.forward(batch)
+            own = (sent_logits[:, 1] > sent_logits[:, 0]).cpu().numpy()
+            starts = []
+            for doc, own_starts in zip(batch.docs, batch.split(own)):
+                if self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"):
+                    starts.append(doc._sent_start == 1)
+                else:
+                    starts.append(own_starts)
+            segments = segments_from_starts(starts)
+            sents, mask = self._gather(tokvecs, segments)
+            heads, labels = self.model.head.biaffine.predict(self.model.head.biaffine(sents, mask), mask)
+        return segments, heads, labels
+
+    def set_annotations(self, docs: Sequence[Doc], scores) -> None:
+        segments, heads, labels = scores
+        if not docs:
+            return
+        add = docs[0].vocab.strings.add
+        table = np.array([add(label) for label in self._labels] or [0], dtype=np.int32)
+        for (b, s, e), h, lab in zip(segments, heads, labels):
+            doc = docs[b]
+            h = np.asarray(h, dtype=np.int64)
+            doc._head[s:e] = np.where(h == 0, np.arange(s, e), h - 1 + s)
+            doc._dep[s:e] = table[np.asarray(lab, dtype=np.int64)]
+            doc._sent_start[s] = 1
+            doc._sent_start[s + 1 : e] = -1
+
+
+@registry.architectures("lexloom.BiaffineParser.v1")
+def biaffine_parser(tok2vec, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25) -> ModelSpec:
+    def build(width: int, n_labels: int) -> ParserHeads:
+        return ParserHeads(width, n_labels, arc_hidden, label_hidden, dropout)
+
+    return ModelSpec(tok2vec, build)
+
+
+DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.BiaffineParser.v1", "tok2vec": default_tok2vec()}}
+
+
+@factory("parser", DEFAULT_CONFIG)
+def make_parser(nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1) -> DependencyParser:
+    return DependencyParser(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq)
