@@ -31,6 +31,14 @@ _ANNOTATION = {
 }
 
 
+_LAZY_ARRAYS = {
+    **{f"_{a}": (np.int32, 0) for a in ("tag", "pos", "morph", "lemma", "dep", "ent_type")},
+    "_head": (np.int32, -1),
+    "_sent_start": (np.int8, 0),
+    "_ent_iob": (np.int8, 0),
+}
+
+
 class Doc:
     def __init__(
         self,
@@ -51,10 +59,11 @@ class Doc:
         words = list(words or [])
         n = len(words)
         self.vocab = vocab
-        add = vocab.strings.add
-        if any(not w for w in words):
+        if "" in words:
             raise ValueError("Doc words must be non-empty strings")
-        self._orth = np.fromiter((add(w) for w in words), dtype=np.int32, count=n)
+        known = vocab.strings._ids.get
+        add = vocab.strings.add
+        self._orth = np.array([known(w) or add(w) for w in words], dtype=np.int32)
         if spaces is None:
             self._spaces = np.ones(n, dtype=bool)
             if n:
@@ -62,12 +71,8 @@ class Doc:
         else:
             if len(spaces) != n:
                 raise ValueError(f"{len(spaces)} spaces for {n} words")
-            self._spaces = np.asarray(spaces, dtype=bool).copy()
-        for attr in ("tag", "pos", "morph", "lemma", "dep", "ent_type"):
-            setattr(self, "_" + attr, np.zeros(n, dtype=np.int32))
-        self._head = np.full(n, -1, dtype=np.int32)
-        self._sent_start = np.zeros(n, dtype=np.int8)
-        self._ent_iob = np.zeros(n, dtype=np.int8)
+            self._spaces = np.array(spaces, dtype=bool)
+        # Annotation arrays are allocated on first use (see __getattr__): a tokenizer's Doc needs none.
         self.cats: dict[str, float] = dict(cats or {})
         self.user_data: dict = {}
         self._offsets: np.ndarray | None = None
@@ -87,6 +92,16 @@ class Doc:
         if ents is not None:
             self._check_len("ents", ents)
             self.set_ent_tags(ents)
+
+    def __getattr__(self, name: str):
+        """Allocate an unset annotation array (`_tag`, `_head`, ...) the first time it is read."""
+        lazy = _LAZY_ARRAYS.get(name)
+        if lazy is None:
+            raise AttributeError(f"'Doc' object has no attribute {name!r}")
+        dtype, fill = lazy
+        arr = np.full(len(self._orth), fill, dtype=dtype)
+        setattr(self, name, arr)
+        return arr
 
     # --- construction helpers -------------------------------------------------
     def _check_len(self, name: str, values: Sequence) -> None:
