@@ -1,5 +1,5 @@
 """Pipeline components: one file each, one factory each. Importing this registers them all."""
-from . import architectures, morphologizer, parser, senter, tagger, tok2vec  # noqa: F401
+from . import architectures, lemmatizer, morphologizer, parser, senter, tagger, tok2vec  # noqa: F401
 from .base import FACTORY_DEFAULTS, Listener, ModelSpec, TrainablePipe
 
 __all__ = ["FACTORY_DEFAULTS", "Listener", "ModelSpec", "TrainablePipe"]
