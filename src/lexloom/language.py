@@ -425,11 +425,13 @@ def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterab
         )
     from .config import load_config
 
-    config = load_config(cfg_path)
+    saved = load_config(cfg_path)
+    config = load_config(cfg_path, interpolate=True)
     config["nlp"]["pipeline"] = [n for n in config["nlp"]["pipeline"] if n not in set(exclude)]
     for comp in config.get("components", {}).values():
         comp.pop("source", None)
     nlp = Language.from_config(config, gpu_id=gpu_id)
+    nlp.config = saved
     nlp.meta.update(meta)
     return nlp.from_disk(path)
 

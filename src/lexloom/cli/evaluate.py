@@ -28,12 +28,16 @@ def read_corpus_docs(path: Path, vocab: Vocab, n_sents: int) -> Iterator[Doc]:
     raise DataError(f"unknown corpus format {path.suffix!r}; expected one of {', '.join(CORPUS_SUFFIXES)}", path)
 
 
-def predicted_doc(nlp, reference: Doc, raw_text: bool) -> Doc:
+def predicted_doc(nlp, reference: Doc, raw_text: bool, gold_sents: bool = False) -> Doc:
     """The unannotated Doc the pipeline annotates: the reference's words (gold tokenization),
-    or with `raw_text` the pipeline's own tokenization of the reference text."""
+    or with `raw_text` the pipeline's own tokenization of the reference text. With
+    `gold_sents` it keeps the reference's sentence boundaries, as `lexloom apply` does."""
     if raw_text:
         return nlp.make_doc(reference.text)
-    return Doc(nlp.vocab, words=reference.words, spaces=reference.spaces)
+    doc = Doc(nlp.vocab, words=reference.words, spaces=reference.spaces)
+    if gold_sents:
+        doc._sent_start[:] = reference._sent_start
+    return doc
 
 
 def _percent(value: float | None) -> str:
@@ -87,9 +91,9 @@ def write_scores(scores: dict, path: Path) -> Path:
     return atomic_write_text(path, json.dumps(scores, indent=2, ensure_ascii=False) + "\n")
 
 
-def evaluate_pipeline(nlp, references: Iterable[Doc], *, raw_text: bool = False, batch_size: int = 256) -> tuple[dict, list[Example]]:
+def evaluate_pipeline(nlp, references: Iterable[Doc], *, raw_text: bool = False, gold_sents: bool = False, batch_size: int = 256) -> tuple[dict, list[Example]]:
     """Annotate a fresh Doc per reference with `nlp` and score it; return the scores and the Examples."""
-    examples = [Example(predicted_doc(nlp, reference, raw_text), reference) for reference in references]
+    examples = [Example(predicted_doc(nlp, reference, raw_text, gold_sents), reference) for reference in references]
     if not examples:
         raise DataError("the corpus holds no documents")
     return nlp.evaluate(examples, batch_size=batch_size), examples
@@ -104,6 +108,7 @@ def evaluate_command(
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU to run on; -1 for the CPU."),
     n_sents: int = typer.Option(10, "--n-sents", min=1, help="Sentences per document when DATA is CoNLL-U."),
     raw_text: bool = typer.Option(False, "--raw-text", help="Tokenize the text with the pipeline instead of using the gold words."),
+    gold_sents: bool = typer.Option(False, "--gold-sents", help="Keep the gold sentence boundaries (as `lexloom apply` does for CoNLL-U)."),
     per_type: bool = typer.Option(False, "--per-type", help="Also print the per-label tables."),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Documents per annotation batch."),
 ) -> None:
@@ -122,7 +127,7 @@ def evaluate_command(
         raise DataError("no such file", data)
     nlp = load(model, gpu_id=gpu_id)
     references = read_corpus_docs(data, nlp.vocab, n_sents)
-    scores, examples = evaluate_pipeline(nlp, references, raw_text=raw_text, batch_size=batch_size)
+    scores, examples = evaluate_pipeline(nlp, references, raw_text=raw_text, gold_sents=gold_sents, batch_size=batch_size)
     info(f"Evaluated {model} on {len(examples)} documents of {data}")
     console.print(scores_table(scores))
     if per_type:

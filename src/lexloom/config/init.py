@@ -72,6 +72,7 @@ t = 0.0
 progress_bar = true
 """
 
+WIDTH_REF = "${components.tok2vec.model.width}"
 SHARED_TOK2VEC = {"tagger", "morphologizer", "trainable_lemmatizer", "parser", "senter", "ner", "textcat", "textcat_multilabel"}
 
 
@@ -108,14 +109,16 @@ def init_config(lang: str, pipeline: Sequence[str], *, optimize: str = "efficien
     for name in names[1:]:
         cfg = json.loads(json.dumps(FACTORY_DEFAULTS[name]))
         if name in SHARED_TOK2VEC and "tok2vec" in cfg.get("model", {}):
-            cfg["model"]["tok2vec"] = {"@architectures": "lexloom.Tok2VecListener.v1", "width": "${components.tok2vec.model.width}"}
+            cfg["model"]["tok2vec"] = {"@architectures": "lexloom.Tok2VecListener.v1", "width": WIDTH_REF}
         cfg["factory"] = name
         components[name] = cfg
     config = Config().from_str(TRAINING_DEFAULTS, interpolate=False)
     config["nlp"] = {"lang": lang, "pipeline": names}
     config["components"] = components
     config["system"]["gpu_id"] = 0 if gpu else -1
-    return fill_config(config)
+    # Listeners follow the tok2vec's width through an (unquoted) interpolation.
+    text = fill_config(config).to_str(interpolate=False).replace(f'"{WIDTH_REF}"', WIDTH_REF)
+    return Config().from_str(text, interpolate=False)
 
 
 def fill_config(config: Config) -> Config:

@@ -27,8 +27,8 @@ def bilstm_encoder(width: int, hidden: int = 200, depth: int = 2, dropout: float
 def tok2vec(
     width: int,
     encoder,
-    attrs: list[str] = ("NORM", "PREFIX", "SUFFIX", "SHAPE"),
-    rows: list[int] = (5000, 1000, 2500, 2500),
+    attrs: list[str] = ["NORM", "PREFIX", "SUFFIX", "SHAPE"],  # noqa: B006 (copied below)
+    rows: list[int] = [5000, 1000, 2500, 2500],  # noqa: B006
     n_seeds: int = 2,
     embed_width: int = 0,
     dropout: float = 0.1,

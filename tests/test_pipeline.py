@@ -1,0 +1,187 @@
+"""The treebank pipeline end to end on a real EWT slice: the Python API, training, save/load, CLI."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import lexloom
+from lexloom.cli import app
+from lexloom.convert import convert
+from lexloom.errors import ModelLoadError
+from lexloom.tokens import Doc, Example, read_docbin
+from lexloom.training.batchers import minibatch
+from lexloom.training.schedules import compounding
+
+DATA = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
+SMALL = {"width": 64, "depth": 2}
+
+
+def small_tok2vec():
+    return {
+        "@architectures": "lexloom.Tok2Vec.v1", "width": 64, "rows": [2000, 500, 1000, 500],
+        "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": 64, "depth": 2},
+    }
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus")
+    (path,) = convert(DATA, out, n_sents=1)
+    return path
+
+
+def test_seeds_style_training_loop_learns_tags():
+    torch.manual_seed(0)
+    nlp = lexloom.blank("en")
+    tagger = nlp.add_pipe("tagger", config={"model": {"tok2vec": small_tok2vec()}})
+    data = [
+        ("I like green eggs", {"tags": ["PRP", "VBP", "JJ", "NNS"]}),
+        ("Eat blue ham", {"tags": ["VB", "JJ", "NN"]}),
+        ("You eat green ham", {"tags": ["PRP", "VBP", "JJ", "NN"]}),
+    ]
+    examples = [Example.from_dict(nlp.make_doc(t), a) for t, a in data]
+    optimizer = nlp.initialize(lambda: examples)
+    assert set(tagger.labels) == {"PRP", "VBP", "JJ", "NNS", "VB", "NN"}
+    first = None
+    for i in range(40):
+        losses = {}
+        for batch in minibatch(data, size=compounding(4.0, 32.0, 1.001)):
+            texts = [t for t, _ in batch]
+            annots = [a for _, a in batch]
+            nlp.update(texts, annots, drop=0.1, sgd=optimizer, losses=losses)
+        first = losses["tagger"] if first is None else first
+    assert losses["tagger"] < first / 5
+    with nlp.use_params(optimizer.averages):
+        doc = nlp("I eat green ham")
+    assert [t.tag_ for t in doc] == ["PRP", "VBP", "JJ", "NN"]
+
+
+def train_config(tmp_path, corpus, pipeline=("tagger", "morphologizer", "trainable_lemmatizer", "parser"), steps=60):
+    from lexloom.config.init import init_config
+
+    cfg = init_config("en", list(pipeline))
+    cfg["components"]["tok2vec"]["model"] = small_tok2vec()
+    cfg["paths"]["train"] = str(corpus)
+    cfg["paths"]["dev"] = str(corpus)
+    cfg["training"].update({"max_steps": steps, "eval_frequency": steps // 2, "dropout": 0.1})
+    cfg["training"]["optimizer"]["learn_rate"] = 0.003
+    cfg["training"]["batcher"]["size"] = {"@schedules": "compounding.v1", "start": 300, "stop": 300, "compound": 1.0}
+    cfg["training"]["logger"]["progress_bar"] = False
+    path = tmp_path / "ud.cfg"
+    path.write_text(cfg.to_str(interpolate=False))
+    return path
+
+
+def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
+    cfg = train_config(tmp_path, corpus)
+    out = tmp_path / "training"
+    runner = CliRunner()
+    result = runner.invoke(app, ["train", str(cfg), "--output", str(out), "--training.dropout", "0.15"])
+    assert result.exit_code == 0, result.output
+    assert (out / "model-best" / "meta.json").exists() and (out / "model-last" / "config.cfg").exists()
+    records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [30, 60]
+    assert records[-1]["scores"]["tag_acc"] > records[0]["scores"]["tag_acc"]
+    # the override reached the saved config
+    assert "dropout = 0.15" in (out / "model-last" / "config.cfg").read_text()
+    # no pickle anywhere: weights are safetensors, tables JSON
+    files = {p.suffix for p in (out / "model-best").rglob("*") if p.is_file()}
+    assert files <= {".json", ".safetensors", ".cfg"}
+
+    nlp = lexloom.load(out / "model-last")
+    meta = json.loads((out / "model-last" / "meta.json").read_text())
+    assert meta["pipeline"] == ["tok2vec", "tagger", "morphologizer", "trainable_lemmatizer", "parser"]
+    assert meta["data"]["train"] and meta["performance"]["dep_las"] >= 0
+    refs = list(read_docbin(corpus, nlp.vocab))[:20]
+    docs = list(nlp.pipe([Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs]))
+    for doc in docs:
+        roots = [t for t in doc if t.head.i == t.i]
+        assert len(roots) == len(list(doc.sents)) >= 1  # one root per sentence: well-formed trees
+        assert all(t.tag_ and t.pos_ and t.lemma_ for t in doc)
+    again = lexloom.load(out / "model-last")
+    docs2 = list(again.pipe([Doc(again.vocab, words=r.words, spaces=r.spaces) for r in refs]))
+    assert [d.heads for d in docs2] == [d.heads for d in docs] and [d.tags for d in docs2] == [d.tags for d in docs]
+
+    metrics = tmp_path / "metrics.json"
+    result = runner.invoke(app, ["evaluate", str(out / "model-best"), str(DATA), "--output", str(metrics), "--html", str(tmp_path / "html")])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(metrics.read_text())
+    for key in ("tag_acc", "pos_acc", "morph_acc", "lemma_acc", "dep_uas", "dep_las", "sents_f", "speed"):
+        assert key in scores
+    assert (tmp_path / "html" / "index.html").exists()
+
+    applied = tmp_path / "applied.conllu"
+    result = runner.invoke(app, ["apply", str(out / "model-best"), str(DATA), str(applied)])
+    assert result.exit_code == 0, result.output
+    from udtools import udeval
+
+    # `evaluate` and the official script on what `apply` wrote agree (same sentence boundaries)
+    result = runner.invoke(app, ["evaluate", str(out / "model-best"), str(DATA), "--gold-sents", "--n-sents", "1", "--output", str(metrics)])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(metrics.read_text())
+    official = udeval.evaluate(udeval.load_conllu_file(str(DATA)), udeval.load_conllu_file(str(applied)))
+    assert abs(official["LAS"].f1 - scores["dep_las"]) < 0.0001
+    assert abs(official["UAS"].f1 - scores["dep_uas"]) < 0.0001
+    assert abs(official["UPOS"].f1 - scores["pos_acc"]) < 0.0001
+
+
+def test_loading_refuses_pickles_links_and_newer_formats(tmp_path, corpus):
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("tagger", config={"model": {"tok2vec": small_tok2vec()}})
+    nlp.initialize(lambda: [Example.from_dict(nlp.make_doc("a b"), {"tags": ["X", "Y"]})])
+    good = nlp.to_disk(tmp_path / "m")
+    assert lexloom.load(good).pipe_names == ["tagger"]
+    (good / "tagger" / "evil.pkl").write_bytes(b"\x80\x04")
+    with pytest.raises(ModelLoadError, match="pickle"):
+        lexloom.load(good)
+    (good / "tagger" / "evil.pkl").unlink()
+    (good / "tagger" / "link.json").symlink_to("/etc/passwd")
+    with pytest.raises(ModelLoadError, match="outside the model directory"):
+        lexloom.load(good)
+    (good / "tagger" / "link.json").unlink()
+    meta = json.loads((good / "meta.json").read_text())
+    meta["format_version"] = 99
+    (good / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match="Upgrade lexloom"):
+        lexloom.load(good)
+    with pytest.raises(ModelLoadError, match="neither a pipeline directory nor an installed"):
+        lexloom.load("no_such_pipeline_pkg")
+
+
+def test_select_pipes_and_component_errors():
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("tagger", config={"model": {"tok2vec": small_tok2vec()}})
+    nlp.add_pipe("senter", config={"model": {"tok2vec": small_tok2vec()}})
+    with nlp.select_pipes(disable=["tagger"]):
+        assert nlp.pipe_names == ["senter"]
+    assert nlp.pipe_names == ["tagger", "senter"]
+    with pytest.raises(ValueError, match="already exists"):
+        nlp.add_pipe("tagger")
+    with pytest.raises(ValueError, match="no component factory 'nope'"):
+        nlp.add_pipe("nope")
+
+
+def test_every_command_has_help_with_an_example():
+    runner = CliRunner()
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0
+    commands = ["convert", "train", "evaluate", "apply", "debug-data", "pretrain", "package", "annotate"]
+    for name in commands:
+        assert name in top.output, name
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0 and "Example: lexloom" in result.output, name
+    for sub in (["init", "config"], ["init", "fill-config"]):
+        result = runner.invoke(app, sub + ["--help"])
+        assert result.exit_code == 0 and "Example: lexloom" in result.output
+
+
+def test_python_m_lexloom_reports_errors_cleanly(tmp_path):
+    bad = tmp_path / "bad.cfg"
+    bad.write_text("[nlp\n")
+    proc = subprocess.run([sys.executable, "-m", "lexloom", "train", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "bad.cfg" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,146 @@
+"""The data model: Doc/Token/Span views, entity helpers, DocBin, Example alignment."""
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from lexloom.errors import DataError
+from lexloom.tokens import (
+    Doc, DocBin, Example, Span, Vocab, biluo_tags_to_offsets, biluo_to_iob, iob_to_biluo,
+    offsets_to_biluo_tags, tags_to_entities,
+)
+
+
+@pytest.fixture
+def doc():
+    vocab = Vocab("en")
+    return Doc(
+        vocab,
+        words=["Apple", "is", "buying", "U.K.", "startup", "for", "$", "1", "billion", "."],
+        spaces=[True, True, True, True, True, True, False, True, False, False],
+        tags=["NNP", "VBZ", "VBG", "NNP", "NN", "IN", "$", "CD", "CD", "."],
+        heads=[2, 2, 2, 4, 2, 2, 5, 8, 6, 2],
+        deps=["nsubj", "aux", "root", "compound", "obj", "prep", "pobj", "compound", "nummod", "punct"],
+        ents=["U-ORG", "O", "O", "U-GPE", "O", "O", "B-MONEY", "I-MONEY", "L-MONEY", "O"],
+    )
+
+
+def test_text_and_views(doc):
+    assert doc.text == "Apple is buying U.K. startup for $1 billion."
+    assert doc[3].text == "U.K." and doc[3].idx == 16 and doc[3].tag_ == "NNP"
+    assert doc[0].head.text == "buying" and doc[2].head.i == 2
+    assert [t.text for t in doc[2].children] == ["Apple", "is", "startup", "for", "."]
+    assert [(e.text, e.label_) for e in doc.ents] == [("Apple", "ORG"), ("U.K.", "GPE"), ("$1 billion", "MONEY")]
+    assert doc.ents[2].start_char == 33 and doc.ents[2].end_char == 43
+    span = doc[3:5]
+    assert span.text == "U.K. startup" and span.root.text == "startup"
+
+
+def test_char_span_modes(doc):
+    assert doc.char_span(0, 5, "ORG").text == "Apple"
+    assert doc.char_span(0, 4) is None
+    assert doc.char_span(0, 4, alignment_mode="expand").text == "Apple"
+    assert doc.char_span(0, 7, alignment_mode="contract").text == "Apple"
+    with pytest.raises(ValueError, match="alignment_mode"):
+        doc.char_span(0, 5, alignment_mode="nope")
+
+
+def test_setting_overlapping_ents_is_an_error(doc):
+    with pytest.raises(ValueError, match="overlaps"):
+        doc.ents = [Span(doc, 0, 2, "A"), Span(doc, 1, 3, "B")]
+    doc.ents = [Span(doc, 4, 5, "PRODUCT"), Span(doc, 0, 1, "ORG")]
+    assert [e.label_ for e in doc.ents] == ["ORG", "PRODUCT"]
+
+
+def test_tag_scheme_conversions(doc):
+    assert iob_to_biluo(["B-PER", "I-PER", "O", "B-LOC"]) == ["B-PER", "L-PER", "O", "U-LOC"]
+    assert iob_to_biluo(["I-PER", "I-PER", "O"], scheme="iob1") == ["B-PER", "L-PER", "O"]
+    with pytest.raises(ValueError, match="token 1"):
+        iob_to_biluo(["I-PER", "O"], scheme="iob2")
+    assert biluo_to_iob(["B-PER", "L-PER", "U-LOC"]) == ["B-PER", "I-PER", "B-LOC"]
+    assert tags_to_entities(["O", "B-X", "I-X", "L-X", "U-Y"]) == [("X", 1, 4), ("Y", 4, 5)]
+    with pytest.raises(ValueError, match="never ended"):
+        tags_to_entities(["B-X", "I-X"])
+    tags = offsets_to_biluo_tags(doc, [(0, 5, "ORG"), (33, 43, "MONEY")])
+    assert tags[0] == "U-ORG" and tags[6:9] == ["B-MONEY", "I-MONEY", "L-MONEY"]
+    assert biluo_tags_to_offsets(doc, tags) == [(0, 5, "ORG"), (33, 43, "MONEY")]
+    assert offsets_to_biluo_tags(doc, [(0, 3, "ORG")])[0] == "-"  # misaligned: reported as missing
+    with pytest.raises(ValueError, match="overlaps"):
+        offsets_to_biluo_tags(doc, [(0, 8, "A"), (6, 15, "B")])
+
+
+def test_docbin_round_trip_is_exact(tmp_path, doc):
+    doc.cats = {"FINANCE": 1.0, "SPORT": 0.0}
+    doc[0].pos_ = "PROPN"
+    doc[0].morph_ = "Number=Sing"
+    doc[0].lemma_ = "Apple"
+    other = Doc(Vocab("en"), words=["Hi", "!"], spaces=[False, False])
+    path = DocBin(docs=[doc, other]).to_disk(tmp_path / "x.lexloom")
+    back = list(DocBin().from_disk(path).get_docs())
+    assert len(back) == 2
+    b = back[0]
+    for attr in ("words", "spaces", "heads", "tags", "text"):
+        assert getattr(b, attr) == getattr(doc, attr)
+    assert [t.dep_ for t in b] == [t.dep_ for t in doc]
+    assert [(e.start, e.end, e.label_) for e in b.ents] == [(e.start, e.end, e.label_) for e in doc.ents]
+    assert b.cats == doc.cats and b[0].pos_ == "PROPN" and b[0].morph_ == "Number=Sing" and b[0].lemma_ == "Apple"
+    assert back[1].text == "Hi!" and not back[1].has_annotation("HEAD")
+
+
+def test_docbin_is_readable_without_lexloom(tmp_path, doc):
+    """The format is a ZIP of JSON and .npy: another language can read it."""
+    path = DocBin(docs=[doc]).to_disk(tmp_path / "x.lexloom")
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+        strings = json.loads(zf.read("strings.json"))
+        table = np.load(io.BytesIO(zf.read(meta["chunks"][0]["name"] + "/tokens.npy")), allow_pickle=False)
+    assert meta["format"] == "lexloom-docbin" and meta["n_docs"] == 1
+    assert [strings[i] for i in table["orth"]] == doc.words
+
+
+def test_docbin_rejects_other_files(tmp_path):
+    bad = tmp_path / "bad.lexloom"
+    bad.write_text("not a zip")
+    with pytest.raises(DataError, match="bad.lexloom: not a .lexloom corpus"):
+        DocBin().from_disk(bad)
+    with pytest.raises(DataError, match="no such file"):
+        DocBin().from_disk(tmp_path / "missing.lexloom")
+
+
+def test_docbin_streams_in_chunks(tmp_path, monkeypatch):
+    from lexloom.tokens import docbin
+
+    monkeypatch.setattr(docbin, "CHUNK_DOCS", 3)
+    vocab = Vocab("en")
+    docs = [Doc(vocab, words=[f"w{i}", "x"]) for i in range(10)]
+    path = docbin.write_docbin(tmp_path / "c.lexloom", iter(docs))
+    with zipfile.ZipFile(path) as zf:
+        assert len(json.loads(zf.read("meta.json"))["chunks"]) == 4
+    assert [d.words[0] for d in docbin.read_docbin(path)] == [f"w{i}" for i in range(10)]
+
+
+def test_example_alignment_many_to_one():
+    vocab = Vocab("en")
+    predicted = Doc(vocab, words=["I", "don't", "know", "New", "York"])
+    eg = Example.from_dict(
+        predicted,
+        {"words": ["I", "do", "n't", "know", "NewYork"], "tags": ["PRP", "VBP", "RB", "VB", "NNP"], "heads": [3, 3, 3, 3, 3]},
+    )
+    assert eg.alignment.x2y[1] == [1, 2]
+    assert eg.alignment.y2x[4] == [3, 4]
+    tags = eg.get_aligned("tag")
+    assert vocab.strings[int(tags[0])] == "PRP" and tags[1] == -1 and tags[3] == -1
+    assert eg.get_aligned("head")[0] == 2  # "know" is predicted token 2
+
+
+def test_example_from_dict_checks_entities():
+    vocab = Vocab("en")
+    doc = Doc(vocab, words=["I", "like", "London", "."], spaces=[True, True, False, False])
+    eg = Example.from_dict(doc, {"entities": [(7, 13, "GPE")]})
+    assert [(e.text, e.label_) for e in eg.reference.ents] == [("London", "GPE")]
+    with pytest.raises(ValueError, match="do not align"):
+        Example.from_dict(doc, {"entities": [(7, 10, "GPE")]})
+    with pytest.raises(ValueError, match="unknown annotation keys"):
+        Example.from_dict(doc, {"ents": []})
