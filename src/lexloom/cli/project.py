@@ -1,1 +1,54 @@
-"""`lexloom project`: not written yet."""
+"""`lexloom project dvc` and `lexloom project assets`: the workflow helpers around project.yml."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import project_app
+from ._output import fail, good, info
+
+PROJECT_OPTION = typer.Option(Path("project.yml"), "--project", "-p", help="The project file.", dir_okay=False)
+
+
+@project_app.command("dvc")
+def project_dvc(
+    project_file: Path = PROJECT_OPTION,
+    check: bool = typer.Option(False, "--check", help="Only check that dvc.yaml matches project.yml; exit 1 if it is stale."),
+) -> None:
+    """Generate dvc.yaml from project.yml, so DVC runs the same graph as Snakemake.
+
+    Example: lexloom project dvc --check
+    """
+    from ..project import load_project
+    from ..project.dvc import dvc_yaml_is_current, write_dvc_yaml
+
+    project = load_project(project_file)
+    dvc_file = project.root / "dvc.yaml"
+    if check:
+        if not dvc_yaml_is_current(project, dvc_file):
+            fail(f"{dvc_file} is out of date with {project_file}: run `lexloom project dvc`")
+        good(f"{dvc_file} is up to date")
+        return
+    write_dvc_yaml(project, dvc_file)
+    good(f"wrote {dvc_file} ({len(project.stages)} stages)")
+
+
+@project_app.command("assets")
+def project_assets(
+    project_file: Path = PROJECT_OPTION,
+    dataset: str = typer.Option(None, "--dataset", "-d", help="Which source of each asset: sample (bundled) or full. Default: vars.dataset."),
+    retries: int = typer.Option(4, "--retries", help="Extra attempts per download after a network error.", min=0),
+) -> None:
+    """Fetch the project's assets (copy bundled ones, download and verify the rest).
+
+    Example: lexloom project assets --dataset full
+    """
+    from ..project import load_project
+    from ..project.assets import fetch_assets
+
+    project = load_project(project_file)
+    for fetched in fetch_assets(project, dataset, retries=retries):
+        good(f"{fetched.action}: {fetched.dest.relative_to(project.root)}")
+        if fetched.action == "downloaded" and not fetched.verified:
+            info(f"no sha256 in {project_file} for {fetched.dest.name}; add `sha256: {fetched.sha256}` to pin it")

@@ -1,0 +1,54 @@
+# Snakemake rules built from project.yml: one rule per stage, one target rule per workflow.
+#
+#   snakemake -n                          # the plan for `all`
+#   snakemake train --cores 4             # everything up to trained pipelines, branches in parallel
+#   snakemake ud --cores 2 --config dataset=full gpu_id=0
+#   snakemake all --profile profiles/slurm
+#
+# `--config NAME=VALUE` overrides `vars:` in project.yml. dvc.yaml is generated
+# from the same project (`lexloom project dvc`), so both tools run one graph.
+import json
+from pathlib import Path
+
+import yaml
+
+from lexloom.project import load_project
+
+ROOT = Path(workflow.basedir)
+PROJECT = load_project(ROOT / "project.yml", overrides=dict(config))
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf8")) or {}
+
+
+def stage_outputs(stage):
+    return [directory(path) if path in stage.out_dirs else path for path in stage.all_outputs]
+
+
+# A rule's `shell:` is evaluated when the job runs, after this loop has moved on,
+# so the command travels in `params` (evaluated now) and the shell only expands it.
+# Torch and its BLAS read the thread variables at start-up: a job uses the threads
+# it was given.
+STAGE_SHELL = "export OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads}; {params.cmd}"
+
+
+def stage_params(stage):
+    # The params.yaml sections a stage reads: Snakemake reruns it when they change.
+    return json.dumps({key: PARAMS.get(key) for key in stage.params}, sort_keys=True)
+
+
+# Target rules first: the first rule is Snakemake's default target (`all`).
+for workflow_name in sorted(PROJECT.workflows, key=lambda name: name != "all"):
+    rule:
+        name: workflow_name
+        input: [out for name in PROJECT.workflows[workflow_name] for out in PROJECT.stages[name].all_outputs]
+        localrule: True
+        default_target: workflow_name == "all"
+
+
+for stage in PROJECT.stages.values():
+    rule:
+        name: stage.name
+        input: list(stage.deps)
+        output: stage_outputs(stage)
+        params: cmd=stage.cmd, hyperparameters=stage_params(stage)
+        threads: stage.threads
+        shell: STAGE_SHELL

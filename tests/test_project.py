@@ -1,0 +1,288 @@
+"""project.yml -> Project -> Snakemake rules and dvc.yaml: one graph, validated, never stale."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from lexloom.cli import app
+from lexloom.errors import ConfigError, DataError
+from lexloom.project import FETCH_STAGE, load_project
+from lexloom.project.dvc import dvc_config, dvc_yaml_is_current, render_dvc_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PIPELINES = ["ud", "ner", "textcat", "textcat_multilabel"]
+
+
+def tool(name: str) -> str:
+    """dvc / snakemake from the same environment as this Python."""
+    return str(BIN / name)
+
+
+# --- the real project ------------------------------------------------------------------
+
+
+def test_real_project_loads_with_every_branch():
+    project = load_project(ROOT / "project.yml")
+    for pipeline in PIPELINES:
+        for step in ("convert", "debug_data", "train", "evaluate", "package"):
+            assert f"{step}_{pipeline}" in project.stages
+        assert project.stages[f"evaluate_{pipeline}"].metrics == (f"metrics/{pipeline}.json",)
+        assert project.stages[f"train_{pipeline}"].params == ("training", pipeline)
+    assert project.workflow_stages("ud") == [
+        "fetch", "convert_ud", "debug_data_ud", "raw_text_ud", "pretrain_ud", "train_ud", "evaluate_ud", "package_ud"
+    ]
+    # variables are substituted everywhere
+    package_ud = project.stages["package_ud"]
+    assert package_ud.outs == ("packages/en_lexloom_ud-0.1.0",) and package_ud.out_dirs == {"packages/en_lexloom_ud-0.1.0"}
+    assert "${" not in "".join(s.cmd for s in project.stages.values())
+
+
+def test_fetch_stage_follows_the_dataset():
+    sample = load_project(ROOT / "project.yml").stages[FETCH_STAGE]
+    full = load_project(ROOT / "project.yml", overrides={"dataset": "full"}).stages[FETCH_STAGE]
+    assert sample.cmd == "lexloom project assets --dataset sample"
+    assert full.cmd == "lexloom project assets --dataset full"
+    assert sample.outs == full.outs
+    assert "assets/sample/UD_English-EWT/en_ewt-ud-train.conllu" in sample.deps
+    assert not any("UD_English-EWT" in d for d in full.deps)  # downloaded, not bundled
+    for dep in sample.deps:
+        assert (ROOT / dep).is_file(), dep
+
+
+def test_bundled_sample_is_small_and_licensed():
+    sample = ROOT / "assets" / "sample"
+    assert sum(f.stat().st_size for f in sample.rglob("*") if f.is_file()) < 1_000_000
+    for folder in sample.iterdir():
+        if folder.is_dir():
+            assert (folder / "LICENSE.txt").is_file(), folder
+    assert "CC BY-SA 4.0" in (sample / "README.md").read_text()
+
+
+def test_committed_dvc_yaml_is_current():
+    project = load_project(ROOT / "project.yml")
+    assert dvc_yaml_is_current(project, ROOT / "dvc.yaml"), "dvc.yaml is stale: run `lexloom project dvc`"
+
+
+def test_params_yaml_has_every_section_a_stage_reads():
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for stage in load_project(ROOT / "project.yml").stages.values():
+        for key in stage.params:
+            assert key.split(".")[0] in params, (stage.name, key)
+
+
+# --- dvc.yaml generation and --check ---------------------------------------------------
+
+
+def _copy_project(dest: Path) -> Path:
+    """The files the workflow tools read, plus empty stand-ins for configs written elsewhere."""
+    for name in ("project.yml", "Snakefile", "params.yaml", "dvc.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "scripts", dest / "scripts")
+    shutil.copytree(ROOT / "assets" / "sample", dest / "assets" / "sample")
+    (dest / "configs").mkdir()
+    for pipeline in PIPELINES:
+        (dest / "configs" / f"{pipeline}.cfg").write_text("[nlp]\n", encoding="utf8")
+    return dest
+
+
+def test_dvc_check_fails_when_stale_and_regeneration_fixes_it(tmp_path):
+    _copy_project(tmp_path)
+    runner = CliRunner()
+    project_file = str(tmp_path / "project.yml")
+    assert runner.invoke(app, ["project", "dvc", "--check", "-p", project_file]).exit_code == 0
+    text = (tmp_path / "project.yml").read_text().replace("n_sents: 10", "n_sents: 5")
+    (tmp_path / "project.yml").write_text(text)
+    stale = runner.invoke(app, ["project", "dvc", "--check", "-p", project_file])
+    assert stale.exit_code == 1 and "out of date" in stale.output
+    assert runner.invoke(app, ["project", "dvc", "-p", project_file]).exit_code == 0
+    assert "--n-sents 5" in (tmp_path / "dvc.yaml").read_text()
+    assert runner.invoke(app, ["project", "dvc", "--check", "-p", project_file]).exit_code == 0
+
+
+def test_dvc_yaml_is_stable_and_declares_plots():
+    project = load_project(ROOT / "project.yml")
+    assert render_dvc_yaml(project) == render_dvc_yaml(load_project(ROOT / "project.yml"))
+    config = dvc_config(project)
+    assert list(config["stages"]) == list(project.stages)
+    plots = {path: spec for entry in config["plots"] for path, spec in entry.items()}
+    assert plots["training/ud/scores.csv"]["x"] == "step"
+    assert "dep_las" in plots["training/ud/scores.csv"]["y"]
+    assert "training/ud/scores.csv" in config["stages"]["train_ud"]["outs"]
+
+
+# --- Snakemake and DVC see the same graph ----------------------------------------------
+
+
+def _snakemake_jobs(workdir: Path) -> dict[str, dict[str, set[str]]]:
+    """Rule name -> {"input", "output"} from a forced dry run of every target."""
+    result = subprocess.run(
+        [tool("snakemake"), "-n", "--forceall", "all", "--cores", "1"],
+        cwd=workdir, capture_output=True, text=True, env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs: dict[str, dict[str, set[str]]] = {}
+    current = None
+    for line in result.stdout.splitlines():
+        if match := re.match(r"^(?:local)?rule (\w+):$", line):
+            current = jobs.setdefault(match.group(1), {"input": set(), "output": set()})
+        elif current is not None and (match := re.match(r"^\s+(input|output): (.*)$", line)):
+            current[match.group(1)] = set(match.group(2).split(", "))
+    return jobs
+
+
+def test_snakemake_rules_match_dvc_stages(tmp_path):
+    workdir = _copy_project(tmp_path)
+    jobs = _snakemake_jobs(workdir)
+    dvc_stages = yaml.safe_load((workdir / "dvc.yaml").read_text())["stages"]
+    assert set(jobs) - {"all"} == set(dvc_stages)
+    for name, stage in dvc_stages.items():
+        assert jobs[name]["input"] == set(stage.get("deps", [])), name
+        assert jobs[name]["output"] == set(stage.get("outs", [])) | set(stage.get("metrics", [])), name
+    # DVC itself reads the generated file to the same list of stages
+    subprocess.run(["git", "init", "-q"], cwd=workdir, check=True)
+    subprocess.run([tool("dvc"), "init", "-q"], cwd=workdir, check=True)
+    listed = subprocess.run([tool("dvc"), "stage", "list", "--name-only"], cwd=workdir, capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == list(dvc_stages)
+
+
+def test_snakemake_honours_vars_from_config(tmp_path):
+    workdir = _copy_project(tmp_path)
+    result = subprocess.run(
+        [tool("snakemake"), "-n", "-p", "--forceall", "assets/downloads/ud/train.conllu", "--config", "dataset=full", "--cores", "1"],
+        cwd=workdir, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "lexloom project assets --dataset full" in result.stdout
+
+
+# --- validation errors name the file and the key ---------------------------------------
+
+BASE = """
+vars: {dataset: sample, lang: en}
+stages:
+  convert:
+    cmd: lexloom convert in.conllu corpus --lang ${vars.lang}
+    deps: [in.conllu]
+    outs: [corpus/train.lexloom]
+  train:
+    cmd: lexloom train cfg
+    deps: [corpus/train.lexloom]
+    outs: [training/model/]
+workflows:
+  all: [train]
+"""
+
+
+def _load(tmp_path: Path, text: str):
+    path = tmp_path / "project.yml"
+    path.write_text(textwrap.dedent(text), encoding="utf8")
+    return load_project(path)
+
+
+def test_minimal_project(tmp_path):
+    project = _load(tmp_path, BASE)
+    assert project.stages["convert"].cmd == "lexloom convert in.conllu corpus --lang en"
+    assert project.stages["train"].out_dirs == {"training/model"}
+    assert project.workflow_stages("all") == ["convert", "train"]
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("workflows:", "extras: 1\nworkflows:"), r"top level: unknown key 'extras'"),
+        (("    deps: [in.conllu]", "    dep: [in.conllu]"), r"stages\.convert: unknown key 'dep'"),
+        (("    cmd: lexloom train cfg\n", ""), r"stages\.train: missing required key 'cmd'"),
+        (("${vars.lang}", "${vars.language}"), r"stages\.convert\.cmd: unknown variable \$\{vars\.language\}"),
+        (("deps: [corpus/train.lexloom]", "deps: [corpus/dev.lexloom]"), r"stages\.train\.deps: 'corpus/dev.lexloom' is in a generated folder but no stage writes it"),
+        (("outs: [training/model/]", "outs: [corpus/train.lexloom]"), r"stages\.train\.outs: 'corpus/train.lexloom' is also written by stage 'convert'"),
+        (("deps: [in.conllu]", "deps: [in.conllu, training/model/meta.json]"), r"dependency cycle: .*convert -> train|dependency cycle: .*train -> convert"),
+        (("all: [train]", "all: [evaluate]"), r"workflows\.all: unknown stage 'evaluate'"),
+        (("deps: [in.conllu]", "deps: [../outside.txt]"), r"must be relative and inside the project"),
+    ],
+)
+def test_invalid_projects_are_explained(tmp_path, edit, message):
+    old, new = edit
+    assert old in BASE
+    with pytest.raises(ConfigError, match=rf"project\.yml: .*{message}"):
+        _load(tmp_path, BASE.replace(old, new, 1))
+
+
+def test_repo_file_deps_need_no_stage(tmp_path):
+    project = _load(tmp_path, BASE.replace("deps: [corpus/train.lexloom]", "deps: [corpus/train.lexloom, configs/never_made.cfg]"))
+    assert "configs/never_made.cfg" in project.stages["train"].deps
+
+
+def test_yaml_syntax_error_has_line(tmp_path):
+    with pytest.raises(DataError, match=r"project\.yml:3: invalid YAML: found character '\\t'"):
+        _load(tmp_path, "vars: {}\nstages:\n\tcmd: x\n")
+
+
+def test_assets_need_one_source_per_dataset(tmp_path):
+    text = BASE + "assets:\n  - dest: in.conllu\n    sample: {path: a.conllu}\n    full: {url: 'https://x/a', path: a.conllu}\n"
+    with pytest.raises(ConfigError, match=r"assets\[0\]\.full: give exactly one of 'url' or 'path'"):
+        _load(tmp_path, text)
+
+
+# --- DVC mechanics the CI evaluate job relies on ---------------------------------------
+
+DUMMY_DVC_YAML = """
+stages:
+  train_ud:
+    cmd: python train.py
+    deps: [train.py, data.txt]
+    outs: [model.txt]
+  evaluate_ud:
+    cmd: python evaluate.py
+    deps: [evaluate.py, model.txt]
+    metrics: [metrics/ud.json]
+"""
+TRAIN_PY = "open('runs.log', 'a').write('train\\n'); open('model.txt', 'w').write(open('data.txt').read().upper())\n"
+EVALUATE_PY = (
+    "import json, os; open('runs.log', 'a').write('evaluate\\n'); os.makedirs('metrics', exist_ok=True)\n"
+    "json.dump({'score': len(open('model.txt').read())}, open('metrics/ud.json', 'w'))\n"
+)
+
+
+def _run(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, f"{args}: {result.stdout[-2000:]} {result.stderr[-2000:]}"
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_ci_evaluate_pulls_and_reruns_only_changed_stages(tmp_path):
+    origin, remote, clone = tmp_path / "origin", tmp_path / "remote", tmp_path / "clone"
+    origin.mkdir()
+    (origin / "dvc.yaml").write_text(DUMMY_DVC_YAML)
+    (origin / "train.py").write_text(TRAIN_PY)
+    (origin / "evaluate.py").write_text(EVALUATE_PY)
+    (origin / "data.txt").write_text("some data")
+    (origin / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "ci_evaluate.sh", origin / "scripts" / "ci_evaluate.sh")
+    (origin / ".gitignore").write_text("runs.log\n")
+    _run(["git", "init", "-q"], origin)
+    _run([tool("dvc"), "init", "-q"], origin)
+    _run([tool("dvc"), "remote", "add", "-d", "storage", str(remote)], origin)
+    _run([tool("dvc"), "repro"], origin)
+    _run([tool("dvc"), "push"], origin)
+    _run(["git", "add", "-A"], origin)
+    _run(["git", "commit", "-q", "-m", "trained"], origin)
+
+    _run(["git", "clone", "-q", str(origin), str(clone)], tmp_path)
+    _run(["bash", "scripts/ci_evaluate.sh", "ud"], clone)
+    assert (clone / "model.txt").read_text() == "SOME DATA"  # pulled, not rebuilt
+    assert not (clone / "runs.log").exists()  # nothing was out of date
+
+    (clone / "evaluate.py").write_text(EVALUATE_PY + "# changed\n")
+    _run(["bash", "scripts/ci_evaluate.sh", "ud"], clone)
+    assert (clone / "runs.log").read_text() == "evaluate\n"  # only the changed stage reran
