@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: run test setup clean lock
+.PHONY: run test setup clean lock docs
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(CORES) -q
+
+# The CLI reference, generated from the typer app (tests/test_docs.py keeps it in sync).
+docs: $(STAMP)
+	$(BIN)/python -m typer lexloom.cli utils docs --name lexloom --output docs/cli.md
 
 # Re-pin every dependency from pyproject.toml (run when changing dependencies).
 lock:

@@ -1,0 +1,152 @@
+"""Treebank benchmark: train configs/ud.cfg on UD English-EWT train, score on dev with gold tokens.
+
+    python benchmarks/ud_ewt.py [--minutes 28] [--vs-spacy] [--spacy-minutes 30]
+
+Prints UPOS, XPOS, UFeats, lemma, UAS, LAS, training wall time, training words/s,
+peak training memory (RSS of the training process) and inference words/s of
+`nlp.pipe` on CPU. Dev is scored as spaCy's `spacy evaluate` does for its UD
+project: documents of 10 sentences whose sentence boundaries the pipeline predicts.
+With --vs-spacy, spaCy 3.8 trains the equivalent pipeline (tagger, morphologizer,
+trainable_lemmatizer, parser on a shared tok2vec, from `spacy init config`) on the
+same data in the same run, and the ratios are printed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "UD_English-EWT"
+
+
+def run_measured(cmd: list[str], log: Path) -> tuple[float, float]:
+    """Run a command, return (wall seconds, peak RSS in MB) of that process tree's largest process."""
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"{' '.join(cmd)} failed; see {log}:\n{log.read_text()[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def evaluate_lexloom(model: Path, dev: Path) -> dict:
+    import lexloom
+    from lexloom.scoring import Scorer
+    from lexloom.tokens import Doc, Example, read_docbin
+
+    nlp = lexloom.load(model)
+    refs = list(read_docbin(dev, nlp.vocab))
+    nlp(Doc(nlp.vocab, words=refs[0].words[:20]))  # warm-up
+    docs = [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs]
+    start = time.perf_counter()
+    list(nlp.pipe(docs, batch_size=256))
+    seconds = time.perf_counter() - start
+    scores = Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)], seconds=seconds)
+    return scores
+
+
+def train_lexloom(corpus: Path, out: Path, minutes: float) -> dict:
+    cmd = [
+        sys.executable, "-m", "lexloom", "train", "configs/ud.cfg", "--output", str(out),
+        "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
+        "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false",
+    ]
+    seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
+    records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    words, train_seconds = records[-1]["words"], records[-1]["seconds"]
+    scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom")
+    return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"]}
+
+
+def train_spacy(work: Path, minutes: float) -> dict:
+    corpus = work / "spacy-corpus"
+    corpus.mkdir(exist_ok=True)
+    for split in ("train", "dev"):
+        subprocess.run([sys.executable, "-m", "spacy", "convert", str(DATA / f"en_ewt-ud-{split}.conllu"), str(corpus),
+                        "--n-sents", "10", "--merge-subtokens", "--converter", "conllu"], check=True, capture_output=True)
+    cfg = work / "spacy.cfg"
+    subprocess.run([sys.executable, "-m", "spacy", "init", "config", str(cfg), "--lang", "en", "--pipeline",
+                    "tagger,morphologizer,trainable_lemmatizer,parser", "--optimize", "efficiency", "--force"], check=True, capture_output=True)
+    out = work / "spacy-out"
+    cmd = [sys.executable, "-m", "spacy", "train", str(cfg), "--output", str(out),
+           "--paths.train", str(corpus / "en_ewt-ud-train.spacy"), "--paths.dev", str(corpus / "en_ewt-ud-dev.spacy"),
+           "--training.max_steps", "0", "--training.max_epochs", "0", "--training.patience", "0"]
+    # spaCy has no wall-clock limit: it is stopped after `minutes`; model-best is already on disk.
+    log = work / "spacy-train.log"
+    start = time.perf_counter()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            proc.wait(timeout=minutes * 60)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+        _, _, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    metrics = work / "spacy-metrics.json"
+    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(out / "model-best"), str(corpus / "en_ewt-ud-dev.spacy"),
+                    "--output", str(metrics)], check=True, capture_output=True)
+    m = json.loads(metrics.read_text())
+    return {"scores": m, "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
+
+
+ROWS = [("UPOS", "pos_acc"), ("XPOS", "tag_acc"), ("UFeats", "morph_acc"), ("Lemma", "lemma_acc"), ("UAS", "dep_uas"), ("LAS", "dep_las")]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--minutes", type=float, default=28.0, help="lexloom training budget (config's max_minutes)")
+    ap.add_argument("--vs-spacy", action="store_true")
+    ap.add_argument("--spacy-minutes", type=float, default=30.0)
+    ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="ud-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = work / "corpus"
+    for split in ("train", "dev"):
+        subprocess.run([sys.executable, "-m", "lexloom", "convert", str(DATA / f"en_ewt-ud-{split}.conllu"), str(corpus), "--n-sents", "10"],
+                       check=True, capture_output=True, cwd=ROOT)
+    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes)
+    theirs = train_spacy(work, args.spacy_minutes) if args.vs_spacy else None
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"UD English-EWT dev (gold tokens, predicted sentences), {os.cpu_count()} CPU cores")
+    table.add_column("metric")
+    table.add_column("lexloom", justify="right")
+    if theirs:
+        table.add_column("spaCy 3.8", justify="right")
+        table.add_column("lexloom − spaCy", justify="right")
+    for name, key in ROWS:
+        ours_v = 100 * ours["scores"][key]
+        row = [name, f"{ours_v:.2f}"]
+        if theirs:
+            their_v = 100 * float(theirs["scores"].get(key) or 0)
+            row += [f"{their_v:.2f}", f"{ours_v - their_v:+.2f}"]
+        table.add_row(*row)
+    speed = ours["scores"]["speed"]
+    extra = [
+        ("training wall time (s)", ours["wall"], theirs and theirs["wall"]),
+        ("training words/s", ours["train_wps"], None),
+        ("peak training RSS (MB)", ours["rss_mb"], theirs and theirs["rss_mb"]),
+        ("inference words/s (nlp.pipe)", speed, theirs and theirs["scores"].get("speed")),
+    ]
+    for name, ours_v, their_v in extra:
+        row = [name, f"{ours_v:,.0f}"]
+        if theirs:
+            row += [f"{their_v:,.0f}" if their_v else "-", f"x{ours_v / their_v:.2f}" if their_v else "-"]
+        table.add_row(*row)
+    Console().print(table)
+    print(f"outputs in {work}; lexloom steps: {ours['steps']}")
+
+
+if __name__ == "__main__":
+    main()
