@@ -70,9 +70,41 @@ t = 0.0
 [training.logger]
 @loggers = "lexloom.ConsoleLogger.v1"
 progress_bar = true
+
+[pretraining]
+component = "tok2vec"
+raw_text = ${paths.raw_text}
+seed = ${system.seed}
+max_epochs = 10
+dropout = 0.2
+n_save_every = 0
+
+[pretraining.objective]
+type = "characters"
+n_characters = 4
+hidden = 300
+maxout_pieces = 3
+mask_probability = 0.15
+
+[pretraining.optimizer]
+@optimizers = "Adam.v1"
+beta1 = 0.9
+beta2 = 0.999
+L2 = 0.01
+grad_clip = 1.0
+use_averages = false
+eps = 0.00000001
+learn_rate = 0.001
+
+[pretraining.batcher]
+@batchers = "batch_by_words.v1"
+size = 3000
+tolerance = 0.2
+discard_oversize = false
 """
 
 WIDTH_REF = "${components.tok2vec.model.width}"
+INIT_REF = "${paths.init_tok2vec}"
 SHARED_TOK2VEC = {"tagger", "morphologizer", "trainable_lemmatizer", "parser", "senter", "ner", "textcat", "textcat_multilabel"}
 
 
@@ -97,6 +129,7 @@ def init_config(lang: str, pipeline: Sequence[str], *, optimize: str = "efficien
     components: dict[str, dict] = {
         "tok2vec": {
             "factory": "tok2vec",
+            "init_weights": INIT_REF,
             "model": {
                 "@architectures": "lexloom.Tok2Vec.v1",
                 "width": width,
@@ -117,7 +150,9 @@ def init_config(lang: str, pipeline: Sequence[str], *, optimize: str = "efficien
     config["components"] = components
     config["system"]["gpu_id"] = 0 if gpu else -1
     # Listeners follow the tok2vec's width through an (unquoted) interpolation.
-    text = fill_config(config).to_str(interpolate=False).replace(f'"{WIDTH_REF}"', WIDTH_REF)
+    text = fill_config(config).to_str(interpolate=False)
+    for ref in (WIDTH_REF, INIT_REF):
+        text = text.replace(f'"{ref}"', ref)
     return Config().from_str(text, interpolate=False)
 
 

@@ -1,0 +1,242 @@
+"""Pretraining: teach a config's tok2vec layer on raw text before training, `lexloom pretrain`.
+
+The objective needs no vectors: spaCy's "characters" objective predicts the first
+and last `n_characters` bytes of every token from its contextual vector. As in
+spaCy, a share of the tokens (`mask_probability`) is hidden from the input first,
+BERT-style (80% replaced by "[MASK]", 10% by another token of the batch, 10% kept),
+so that their spelling has to be guessed from the context; the loss covers every
+token. Predicting static word vectors instead is not implemented.
+
+Outputs in OUTPUT_DIR: `model{epoch}.safetensors` after each epoch (epochs count
+from 1), `model{epoch}_{step}.safetensors` every `n_save_every` steps when that is
+set, `model-last.safetensors` (the latest weights) and `log.jsonl` (one record per
+epoch). Each weights file is the state dict of the tok2vec layer only, which
+`[components.tok2vec] init_weights` (`--paths.init_tok2vec`) loads.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from ..about import __version__
+from ..config import load_config, resolve_section
+from ..convert import read_jsonl
+from ..convert._lines import read_lines
+from ..errors import ConfigError, DataError
+from ..language import Language, set_seed
+from ..models.pretrain import CharacterObjective
+from ..pipeline.batch import Batch
+from ..pipeline.tok2vec import Tok2VecLayer
+from ..tokens import Doc, read_docbin
+from ..util import atomic_path, atomic_write_text
+from .corpus import corpus_files
+
+MASK_TOKEN = "[MASK]"
+# 0xFF never occurs in UTF-8, so it can stand for "no byte here" in words shorter than n_characters.
+PAD_BYTE = 255
+
+
+def read_raw_docs(path: str | Path, nlp: Language) -> Iterator[Doc]:
+    """Non-empty Docs of raw text: JSONL (`{"text": ...}` per line, tokenized by `nlp`),
+    plain text (`.txt`, one text per line) or a `.lexloom` corpus (a file or a folder)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise DataError("raw text not found", path)
+    if path.is_dir() or suffix == ".lexloom":
+        docs = (doc for f in corpus_files(path) for doc in read_docbin(f, nlp.vocab))
+    elif suffix in (".jsonl", ".json"):
+        docs = read_jsonl(path, nlp.vocab, tokenizer=nlp.make_doc)
+    elif suffix == ".txt":
+        docs = (nlp.make_doc(text) for _, text in read_lines(path) if text.strip())
+    else:
+        raise DataError("unknown raw text format: give a .jsonl, .txt or .lexloom file", path)
+    return (doc for doc in docs if len(doc))
+
+
+class CharacterTargets:
+    """Each token's first and last `n_characters` UTF-8 bytes (the last ones from the end of the
+    word backwards), padded with 0xFF; cached per string."""
+
+    def __init__(self, n_characters: int):
+        self.n_characters = n_characters
+        self._rows: dict[str, np.ndarray] = {}
+
+    def _row(self, word: str) -> np.ndarray:
+        row = self._rows.get(word)
+        if row is None:
+            n = self.n_characters
+            data = word.encode("utf8")
+            first, last = data[:n], data[::-1][:n]
+            pad = bytes([PAD_BYTE])
+            row = np.frombuffer(first.ljust(n, pad) + last.ljust(n, pad), dtype=np.uint8)
+            self._rows[word] = row
+        return row
+
+    def __call__(self, docs: list[Doc]) -> np.ndarray:
+        """(total tokens, 2 * n_characters) byte values, for the docs' tokens in order."""
+        orth = np.concatenate([doc._orth for doc in docs])
+        unique, inverse = np.unique(orth, return_inverse=True)
+        strings = docs[0].vocab.strings
+        rows = np.stack([self._row(strings[int(o)]) for o in unique.tolist()])
+        return rows[inverse.reshape(-1)]
+
+
+def mask_features(ids: np.ndarray, mask_rows: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
+    """Hide a share of the tokens' hashed features: of the chosen tokens 80% get `mask_rows`
+    (the features of "[MASK]"), 10% another token's features, 10% keep their own."""
+    if not probability or not len(ids):
+        return ids
+    out = ids.copy()
+    chosen = rng.random(len(ids)) < probability
+    roll = rng.random(len(ids))
+    out[chosen & (roll < 0.8)] = mask_rows
+    swap = np.flatnonzero(chosen & (roll >= 0.8) & (roll < 0.9))
+    out[swap] = ids[rng.integers(0, len(ids), size=len(swap))]
+    return out
+
+
+def build_objective(cfg: dict[str, Any], width: int) -> tuple[CharacterObjective, float]:
+    """The objective head `[pretraining.objective]` describes, and its mask probability."""
+    cfg = dict(cfg)
+    kind = cfg.pop("type", None)
+    if kind != "characters":
+        raise ConfigError(f'[pretraining.objective] type must be "characters", not {kind!r} (predicting word vectors is not implemented)')
+    mask_probability = float(cfg.pop("mask_probability", 0.15))
+    if not 0.0 <= mask_probability < 1.0:
+        raise ConfigError(f"[pretraining.objective] mask_probability must be in [0, 1), not {mask_probability}")
+    try:
+        return CharacterObjective(width, **cfg), mask_probability
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"[pretraining.objective]: {e}") from None
+
+
+def pretrain(
+    config_path: str | Path,
+    output_dir: str | Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    epochs: int | None = None,
+    gpu_id: int | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Pretrain the `[pretraining] component` (a tok2vec) of the config on `[pretraining] raw_text`;
+    write the weights and log to `output_dir` and return the per-epoch log records."""
+    if "pretraining" not in load_config(config_path):
+        raise ConfigError(f"{config_path}: no [pretraining] section; `lexloom init fill-config` adds the defaults")
+    overrides = dict(overrides or {})
+    if epochs is not None:
+        overrides["pretraining.max_epochs"] = epochs
+    if gpu_id is not None:
+        overrides["system.gpu_id"] = gpu_id
+    config = load_config(config_path, overrides=overrides, interpolate=True)
+    P = resolve_section(config, "pretraining", config_path)
+    system = config.get("system", {})
+    seed = int(P.get("seed", system.get("seed", 0)) or 0)
+    set_seed(seed)
+    if system.get("threads"):
+        torch.set_num_threads(int(system["threads"]))
+    nlp = Language.from_config(config, gpu_id=int(system.get("gpu_id", -1)))
+    layer = _tok2vec_layer(nlp, P["component"], config_path)
+    if not P.get("raw_text"):
+        raise ConfigError(f"{config_path}: [pretraining] raw_text is not set; pass --paths.raw_text FILE")
+    docs = list(read_raw_docs(P["raw_text"], nlp))
+    if not docs:
+        raise DataError("no text to pretrain on", P["raw_text"])
+    objective, mask_probability = build_objective(P["objective"], layer.width)
+    objective.to(nlp.device)
+    trainer = _Trainer(nlp, layer, objective, mask_probability, P["optimizer"], float(P.get("dropout", 0.2)), seed)
+    output = Path(output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    n_save_every = int(P.get("n_save_every") or 0)
+    rng = random.Random(seed)
+    records: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for epoch in range(1, int(P["max_epochs"]) + 1):
+        order = list(docs)
+        rng.shuffle(order)
+        # Batches of similar lengths (little padding), visited in random order.
+        batches = list(P["batcher"](sorted(order, key=len)))
+        rng.shuffle(batches)
+        loss_sum, words = 0.0, 0
+        for batch in batches:
+            loss, n_tokens = trainer.update(batch)
+            loss_sum += loss * n_tokens
+            words += n_tokens
+            if n_save_every and trainer.step % n_save_every == 0:
+                save_weights(layer, output / f"model{epoch}_{trainer.step}.safetensors", epoch=epoch, step=trainer.step)
+        record = {
+            "epoch": epoch,
+            "step": trainer.step,
+            "loss": round(loss_sum / max(words, 1), 6),
+            "words": words,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        records.append(record)
+        save_weights(layer, output / f"model{epoch}.safetensors", epoch=epoch, step=trainer.step)
+        save_weights(layer, output / "model-last.safetensors", epoch=epoch, step=trainer.step)
+        atomic_write_text(output / "log.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+        if on_epoch is not None:
+            on_epoch(record)
+    return records
+
+
+def _tok2vec_layer(nlp: Language, name: str, config_path: str | Path) -> Tok2VecLayer:
+    if not nlp.has_pipe(name):
+        raise ConfigError(f"{config_path}: [pretraining] component {name!r} is not in the pipeline ({nlp.component_names})")
+    proc = nlp.get_pipe(name)
+    if proc.factory != "tok2vec":
+        raise ConfigError(f"{config_path}: [pretraining] component {name!r} is a {proc.factory!r}; pretraining needs a tok2vec component")
+    proc.build()
+    return proc.model
+
+
+class _Trainer:
+    """One optimizer step per batch on the tok2vec layer and the objective head together."""
+
+    def __init__(self, nlp: Language, layer: Tok2VecLayer, objective: CharacterObjective, mask_probability: float, optimizer, dropout: float, seed: int):
+        self.nlp = nlp
+        self.layer = layer
+        self.objective = objective
+        self.mask_probability = mask_probability
+        self.optimizer = optimizer
+        self.targets = CharacterTargets(objective.n_positions // 2)
+        self.mask_rows = layer.extractor([Doc(nlp.vocab, [MASK_TOKEN])])[0]
+        self.rng = np.random.default_rng(seed)
+        self.step = 0
+        for module in (layer, objective):
+            module.train()
+            for m in module.modules():
+                if isinstance(m, nn.Dropout):
+                    m.p = dropout
+
+    def update(self, docs: list[Doc]) -> tuple[float, int]:
+        """One step; returns the batch's mean loss per token and position, and its token count."""
+        batch = Batch(docs, self.nlp.device)
+        ids = mask_features(self.layer.extractor(docs), self.mask_rows, self.mask_probability, self.rng)
+        tokvecs = self.layer.model(torch.from_numpy(ids).to(batch.device), batch.mask)[batch.mask]
+        targets = torch.from_numpy(self.targets(docs).astype(np.int64)).to(batch.device)
+        loss = self.objective.loss(self.objective(tokvecs), targets)
+        loss.backward()
+        named = [(f"tok2vec.{n}", p) for n, p in self.layer.named_parameters()]
+        named += [(f"objective.{n}", p) for n, p in self.objective.named_parameters()]
+        self.optimizer.step(named)
+        self.step += 1
+        return float(loss.detach()), batch.n_tokens
+
+
+def save_weights(layer: Tok2VecLayer, path: Path, *, epoch: int, step: int) -> Path:
+    """Write the tok2vec layer's state dict as safetensors, atomically."""
+    state = {k: v.detach().cpu().contiguous() for k, v in layer.state_dict().items()}
+    metadata = {"lexloom_version": __version__, "epoch": str(epoch), "step": str(step)}
+    with atomic_path(path) as tmp:
+        save_file(state, str(tmp), metadata=metadata)
+    return path
