@@ -7,10 +7,10 @@ numeric entry of `scores` (per-type breakdowns, which are dicts, are left out).
 Usage: python scripts/training_curve.py training/ud/log.jsonl training/ud/scores.csv
 """
 import csv
-import json
 import sys
 from pathlib import Path
 
+from lexloom.convert._lines import read_json_lines
 from lexloom.errors import DataError
 from lexloom.util import atomic_path
 
@@ -19,21 +19,14 @@ FIXED_COLUMNS = ["step", "epoch", "seconds", "words", "score"]
 
 def read_log(path: Path) -> list[dict]:
     rows = []
-    with open(path, encoding="utf8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise DataError(f"not JSON: {e.msg}", path, number) from None
-            if not isinstance(entry, dict) or "step" not in entry:
-                raise DataError("expected an object with a 'step' key", path, number)
-            row = {key: entry.get(key) for key in FIXED_COLUMNS}
-            for name, value in (entry.get("scores") or {}).items():
-                if isinstance(value, (int, float)) or value is None:
-                    row[name] = value
-            rows.append(row)
+    for number, entry in read_json_lines(path):
+        if not isinstance(entry, dict) or "step" not in entry:
+            raise DataError("expected an object with a 'step' key", path, number)
+        row = {key: entry.get(key) for key in FIXED_COLUMNS}
+        for name, value in (entry.get("scores") or {}).items():
+            if isinstance(value, (int, float)) or value is None:
+                row[name] = value
+        rows.append(row)
     return rows
 
 

@@ -1,13 +1,12 @@
 """`lexloom apply`: annotate a file of texts or documents with a pipeline."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator
 
 import typer
 
-from ..convert._lines import read_lines
+from ..convert._lines import read_json_lines, read_lines
 from ..convert.conllu import write_conllu
 from ..errors import DataError
 from ..tokens import Doc, Vocab, write_docbin
@@ -35,13 +34,7 @@ def read_text_lines(path: Path) -> Iterator[str]:
 def read_jsonl_texts(path: Path) -> Iterator[str]:
     """A `.jsonl` input: one JSON object with a non-empty string "text" per line
     (other keys are ignored); blank lines are skipped."""
-    for number, line in read_lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataError(f"invalid JSON at column {e.colno}: {e.msg}", path, number) from None
+    for number, record in read_json_lines(path):
         text = record.get("text") if isinstance(record, dict) else None
         if not isinstance(text, str) or not text.strip():
             raise DataError('expected an object with a non-empty string "text", e.g. {"text": "Hello."}', path, number)

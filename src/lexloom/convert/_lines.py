@@ -7,6 +7,7 @@ cannot say which line failed).
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 from typing import Iterator
 
@@ -35,6 +36,19 @@ def read_lines(path: str | Path) -> Iterator[Line]:
                     number,
                 ) from None
             yield number, text.rstrip("\r\n")
+
+
+def read_json_lines(path: str | Path) -> Iterator[tuple[int, object]]:
+    """Yield `(line_number, value)` for every non-blank line of a JSONL file."""
+    for number, text in read_lines(path):
+        if not text.strip():
+            continue
+        try:
+            yield number, json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DataError(f"invalid JSON at column {e.colno}: {e.msg}", path, number) from None
+        except RecursionError:
+            raise DataError("invalid JSON: nested too deeply", path, number) from None
 
 
 def read_blocks(path: str | Path) -> Iterator[list[Line]]:

@@ -11,26 +11,19 @@ Blank lines are skipped.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import DataError
 from ..tokens import Doc, Vocab, offsets_to_biluo_tags
-from ._lines import read_lines
+from ._lines import read_json_lines
 
 Tokenizer = Callable[[str], Doc]
 
 
 def read_jsonl(path: str | Path, vocab: Vocab, *, tokenizer: Tokenizer) -> Iterator[Doc]:
     """Stream one Doc per non-blank line. `vocab` must be the tokenizer's Vocab."""
-    for number, text in read_lines(path):
-        if not text.strip():
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise DataError(f"invalid JSON: {e.msg} at column {e.colno}", path, number) from None
+    for number, record in read_json_lines(path):
         yield _record_doc(record, vocab, tokenizer, path, number)
 
 
