@@ -1,0 +1,251 @@
+"""Rule-based matching over tokens with spaCy's pattern language.
+
+    matcher = Matcher(nlp.vocab)
+    matcher.add("GADGET", [[{"LOWER": "iphone"}, {"IS_DIGIT": True}]])
+    for match_id, start, end in matcher(doc):
+        print(nlp.vocab.strings[match_id], doc[start:end].text)
+
+A pattern is a list of token specs: dicts from attribute names (ORTH/TEXT, LOWER,
+NORM, SHAPE, PREFIX, SUFFIX, LENGTH, IS_* flags, LIKE_NUM, POS, TAG, MORPH,
+LEMMA, DEP, ENT_TYPE) to an exact value or a dict of conditions (IN, NOT_IN,
+REGEX, and ==, !=, >=, <=, >, < for numbers), plus an optional OP: "?" (0 or 1),
+"*" (0 or more), "+" (1 or more), "!" (one token that does not match) or "1".
+Like spaCy, every match is returned, overlapping ones and every length that a
+quantifier allows, sorted by (start, end).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .convert._lines import read_lines
+from .errors import DataError
+from .tokens import Doc, Span, Vocab
+from .tokens import lexeme
+
+_WORD_ATTRS: dict[str, Callable[[str], Any]] = {
+    "ORTH": lambda w: w,
+    "TEXT": lambda w: w,
+    "LOWER": str.lower,
+    "NORM": lexeme.norm,
+    "SHAPE": lexeme.shape,
+    "PREFIX": lexeme.prefix,
+    "SUFFIX": lexeme.suffix,
+    "LENGTH": len,
+    "IS_ALPHA": str.isalpha,
+    "IS_DIGIT": str.isdigit,
+    "IS_PUNCT": lexeme.is_punct,
+    "IS_SPACE": str.isspace,
+    "IS_UPPER": str.isupper,
+    "IS_LOWER": str.islower,
+    "IS_TITLE": str.istitle,
+    "LIKE_NUM": lexeme.like_num,
+}
+_ANNOTATION_ATTRS = {"POS": "pos", "TAG": "tag", "MORPH": "morph", "LEMMA": "lemma", "DEP": "dep", "ENT_TYPE": "ent_type"}
+_OPS = {"1", "?", "*", "+", "!"}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+}
+
+Predicate = Callable[[Any], bool]
+
+
+def _condition(attr: str, value: Any) -> Predicate:
+    """A test on one token attribute's value, from a pattern's exact value or condition dict."""
+    if not isinstance(value, dict):
+        if attr.startswith(("IS_", "LIKE_")) and not isinstance(value, bool):
+            raise ValueError(f"{attr} takes true or false, not {value!r}")
+        return lambda v: v == value
+    tests: list[Predicate] = []
+    for key, arg in value.items():
+        if key in ("IN", "NOT_IN"):
+            if not isinstance(arg, (list, tuple)):
+                raise ValueError(f"{attr} {key} takes a list, not {arg!r}")
+            members = frozenset(arg)
+            tests.append((lambda v, m=members: v in m) if key == "IN" else (lambda v, m=members: v not in m))
+        elif key == "REGEX":
+            regex = re.compile(arg)
+            tests.append(lambda v, r=regex: isinstance(v, str) and r.search(v) is not None)
+        elif key in _COMPARE:
+            tests.append(lambda v, op=_COMPARE[key], a=arg: op(v, a))
+        else:
+            raise ValueError(f"{attr}: unknown condition {key!r}; use IN, NOT_IN, REGEX, ==, !=, >=, <=, >, <")
+    return lambda v: all(test(v) for test in tests)
+
+
+def _compile_token(spec: Any) -> tuple[list[tuple[str, Predicate]], str]:
+    if not isinstance(spec, dict):
+        raise ValueError(f"a token spec is a dict, not {spec!r}")
+    op = "1"
+    conditions = []
+    for key, value in spec.items():
+        attr = key.upper()
+        if attr == "OP":
+            if value not in _OPS:
+                raise ValueError(f"OP must be one of {', '.join(sorted(_OPS))}, not {value!r}")
+            op = value
+        elif attr in _WORD_ATTRS or attr in _ANNOTATION_ATTRS:
+            conditions.append((attr, _condition(attr, value)))
+        else:
+            raise ValueError(f"unknown token attribute {key!r}; known: {', '.join(sorted({*_WORD_ATTRS, *_ANNOTATION_ATTRS, 'OP'}))}")
+    return conditions, op
+
+
+class _TokenColumns:
+    """Per-token attribute values of one Doc, computed once per attribute on first use."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.words = doc.words
+        self._columns: dict[str, list] = {}
+
+    def __getitem__(self, attr: str) -> list:
+        column = self._columns.get(attr)
+        if column is None:
+            if attr in _ANNOTATION_ATTRS:
+                column = self.doc._strings_of(_ANNOTATION_ATTRS[attr])
+            else:
+                column = [_WORD_ATTRS[attr](w) for w in self.words]
+            self._columns[attr] = column
+        return column
+
+
+class Matcher:
+    def __init__(self, vocab: Vocab):
+        self.vocab = vocab
+        self._patterns: dict[int, list[list[tuple[list[tuple[str, Predicate]], str]]]] = {}
+        self._raw: dict[int, list[list[dict]]] = {}
+        self._callbacks: dict[int, Callable | None] = {}
+
+    def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None) -> None:
+        """Add token patterns under `key` (a label); `on_match(matcher, doc, i, matches)` runs per match."""
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"a match key is a non-empty string, not {key!r}")
+        if isinstance(patterns, dict) or not isinstance(patterns, (list, tuple)):
+            raise ValueError(f"{key}: patterns must be a list of patterns (each a list of token dicts)")
+        compiled = []
+        for p, pattern in enumerate(patterns):
+            if not isinstance(pattern, (list, tuple)) or not pattern:
+                raise ValueError(f"{key}: pattern {p} must be a non-empty list of token dicts, not {pattern!r}")
+            tokens = []
+            for t, spec in enumerate(pattern):
+                try:
+                    tokens.append(_compile_token(spec))
+                except ValueError as e:
+                    raise ValueError(f"{key}: pattern {p}, token {t}: {e}") from None
+            compiled.append(tokens)
+        match_id = self.vocab.strings.add(key)
+        self._patterns.setdefault(match_id, []).extend(compiled)
+        self._raw.setdefault(match_id, []).extend([list(p) for p in patterns])
+        self._callbacks[match_id] = on_match
+
+    def remove(self, key: str) -> None:
+        match_id = self.vocab.strings[key] if key in self.vocab.strings else None
+        if match_id not in self._patterns:
+            raise KeyError(f"no patterns for {key!r}")
+        for table in (self._patterns, self._raw, self._callbacks):
+            del table[match_id]
+
+    def get(self, key: str) -> tuple[Callable | None, list[list[dict]]]:
+        match_id = self.vocab.strings[key]
+        return self._callbacks[match_id], self._raw[match_id]
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.vocab.strings and self.vocab.strings[key] in self._patterns
+
+    def __call__(self, doc: Doc, *, as_spans: bool = False) -> list[tuple[int, int, int]] | list[Span]:
+        """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans."""
+        columns = _TokenColumns(doc)
+        found: set[tuple[int, int, int]] = set()
+        for match_id, patterns in self._patterns.items():
+            for pattern in patterns:
+                found.update((match_id, start, end) for start, end in _match_pattern(pattern, columns, len(doc)))
+        matches = sorted(found, key=lambda m: (m[1], m[2], m[0]))
+        for i, (match_id, _, _) in enumerate(matches):
+            callback = self._callbacks.get(match_id)
+            if callback is not None:
+                callback(self, doc, i, matches)
+        if as_spans:
+            return [Span(doc, start, end, self.vocab.strings[match_id]) for match_id, start, end in matches]
+        return matches
+
+
+def _match_pattern(pattern: list[tuple[list[tuple[str, Predicate]], str]], columns: _TokenColumns, n: int) -> Iterable[tuple[int, int]]:
+    """(start, end) of every non-empty match of one pattern.
+
+    Dynamic programming over (pattern position j, token i): `ends[j][i]` is the set of
+    token positions where a match of pattern[j:] that begins at token i can end.
+    """
+    hits = []
+    for conditions, op in pattern:
+        ok = [all(test(columns[attr][i]) for attr, test in conditions) for i in range(n)]
+        hits.append([not h for h in ok] if op == "!" else ok)
+    after: list[frozenset[int]] = [frozenset([i]) for i in range(n + 1)]  # ends of the empty rest
+    for j in range(len(pattern) - 1, -1, -1):
+        op = pattern[j][1]
+        hit = hits[j]
+        current: list[frozenset[int]] = [frozenset()] * (n + 1)
+        for i in range(n, -1, -1):
+            ends: set[int] = set(after[i]) if op in ("?", "*") else set()
+            if i < n and hit[i]:
+                ends |= after[i + 1]
+                if op in ("*", "+"):
+                    ends |= current[i + 1]
+            current[i] = frozenset(ends)
+        after = current
+    for start in range(n):
+        for end in after[start]:
+            if end > start:
+                yield start, end
+
+
+def longest_non_overlapping(matches: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Keep the longest of overlapping matches (the earlier one on ties), sorted by start."""
+    taken: set[int] = set()
+    kept = []
+    for match_id, start, end in sorted(matches, key=lambda m: (m[1] - m[2], m[1])):
+        if not taken.intersection(range(start, end)):
+            taken.update(range(start, end))
+            kept.append((match_id, start, end))
+    return sorted(kept, key=lambda m: m[1])
+
+
+def read_patterns(path: str | Path, matcher: Matcher, make_doc: Callable[[str], Doc]) -> int:
+    """Add the patterns of a JSONL file to `matcher`; returns how many were added.
+
+    Each line is `{"label": "GADGET", "pattern": [{"LOWER": "iphone"}, ...]}`, or with a
+    string pattern (`"pattern": "iPhone X"`), matched as that exact phrase as `make_doc`
+    tokenizes it. Bad lines raise DataError naming FILE:LINE.
+    """
+    n = 0
+    for number, line in read_lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"invalid JSON at column {e.colno}: {e.msg}", path, number) from None
+        if not isinstance(record, dict) or not isinstance(record.get("label"), str) or not record["label"]:
+            raise DataError('expected an object with a non-empty string "label" and a "pattern"', path, number)
+        pattern = record.get("pattern")
+        if isinstance(pattern, str):
+            words = make_doc(pattern).words
+            if not words:
+                raise DataError("the phrase pattern is empty", path, number)
+            pattern = [{"ORTH": word} for word in words]
+        try:
+            matcher.add(record["label"], [pattern])
+        except ValueError as e:
+            raise DataError(f"invalid pattern: {e}", path, number) from None
+        n += 1
+    return n

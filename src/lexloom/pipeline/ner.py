@@ -1,0 +1,137 @@
+"""`ner`: named entities as BILUO tags over tokens, decoded into valid non-overlapping spans.
+
+A token classifier (over the shared tok2vec or its own) gives every token a
+distribution over O and the B/I/L/U moves of each label; constrained Viterbi
+decoding (models/biluo.py) then picks the best sequence that forms valid spans.
+Unannotated tokens ("-" in the aligned gold) carry no loss; a reference Doc with
+entity annotation and no entities teaches "O" everywhere.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..config.registry import registry
+from ..models import biluo
+from ..models.heads import TokenClassifier
+from ..tokens import Doc, Example
+from .base import ModelSpec, TrainablePipe, default_tok2vec, factory
+from .batch import Batch
+
+# move index (B, I, L, U) -> Doc ent_iob code (3 = B, 1 = I)
+_IOB_OF_MOVE = np.array([3, 1, 1, 3], dtype=np.int8)
+LOSSES = ("crf", "softmax")
+
+
+@registry.architectures("lexloom.EntityRecognizer.v1")
+def entity_recognizer_model(tok2vec, hidden: int = 64, dropout: float = 0.1) -> ModelSpec:
+    """Per-token BILUO classes (1 + 4 per label) from token vectors, optionally behind a hidden layer."""
+
+    def build(width: int, n_labels: int) -> TokenClassifier:
+        return TokenClassifier(width, biluo.n_classes(n_labels), hidden=hidden, dropout=dropout)
+
+    return ModelSpec(tok2vec, build)
+
+
+def misaligned_entities(examples: Iterable[Example]) -> tuple[int, list[str]]:
+    """How many reference entities do not fit the predicted tokenization, and a few of them.
+
+    Such entities can't be learned: their tokens get no loss (the "-" of the aligned tags).
+    """
+    count, shown = 0, []
+    for eg in examples:
+        if eg.tokens_match() or not eg.reference.has_annotation("ENT_IOB"):
+            continue
+        for ent in eg.reference.ents:
+            if eg.predicted.char_span(ent.start_char, ent.end_char) is None:
+                count += 1
+                if len(shown) < 3:
+                    shown.append(f"{ent.text!r} ({ent.label_}) in {eg.text[:60]!r}")
+    return count, shown
+
+
+class EntityRecognizer(TrainablePipe):
+    factory = "ner"
+
+    def __init__(self, nlp, name: str, model: ModelSpec, loss: str = "softmax"):
+        if loss not in LOSSES:
+            raise ValueError(f"{name}: loss must be one of {', '.join(LOSSES)}, not {loss!r}")
+        super().__init__(nlp, name, model, loss=loss)
+        self._class_index: dict[str, int] = {}
+
+    # --- labels and gold ---------------------------------------------------------------------
+    def labels_from(self, examples: Iterable[Example]) -> list[str]:
+        labels: set[str] = set()
+        for eg in examples:
+            labels.update(ent.label_ for ent in eg.reference.ents)
+        return sorted(labels)
+
+    def _grow_output(self, n_labels: int) -> None:
+        self.model.head.grow(biluo.n_classes(n_labels))
+
+    def _classes(self) -> dict[str, int]:
+        if len(self._class_index) != biluo.n_classes(len(self._labels)):
+            self._class_index = {tag: i for i, tag in enumerate(biluo.class_names(self._labels))}
+        return self._class_index
+
+    def gold_classes(self, examples: Sequence[Example]) -> list[np.ndarray]:
+        """Per predicted token the gold class id; -1 where there is no gold ("-", or an unknown label)."""
+        index = self._classes()
+        return [np.array([index.get(tag, -1) for tag in eg.get_aligned_ents_biluo()], dtype=np.int64) for eg in examples]
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
+        super().initialize(get_examples, labels)
+        count, shown = misaligned_entities(get_examples())
+        if count:
+            warnings.warn(
+                f"{self.name}: {count} reference entities do not align with the tokenization and get no "
+                f"training signal, e.g. {'; '.join(shown)}",
+                stacklevel=2,
+            )
+
+    # --- verbs ---------------------------------------------------------------------------------
+    def forward(self, batch: Batch) -> torch.Tensor:
+        """Logits (batch, length, classes), padded."""
+        return self.model.head(self.tokvecs(batch))
+
+    def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor:
+        """Per-token cross-entropy ("softmax"), or the likelihood of the gold sequence among the
+        valid ones ("crf", models/biluo.py), per token; "-" tokens carry no loss in both."""
+        gold = batch.flat_targets(self.gold_classes(examples))
+        if not (gold >= 0).any():
+            return logits.sum() * 0.0
+        if self.cfg["loss"] == "softmax":
+            return F.cross_entropy(logits[batch.mask], gold, ignore_index=-1)
+        padded = torch.full(batch.mask.shape, -1, dtype=torch.long, device=logits.device)
+        padded[batch.mask] = gold
+        return biluo.constrained_crf_loss(logits, batch.mask, padded) / batch.n_tokens
+
+    def predict(self, batch: Batch) -> list[np.ndarray]:
+        """The best valid class sequence of each doc."""
+        with torch.no_grad():
+            log_probs = torch.log_softmax(self.forward(batch), dim=-1).cpu().numpy()
+        paths = biluo.viterbi_biluo(log_probs, batch.lengths)
+        return [paths[i, :n] for i, n in enumerate(batch.lengths)]
+
+    def set_annotations(self, docs: Sequence[Doc], paths: Sequence[np.ndarray]) -> None:
+        if not len(docs):
+            return
+        add = docs[0].vocab.strings.add
+        label_ids = np.array([0] + [add(label) for label in self._labels], dtype=np.int32)
+        for doc, path in zip(docs, paths):
+            entity = path > 0
+            label = np.where(entity, (path - 1) // 4 + 1, 0)
+            doc._ent_iob[:] = np.where(entity, _IOB_OF_MOVE[(path - 1) % 4], 2)
+            doc._ent_type[:] = label_ids[label]
+
+
+DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.EntityRecognizer.v1", "tok2vec": default_tok2vec(), "hidden": 64, "dropout": 0.1}, "loss": "softmax"}
+
+
+@factory("ner", DEFAULT_CONFIG)
+def make_ner(nlp, name: str, model: ModelSpec, loss: str = "softmax") -> EntityRecognizer:
+    return EntityRecognizer(nlp, name, model, loss=loss)

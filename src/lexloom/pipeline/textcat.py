@@ -1,0 +1,222 @@
+"""`textcat` (exactly one class per text) and `textcat_multilabel` (independent labels).
+
+The two share everything but the output: softmax with cross-entropy for exclusive
+classes, sigmoids with binary cross-entropy (and a `threshold`) for multi-label.
+The ensemble model adds a linear bag of hashed n-grams, which sees the whole
+text, to a classifier over mean- and max-pooled token vectors of the first
+`max_tokens` tokens (texts such as GitHub issues can be thousands of tokens long).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..config.registry import registry
+from ..models.textcat import TextCatHead
+from ..tokens import Doc, Example
+from .base import ComponentModel, ModelSpec, TrainablePipe, default_tok2vec, factory
+from .batch import Batch
+from .features import FeatureExtractor
+
+_HASH_ROWS = 2**31 - 1
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+class TextCatSpec(ModelSpec):
+    """What the textcat architectures resolve to: the head's settings and where token vectors
+    come from (None for the bag of n-grams alone)."""
+
+    def __init__(self, tok2vec, *, ngram_size: int, n_buckets: int, hidden: int = 64, dropout: float = 0.1):
+        super().__init__(tok2vec, build=None)
+        self.ngram_size = ngram_size
+        self.n_buckets = n_buckets
+        self.hidden = hidden
+        self.dropout = dropout
+
+
+@registry.architectures("lexloom.TextCatEnsemble.v1")
+def textcat_ensemble(tok2vec, ngram_size: int = 2, n_buckets: int = 262144, hidden: int = 64, dropout: float = 0.1) -> TextCatSpec:
+    """Bag of hashed 1..ngram_size-grams plus pooled token vectors, logits summed."""
+    return TextCatSpec(tok2vec, ngram_size=ngram_size, n_buckets=n_buckets, hidden=hidden, dropout=dropout)
+
+
+@registry.architectures("lexloom.TextCatBOW.v1")
+def textcat_bow(ngram_size: int = 2, n_buckets: int = 262144) -> TextCatSpec:
+    """The bag of hashed n-grams alone: a linear model, fast and strong on short texts."""
+    return TextCatSpec(None, ngram_size=ngram_size, n_buckets=n_buckets)
+
+
+def hashed_ngrams(unigrams: np.ndarray, lengths: np.ndarray, ngram_size: int, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket ids of every 1..ngram_size-gram of each doc, grouped by doc, and each doc's offset.
+
+    `unigrams` holds one stable hash per token of all docs, concatenated. N-grams never
+    cross a doc boundary.
+    """
+    doc_of = np.repeat(np.arange(len(lengths)), lengths)
+    hashes = unigrams.astype(np.uint64)
+    ids, owners = [hashes % np.uint64(n_buckets)], [doc_of]
+    current = hashes
+    for order in range(2, ngram_size + 1):
+        if len(current) <= 1:
+            break
+        current = current[:-1] * _MIX + hashes[order - 1 :] + np.uint64(order)
+        same_doc = doc_of[: len(current)] == doc_of[order - 1 :]
+        ids.append(current[same_doc] % np.uint64(n_buckets))
+        owners.append(doc_of[: len(current)][same_doc])
+    ids_all, owners_all = np.concatenate(ids), np.concatenate(owners)
+    order = np.argsort(owners_all, kind="stable")
+    counts = np.bincount(owners_all, minlength=len(lengths))
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    return ids_all[order].astype(np.int64), offsets
+
+
+class TextCategorizer(TrainablePipe):
+    """Exclusive classes: `doc.cats` gets a probability per label, summing to 1."""
+
+    factory = "textcat"
+
+    def __init__(self, nlp, name: str, model: TextCatSpec, max_tokens: int = 256, **cfg):
+        super().__init__(nlp, name, model, max_tokens=max_tokens, **cfg)
+        self._words = FeatureExtractor(["LOWER"], [_HASH_ROWS], n_seeds=1)
+
+    # --- labels and gold ---------------------------------------------------------------------
+    def labels_from(self, examples: Iterable[Example]) -> list[str]:
+        labels: set[str] = set()
+        for eg in examples:
+            labels.update(eg.reference.cats)
+        return sorted(labels)
+
+    def gold_problem(self, cats: dict[str, float]) -> str | None:
+        """Why a reference's cats can't train this component (None when they can)."""
+        positives = [label for label, value in cats.items() if value >= 0.5 and label in self._labels]
+        if cats and len(positives) != 1:
+            return f"{len(positives)} positive labels ({', '.join(positives) or 'none'}) for exclusive classes"
+        return None
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
+        super().initialize(get_examples, labels)
+        problems = [(eg.text[:50], p) for eg in get_examples() if (p := self.gold_problem(eg.reference.cats))]
+        if problems:
+            shown = "; ".join(f"{text!r}: {why}" for text, why in problems[:3])
+            warnings.warn(f"{self.name}: {len(problems)} training docs are skipped, e.g. {shown}", stacklevel=2)
+
+    # --- model ------------------------------------------------------------------------------------
+    @property
+    def input_width(self) -> int:
+        return self.spec.tok2vec.width if self.spec.tok2vec is not None else 0
+
+    def build_head(self) -> TextCatHead:
+        s = self.spec
+        return TextCatHead(len(self._labels), n_buckets=s.n_buckets, width=self.input_width, hidden=s.hidden, dropout=s.dropout)
+
+    def build(self) -> None:
+        own = self.spec.tok2vec.build() if self.spec.tok2vec is not None and self.listener is None else None
+        self.model = ComponentModel(self.build_head(), own).to(self.nlp.device)
+
+    def _grow_output(self, n_labels: int) -> None:
+        self.model.head.grow(n_labels)
+
+    def _bow_input(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        unigrams = self._words(batch.docs)[:, 0, 0]
+        ids, offsets = hashed_ngrams(unigrams, batch.lengths, self.spec.ngram_size, self.spec.n_buckets)
+        return torch.from_numpy(ids).to(batch.device), torch.from_numpy(offsets).to(batch.device)
+
+    def _token_vectors(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token vectors of at most the first `max_tokens` tokens of each doc, and their mask."""
+        limit = int(self.cfg["max_tokens"]) or int(batch.lengths.max(initial=1))
+        if self.listener is not None:
+            return self.tokvecs(batch)[:, :limit], batch.mask[:, :limit]
+        heads = [doc if len(doc) <= limit else doc.slice(0, limit) for doc in batch.docs]
+        short = Batch(heads, batch.device)
+        return self.model.tok2vec(short), short.mask
+
+    # --- verbs ------------------------------------------------------------------------------------
+    def forward(self, batch: Batch) -> torch.Tensor:
+        """Logits (n_docs, n_labels)."""
+        bow_input = self._bow_input(batch) if self.model.head.bow is not None else None
+        tokvecs, mask = self._token_vectors(batch) if self.model.head.neural is not None else (None, None)
+        return self.model.head(bow_input, tokvecs, mask)
+
+    def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor | None:
+        index = {label: i for i, label in enumerate(self._labels)}
+        gold = np.full(len(examples), -1, dtype=np.int64)
+        for row, eg in enumerate(examples):
+            cats = eg.reference.cats
+            if cats and self.gold_problem(cats) is None:
+                gold[row] = next(index[label] for label, value in cats.items() if value >= 0.5 and label in index)
+        if not (gold >= 0).any():
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits, torch.from_numpy(gold).to(logits.device), ignore_index=-1)
+
+    def scores(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(logits, dim=-1)
+
+    def predict(self, batch: Batch) -> np.ndarray:
+        """Probabilities (n_docs, n_labels)."""
+        with torch.no_grad():
+            return self.scores(self.forward(batch)).cpu().numpy()
+
+    def set_annotations(self, docs: Sequence[Doc], scores: np.ndarray) -> None:
+        for doc, row in zip(docs, scores.tolist()):
+            doc.cats.update(zip(self._labels, row))
+
+    def chosen_labels(self, doc: Doc) -> list[str]:
+        """The label with the highest score (exclusive classes) in an annotated doc."""
+        present = [label for label in self._labels if label in doc.cats]
+        return [max(present, key=doc.cats.__getitem__)] if present else []
+
+
+class MultiLabelTextCategorizer(TextCategorizer):
+    """Independent labels: `doc.cats` gets a sigmoid score per label; `threshold` decides."""
+
+    factory = "textcat_multilabel"
+
+    def __init__(self, nlp, name: str, model: TextCatSpec, max_tokens: int = 256, threshold: float = 0.5):
+        super().__init__(nlp, name, model, max_tokens=max_tokens, threshold=threshold)
+        self.threshold = threshold
+
+    def gold_problem(self, cats: dict[str, float]) -> str | None:
+        return None
+
+    def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor:
+        """Binary cross-entropy over the labels each reference gives (a missing label has no loss)."""
+        n_labels = len(self._labels)
+        truth = np.zeros((len(examples), n_labels), dtype=np.float32)
+        known = np.zeros((len(examples), n_labels), dtype=np.float32)
+        for row, eg in enumerate(examples):
+            for col, label in enumerate(self._labels):
+                value = eg.reference.cats.get(label)
+                if value is not None:
+                    truth[row, col] = value
+                    known[row, col] = 1.0
+        if not known.any():
+            return logits.sum() * 0.0
+        known_t = torch.from_numpy(known).to(logits.device)
+        losses = F.binary_cross_entropy_with_logits(logits[:, :n_labels], torch.from_numpy(truth).to(logits.device), reduction="none")
+        return (losses * known_t).sum() / known_t.sum()
+
+    def scores(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(logits)
+
+    def chosen_labels(self, doc: Doc) -> list[str]:
+        """Every label whose score reaches `threshold`."""
+        return [label for label in self._labels if doc.cats.get(label, 0.0) >= self.threshold]
+
+
+def _default_config(**extra) -> dict:
+    model = {"@architectures": "lexloom.TextCatEnsemble.v1", "tok2vec": default_tok2vec(width=64, depth=2), "ngram_size": 2, "n_buckets": 262144, "hidden": 64, "dropout": 0.1}
+    return {"model": model, "max_tokens": 256, **extra}
+
+
+@factory("textcat", _default_config())
+def make_textcat(nlp, name: str, model: TextCatSpec, max_tokens: int = 256) -> TextCategorizer:
+    return TextCategorizer(nlp, name, model, max_tokens=max_tokens)
+
+
+@factory("textcat_multilabel", _default_config(threshold=0.5))
+def make_textcat_multilabel(nlp, name: str, model: TextCatSpec, max_tokens: int = 256, threshold: float = 0.5) -> MultiLabelTextCategorizer:
+    return MultiLabelTextCategorizer(nlp, name, model, max_tokens=max_tokens, threshold=threshold)

@@ -1,0 +1,162 @@
+"""The token-pattern Matcher and `lexloom annotate`."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import lexloom
+from lexloom.cli import app
+from lexloom.matcher import Matcher, longest_non_overlapping
+from lexloom.tokens import Doc, read_docbin
+
+IPHONE_TEXTS = [
+    "How to preorder the iPhone X",
+    "iPhone X is coming",
+    "Should I pay $1,000 for the iPhone X?",
+    "The iPhone 8 reviews are here",
+    "iPhone 11 vs iPhone 8: What's the difference?",
+    "I need a new phone! Any tips?",
+]
+
+
+@pytest.fixture
+def nlp():
+    return lexloom.blank("en")
+
+
+def spans(matcher: Matcher, doc: Doc) -> list[tuple[str, str]]:
+    return [(doc.vocab.strings[match_id], doc[start:end].text) for match_id, start, end in matcher(doc)]
+
+
+def test_spacy_course_iphone_exercise(nlp):
+    matcher = Matcher(nlp.vocab)
+    matcher.add("GADGET", [[{"TEXT": "iPhone"}, {"TEXT": "X"}], [{"LOWER": "iphone"}, {"IS_DIGIT": True}]])
+    found = [[text for _, text in spans(matcher, nlp(t))] for t in IPHONE_TEXTS]
+    assert found == [["iPhone X"], ["iPhone X"], ["iPhone X"], ["iPhone 8"], ["iPhone 11", "iPhone 8"], []]
+    match_id, start, end = matcher(nlp(IPHONE_TEXTS[3]))[0]
+    assert nlp.vocab.strings[match_id] == "GADGET" and (start, end) == (1, 3)
+
+
+def test_optional_token_gives_every_length(nlp):
+    matcher = Matcher(nlp.vocab)
+    matcher.add("PHONE", [[{"LOWER": "iphone"}, {"LOWER": "x", "OP": "?"}]])
+    doc = nlp("The iphone X and the iPhone are here")
+    assert [(s, e) for _, s, e in matcher(doc)] == [(1, 2), (1, 3), (5, 6)]
+
+
+def test_star_and_plus_return_all_lengths_sorted(nlp):
+    doc = nlp("very very good food")
+    star = Matcher(nlp.vocab)
+    star.add("A", [[{"LOWER": "very", "OP": "*"}, {"LOWER": "good"}]])
+    assert [(s, e) for _, s, e in star(doc)] == [(0, 3), (1, 3), (2, 3)]
+    plus = Matcher(nlp.vocab)
+    plus.add("A", [[{"LOWER": "very", "OP": "+"}]])
+    assert [(s, e) for _, s, e in plus(doc)] == [(0, 1), (0, 2), (1, 2)]
+    middle = Matcher(nlp.vocab)
+    middle.add("A", [[{"LOWER": "very"}, {"IS_ALPHA": True, "OP": "*"}, {"LOWER": "food"}]])
+    assert [(s, e) for _, s, e in middle(doc)] == [(0, 4), (1, 4)]
+
+
+def test_negation_consumes_one_non_matching_token(nlp):
+    matcher = Matcher(nlp.vocab)
+    matcher.add("NOT_DAY", [[{"LOWER": "a"}, {"LOWER": "day", "OP": "!"}]])
+    doc = nlp("a day a week a")
+    assert [(s, e) for _, s, e in matcher(doc)] == [(2, 4)]
+
+
+def test_conditions_and_flags(nlp):
+    matcher = Matcher(nlp.vocab)
+    matcher.add("PRICE", [[{"ORTH": "$"}, {"LIKE_NUM": True}]])
+    matcher.add("FRUIT", [[{"LOWER": {"IN": ["apple", "pear"]}}, {"LOWER": {"NOT_IN": ["pie"]}}]])
+    matcher.add("LONG", [[{"TEXT": {"REGEX": "^[A-Z]"}, "LENGTH": {">=": 6}}]])
+    matcher.add("BANG", [[{"IS_PUNCT": True, "TEXT": "!"}]])
+    doc = nlp("Apple pie costs $12 but Bananas cost more than pear juice!")
+    assert spans(matcher, doc) == [("PRICE", "$12"), ("LONG", "Bananas"), ("FRUIT", "pear juice"), ("BANG", "!")]
+
+
+def test_annotation_attributes(nlp):
+    doc = Doc(nlp.vocab, words=["She", "runs", "fast"], pos=["PRON", "VERB", "ADV"], tags=["PRP", "VBZ", "RB"])
+    matcher = Matcher(nlp.vocab)
+    matcher.add("VP", [[{"POS": "VERB"}, {"TAG": {"IN": ["RB", "RBR"]}, "OP": "?"}]])
+    assert [(s, e) for _, s, e in matcher(doc)] == [(1, 2), (1, 3)]
+
+
+def test_same_span_from_two_patterns_is_reported_once_and_callbacks_run(nlp):
+    seen = []
+    matcher = Matcher(nlp.vocab)
+    matcher.add("X", [[{"LOWER": "x"}], [{"TEXT": "X"}]], on_match=lambda m, doc, i, matches: seen.append(matches[i]))
+    doc = nlp("X marks the spot")
+    assert len(matcher(doc)) == 1 and len(seen) == 1
+    assert [(sp.label_, sp.text) for sp in matcher(doc, as_spans=True)] == [("X", "X")]
+    assert "X" in matcher and len(matcher) == 1
+    matcher.remove("X")
+    assert matcher(doc) == []
+
+
+@pytest.mark.parametrize(
+    "pattern, message",
+    [
+        ([{"LOWR": "x"}], "unknown token attribute 'LOWR'"),
+        ([{"LOWER": "x", "OP": "{2}"}], "OP must be one of"),
+        ([{"IS_DIGIT": "yes"}], "IS_DIGIT takes true or false"),
+        ([{"LOWER": {"IN": "abc"}}], "IN takes a list"),
+        ([{"LOWER": {"FUZZY": "x"}}], "unknown condition 'FUZZY'"),
+        ([], "non-empty list"),
+    ],
+)
+def test_bad_patterns_are_refused(nlp, pattern, message):
+    with pytest.raises(ValueError, match=message):
+        Matcher(nlp.vocab).add("BAD", [pattern])
+
+
+def test_longest_non_overlapping():
+    assert longest_non_overlapping([(1, 0, 2), (1, 1, 4), (2, 4, 5), (1, 3, 5)]) == [(1, 1, 4), (2, 4, 5)]
+
+
+def write_jsonl(path, records) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf8")
+
+
+def test_annotate_command(tmp_path):
+    patterns, texts, output = tmp_path / "patterns.jsonl", tmp_path / "texts.jsonl", tmp_path / "out.lexloom"
+    write_jsonl(
+        patterns,
+        [
+            {"label": "GADGET", "pattern": [{"LOWER": "iphone"}, {"IS_DIGIT": True}]},
+            {"label": "GADGET", "pattern": [{"LOWER": "iphone"}]},
+            {"label": "GADGET", "pattern": "iPhone X"},
+        ],
+    )
+    write_jsonl(texts, [{"text": t} for t in IPHONE_TEXTS])
+    result = CliRunner().invoke(app, ["annotate", str(patterns), str(texts), str(output), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    docs = list(read_docbin(output))
+    assert [[(e.text, e.label_) for e in doc.ents] for doc in docs] == [
+        [("iPhone X", "GADGET")],
+        [("iPhone X", "GADGET")],
+        [("iPhone X", "GADGET")],
+        [("iPhone 8", "GADGET")],
+        [("iPhone 11", "GADGET"), ("iPhone 8", "GADGET")],
+        [],
+    ]
+    assert docs[5].has_annotation("ENT_IOB")  # no entities is an annotation too
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"label": "X", "pattern": [{"LOWR": "x"}]}', "patterns.jsonl:2: invalid pattern: X: pattern 0, token 0: unknown token attribute"),
+        ('{"pattern": "x"}', 'patterns.jsonl:2: expected an object with a non-empty string "label"'),
+        ('{"label": "X", "pattern": ', "patterns.jsonl:2: invalid JSON"),
+    ],
+)
+def test_annotate_errors_name_file_and_line(tmp_path, line, message):
+    patterns, texts, output = tmp_path / "patterns.jsonl", tmp_path / "texts.jsonl", tmp_path / "out.lexloom"
+    patterns.write_text('{"label": "OK", "pattern": "fine"}\n' + line + "\n", encoding="utf8")
+    write_jsonl(texts, [{"text": "fine"}])
+    result = CliRunner().invoke(app, ["annotate", str(patterns), str(texts), str(output)])
+    assert result.exit_code != 0
+    assert message in str(result.exception)
+    assert not output.exists()

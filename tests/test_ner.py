@@ -1,0 +1,223 @@
+"""The `ner` component on a Universal NER slice, its BILUO decoding, labels and serialization."""
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lexloom
+from lexloom.convert import convert_file
+from lexloom.language import set_seed
+from lexloom.models.biluo import class_names, constrained_crf_loss, is_valid_biluo, n_classes, transition_rules, viterbi_biluo
+from lexloom.scoring import Scorer
+from lexloom.tokens import Doc, Example
+from lexloom.tokens.iob import validate_biluo
+from lexloom.training.batchers import minibatch
+from lexloom.training.schedules import compounding
+
+DATA = Path(__file__).parent / "data" / "ner"
+SMALL_TOK2VEC = {
+    "@architectures": "lexloom.Tok2Vec.v1",
+    "width": 64,
+    "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+    "rows": [2000, 500, 1000, 500],
+    "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": 64, "depth": 2},
+}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small models train fastest on one thread, and steadily on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def read_examples(nlp, name: str) -> list[Example]:
+    refs = convert_file(DATA / name, vocab=nlp.vocab)
+    return [Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref) for ref in refs]
+
+
+def ents_f(nlp, examples: list[Example]) -> float:
+    for eg in examples:
+        eg.predicted.ents = []
+    list(nlp.pipe(eg.predicted for eg in examples))
+    return Scorer(["ents"]).score(examples)["ents_f"]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A small NER trained for a few dozen steps on 200 UNER sentences, and its losses."""
+    set_seed(0)
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("ner", config={"model": {"tok2vec": SMALL_TOK2VEC}})
+    train = read_examples(nlp, "en_ewt-ud-train-200.iob2")
+    optimizer = nlp.initialize(lambda: train)
+    optimizer.learn_rate = 0.003
+    losses = []
+    rng = random.Random(0)
+    for _ in range(6):
+        rng.shuffle(train)
+        for batch in minibatch(train, size=16):
+            losses.append(nlp.update(batch, sgd=optimizer, drop=0.1)["ner"])
+    return nlp, train, losses
+
+
+def test_loss_decreases_and_entities_are_learned(trained):
+    nlp, train, losses = trained
+    assert nlp.get_pipe("ner").labels == ("LOC", "ORG", "PER")
+    assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
+    assert ents_f(nlp, train) > 0.5
+
+
+def test_predictions_are_valid_spans(trained):
+    nlp, _, _ = trained
+    dev = read_examples(nlp, "en_ewt-ud-dev-100.iob2")
+    for doc in nlp.pipe(eg.predicted for eg in dev):
+        tags = doc.ent_biluo()
+        assert "-" not in tags
+        validate_biluo(tags)
+
+
+def test_save_and_load_give_identical_predictions(trained, tmp_path):
+    nlp, _, _ = trained
+    texts = ["Barack Obama visited Microsoft in Seattle .", "I bought it from Amazon last week ."]
+    before = [[(e.start, e.end, e.label_) for e in nlp(t).ents] for t in texts]
+    nlp.to_disk(tmp_path / "model")
+    loaded = lexloom.load(tmp_path / "model")
+    assert loaded.get_pipe("ner").labels == nlp.get_pipe("ner").labels
+    after = [[(e.start, e.end, e.label_) for e in loaded(t).ents] for t in texts]
+    assert after == before
+    sent = read_examples(loaded, "en_ewt-ud-dev-100.iob2")[0].predicted
+    probe = loaded.get_pipe("ner").model.head.net[-1].weight
+    assert torch.equal(probe, nlp.get_pipe("ner").model.head.net[-1].weight)
+    assert len(loaded(sent)) == len(sent)
+
+
+def test_add_label_after_training_keeps_old_weights(trained, tmp_path):
+    nlp = lexloom.load(trained[0].to_disk(tmp_path / "model"))
+    ner = nlp.get_pipe("ner")
+    old = ner.model.head.net[-1]
+    old_weight, old_bias = old.weight.detach().clone(), old.bias.detach().clone()
+    assert ner.add_label("GADGET") == 1
+    assert ner.add_label("GADGET") == 0
+    new = ner.model.head.net[-1]
+    assert ner.labels == ("LOC", "ORG", "PER", "GADGET")
+    assert new.out_features == n_classes(4)
+    assert torch.equal(new.weight[: n_classes(3)], old_weight)
+    assert torch.equal(new.bias[: n_classes(3)], old_bias)
+    doc = nlp("Barack Obama visited Microsoft in Seattle .")
+    assert is_valid_biluo(np.array([ner._classes()[t] for t in doc.ent_biluo()]))
+
+
+def test_negative_and_unannotated_docs():
+    nlp = lexloom.blank("en")
+    ner = nlp.add_pipe("ner", config={"model": {"tok2vec": SMALL_TOK2VEC}})
+    ner.add_label("PER")
+    nlp.initialize()
+    negative = Example.from_dict(nlp.make_doc("no names here"), {"entities": []})
+    unannotated = Example.from_dict(nlp.make_doc("no annotation here"), {})
+    gold = ner.gold_classes([negative, unannotated])
+    assert gold[0].tolist() == [0, 0, 0]  # all "O": negative evidence
+    assert gold[1].tolist() == [-1, -1, -1]  # "-": no loss
+    losses = nlp.update([unannotated])
+    assert losses["ner"] == 0.0
+
+
+def test_misaligned_entities_are_reported():
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("ner", config={"model": {"tok2vec": SMALL_TOK2VEC}})
+    reference = Doc(nlp.vocab, words=["San", "Francisco", "rocks"], spaces=[False, True, False], ents=["U-LOC", "O", "O"])
+    predicted = Doc(nlp.vocab, words=["SanFran", "cisco", "rocks"], spaces=[False, True, False])
+    with pytest.warns(UserWarning, match=r"1 reference entities do not align.*'San' \(LOC\)"):
+        nlp.initialize(lambda: [Example(predicted, reference)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_labels=st.integers(1, 3),
+    lengths=st.lists(st.integers(1, 9), min_size=1, max_size=5),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_viterbi_only_yields_valid_sequences(n_labels, lengths, seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(0, 3, size=(len(lengths), max(lengths), n_classes(n_labels)))
+    paths = viterbi_biluo(scores, np.array(lengths))
+    for row, n in enumerate(lengths):
+        assert is_valid_biluo(paths[row, :n])
+        assert (paths[row, n:] == 0).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(length=st.integers(1, 4), seed=st.integers(0, 2**31 - 1))
+def test_viterbi_finds_the_best_valid_sequence(length, seed):
+    scores = np.random.default_rng(seed).normal(0, 3, size=(1, length, n_classes(1)))
+    path = viterbi_biluo(scores, np.array([length]))[0]
+    steps = np.arange(length)
+    best = max(
+        (np.array(seq) for seq in itertools.product(range(n_classes(1)), repeat=length) if is_valid_biluo(np.array(seq))),
+        key=lambda seq: scores[0, steps, seq].sum(),
+    )
+    assert scores[0, steps, path].sum() == pytest.approx(scores[0, steps, best].sum())
+
+
+def test_transition_rules_follow_biluo():
+    allowed, may_start, may_end = transition_rules(2)
+    names = class_names(["A", "B"])
+    ok = {(names[p], names[n]) for p, n in zip(*np.nonzero(allowed))}
+    assert ("B-A", "I-A") in ok and ("I-A", "L-A") in ok and ("L-A", "U-B") in ok and ("O", "B-B") in ok
+    assert ("B-A", "I-B") not in ok and ("O", "I-A") not in ok and ("U-A", "L-A") not in ok and ("B-A", "O") not in ok
+    assert [names[c] for c in np.flatnonzero(may_start)] == ["O", "B-A", "U-A", "B-B", "U-B"]
+    assert [names[c] for c in np.flatnonzero(may_end)] == ["O", "L-A", "U-A", "L-B", "U-B"]
+
+
+def test_seeds_style_training_with_simple_updates():
+    training_data = [
+        ("I want to buy the iPhone X", {"entities": [(18, 26, "GADGET")]}),
+        ("The iPhone X is expensive", {"entities": [(4, 12, "GADGET")]}),
+        ("My new iPad arrived", {"entities": [(7, 11, "GADGET")]}),
+        ("She sold her iPad yesterday", {"entities": [(13, 17, "GADGET")]}),
+        ("We walked to the park", {"entities": []}),
+        ("The weather is nice today", {"entities": []}),
+    ]
+    set_seed(0)
+    nlp = lexloom.blank("en")
+    ner = nlp.add_pipe("ner", config={"model": {"tok2vec": SMALL_TOK2VEC}})
+    ner.add_label("GADGET")
+    optimizer = nlp.initialize()
+    rng = random.Random(0)
+    for _ in range(25):
+        rng.shuffle(training_data)
+        losses: dict = {}
+        for batch in minibatch(training_data, size=compounding(4.0, 32.0, 1.001)):
+            texts = [text for text, _ in batch]
+            annotations = [annotation for _, annotation in batch]
+            nlp.update(texts, annotations, sgd=optimizer, losses=losses, drop=0.1)
+    assert losses["ner"] < 0.1
+    assert [(e.text, e.label_) for e in nlp("I want to buy the iPad").ents] == [("iPad", "GADGET")]
+    examples = [Example.from_dict(nlp.make_doc(t), a) for t, a in training_data]
+    nlp.update(examples, sgd=optimizer)
+
+
+def test_crf_loss_is_the_gold_sequences_share_among_valid_ones():
+    rng = np.random.default_rng(0)
+    emissions = torch.tensor(rng.normal(0, 2, size=(1, 3, n_classes(1))))
+    names = class_names(["X"])
+    valid = [np.array(s) for s in itertools.product(range(n_classes(1)), repeat=3) if is_valid_biluo(np.array(s))]
+    score = {tuple(s.tolist()): float(emissions[0, np.arange(3), s].sum()) for s in valid}
+    log_z = np.logaddexp.reduce(list(score.values()))
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    gold = torch.tensor([[names.index("B-X"), names.index("L-X"), 0]])
+    loss = constrained_crf_loss(emissions, mask, gold)
+    assert float(loss) == pytest.approx(log_z - score[tuple(gold[0].tolist())], rel=1e-6)
+    partial = torch.tensor([[names.index("B-X"), -1, -1]])  # "-": any valid continuation
+    started = [v for k, v in score.items() if k[0] == names.index("B-X")]
+    assert float(constrained_crf_loss(emissions, mask, partial)) == pytest.approx(log_z - np.logaddexp.reduce(started), rel=1e-6)
+    assert float(constrained_crf_loss(emissions, mask, torch.full((1, 3), -1))) == pytest.approx(0.0, abs=1e-9)

@@ -1,0 +1,184 @@
+"""`textcat` and `textcat_multilabel` on slices of the GitHub-issues and cooking sets."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import lexloom
+from lexloom.convert import convert_file
+from lexloom.language import set_seed
+from lexloom.pipeline.textcat import hashed_ngrams
+from lexloom.scoring import Scorer
+from lexloom.tokens import Doc, Example
+from lexloom.training.batchers import minibatch
+
+DATA = Path(__file__).parent / "data" / "cats"
+SMALL_TOK2VEC = {
+    "@architectures": "lexloom.Tok2Vec.v1",
+    "width": 32,
+    "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+    "rows": [2000, 500, 1000, 500],
+    "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": 32, "depth": 1},
+}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small models train fastest on one thread, and steadily on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def read_examples(nlp, name: str) -> list[Example]:
+    refs = convert_file(DATA / name, lang="en", vocab=nlp.vocab)
+    return [Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref) for ref in refs]
+
+
+def train(factory: str, name: str, epochs: int, **config):
+    set_seed(0)
+    nlp = lexloom.blank("en")
+    nlp.add_pipe(factory, config={"model": {"tok2vec": SMALL_TOK2VEC}, "max_tokens": 64, **config})
+    examples = read_examples(nlp, name)
+    optimizer = nlp.initialize(lambda: examples)
+    losses = []
+    rng = random.Random(0)
+    for _ in range(epochs):
+        rng.shuffle(examples)
+        for batch in minibatch(examples, size=16):
+            losses.append(nlp.update(batch, sgd=optimizer)[factory])
+    return nlp, examples, losses
+
+
+def evaluate(nlp, examples: list[Example]) -> dict:
+    for eg in examples:
+        eg.predicted.cats = {}
+    list(nlp.pipe(eg.predicted for eg in examples))
+    return Scorer.for_pipeline(nlp).score(examples)
+
+
+@pytest.fixture(scope="module")
+def exclusive():
+    return train("textcat", "docs_issues-train-150.jsonl", epochs=6)
+
+
+@pytest.fixture(scope="module")
+def multilabel():
+    return train("textcat_multilabel", "cooking-train-150.jsonl", epochs=6)
+
+
+def test_exclusive_learns_and_scores_sum_to_one(exclusive):
+    nlp, examples, losses = exclusive
+    assert nlp.get_pipe("textcat").labels == ("DOCUMENTATION", "OTHER")
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:3])
+    scores = evaluate(nlp, examples)
+    assert scores["cats_macro_f"] > 0.8
+    for eg in examples:
+        assert set(eg.predicted.cats) == {"DOCUMENTATION", "OTHER"}
+        assert sum(eg.predicted.cats.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_multilabel_learns_and_threshold_decides(multilabel):
+    nlp, examples, losses = multilabel
+    textcat = nlp.get_pipe("textcat_multilabel")
+    assert len(textcat.labels) == 11 and "baking" in textcat.labels
+    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:3])
+    scores = evaluate(nlp, examples)
+    assert scores["cats_macro_auc"] > 0.9
+    doc = examples[0].predicted
+    assert sum(doc.cats.values()) != pytest.approx(1.0)  # independent sigmoids
+    chosen = textcat.chosen_labels(doc)
+    assert chosen == [label for label in textcat.labels if doc.cats[label] >= 0.5]
+    textcat.threshold = 0.0
+    assert textcat.chosen_labels(doc) == list(textcat.labels)
+    textcat.threshold = 1.01
+    assert textcat.chosen_labels(doc) == []
+    textcat.threshold = 0.5
+
+
+def test_threshold_comes_from_config():
+    nlp = lexloom.blank("en")
+    textcat = nlp.add_pipe("textcat_multilabel", config={"threshold": 0.3})
+    assert textcat.threshold == 0.3
+    assert nlp.config["components"]["textcat_multilabel"]["threshold"] == 0.3
+
+
+@pytest.mark.parametrize("which", ["exclusive", "multilabel"])
+def test_save_and_load_round_trip(which, request, tmp_path):
+    nlp, examples, _ = request.getfixturevalue(which)
+    texts = [eg.text for eg in examples[:20]]
+    before = [doc.cats for doc in nlp.pipe(texts)]
+    loaded = lexloom.load(nlp.to_disk(tmp_path / "model"))
+    after = [doc.cats for doc in loaded.pipe(texts)]
+    assert after == before
+
+
+def test_add_label_after_initialize_keeps_old_weights(exclusive, tmp_path):
+    nlp = lexloom.load(exclusive[0].to_disk(tmp_path / "model"))
+    textcat = nlp.get_pipe("textcat")
+    bow_before = textcat.model.head.bow.weights.weight.detach().clone()
+    out_before = textcat.model.head.neural.output.weight.detach().clone()
+    assert textcat.add_label("QUESTION") == 1
+    assert textcat.model.head.bow.weights.weight.shape[1] == 3
+    assert torch.equal(textcat.model.head.bow.weights.weight[:, :2], bow_before)
+    assert torch.equal(textcat.model.head.neural.output.weight[:2], out_before)
+    assert set(nlp("How do I build the docs?").cats) == {"DOCUMENTATION", "OTHER", "QUESTION"}
+
+
+def test_exclusive_skips_docs_without_exactly_one_positive():
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("textcat", config={"model": {"tok2vec": SMALL_TOK2VEC}})
+    data = [
+        ("fix the docs", {"cats": {"DOCS": 1.0, "BUG": 0.0}}),
+        ("crash on start", {"cats": {"DOCS": 0.0, "BUG": 1.0}}),
+        ("both at once", {"cats": {"DOCS": 1.0, "BUG": 1.0}}),
+        ("neither", {"cats": {"DOCS": 0.0, "BUG": 0.0}}),
+    ]
+    examples = [Example.from_dict(nlp.make_doc(t), a) for t, a in data]
+    with pytest.warns(UserWarning, match=r"2 training docs are skipped.*'both at once': 2 positive labels"):
+        optimizer = nlp.initialize(lambda: examples)
+    assert nlp.update(examples[2:], sgd=optimizer)["textcat"] == 0.0
+    assert nlp.update(examples[:2], sgd=optimizer)["textcat"] > 0.0
+
+
+def test_simple_update_style_and_bow_architecture():
+    set_seed(0)
+    nlp = lexloom.blank("en")
+    textcat = nlp.add_pipe("textcat", config={"model": {"@architectures": "lexloom.TextCatBOW.v1", "ngram_size": 2, "n_buckets": 1024}})
+    textcat.add_label("POSITIVE")
+    textcat.add_label("NEGATIVE")
+    optimizer = nlp.initialize()
+    texts = ["I love this", "what a great day", "I hate this", "what an awful day"]
+    annotations = [{"cats": {"POSITIVE": float(i < 2), "NEGATIVE": float(i >= 2)}} for i in range(4)]
+    for _ in range(40):
+        nlp.update(texts, annotations, sgd=optimizer)
+    assert nlp("a great day").cats["POSITIVE"] > 0.5
+    assert nlp("an awful day").cats["NEGATIVE"] > 0.5
+    assert textcat.model.tok2vec is None and textcat.model.head.neural is None
+
+
+def test_bow_sees_the_whole_text_and_neural_part_is_truncated(exclusive):
+    nlp, _, _ = exclusive
+    textcat = nlp.get_pipe("textcat")
+    words = ["docs"] * 50 + ["crash"] * 200
+    doc = Doc(nlp.vocab, words=words)
+    batch = lexloom.pipeline.batch.Batch([doc])
+    ids, offsets = textcat._bow_input(batch)
+    assert len(ids) == 250 + 249  # every unigram and bigram
+    tokvecs, mask = textcat._token_vectors(batch)
+    assert tokvecs.shape[1] == 64 and mask.sum() == 64
+
+
+def test_ngrams_stay_inside_their_doc():
+    unigrams = np.array([11, 12, 13, 21, 22], dtype=np.int64)
+    ids, offsets = hashed_ngrams(unigrams, np.array([3, 2]), ngram_size=3, n_buckets=2**20)
+    # doc 0: 3 unigrams, 2 bigrams, 1 trigram; doc 1: 2 unigrams, 1 bigram
+    assert offsets.tolist() == [0, 6]
+    assert len(ids) == 9
+    alone, _ = hashed_ngrams(unigrams[3:], np.array([2]), ngram_size=3, n_buckets=2**20)
+    assert sorted(ids[6:].tolist()) == sorted(alone.tolist())
