@@ -37,11 +37,15 @@ def run_measured(cmd: list[str], log: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def evaluate_lexloom(model: Path, dev: Path) -> dict:
+def evaluate_lexloom(model: Path, dev: Path, threads: int) -> dict:
+    import torch
+
     import lexloom
     from lexloom.scoring import Scorer
     from lexloom.tokens import Doc, Example, read_docbin
 
+    if threads:
+        torch.set_num_threads(threads)
     nlp = lexloom.load(model)
     refs = list(read_docbin(dev, nlp.vocab))
     nlp(Doc(nlp.vocab, words=refs[0].words[:20]))  # warm-up
@@ -53,16 +57,16 @@ def evaluate_lexloom(model: Path, dev: Path) -> dict:
     return scores
 
 
-def train_lexloom(corpus: Path, out: Path, minutes: float) -> dict:
+def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int) -> dict:
     cmd = [
         sys.executable, "-m", "lexloom", "train", "configs/ud.cfg", "--output", str(out),
         "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
-        "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false",
+        "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false", "--system.threads", str(threads),
     ]
     seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     words, train_seconds = records[-1]["words"], records[-1]["seconds"]
-    scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom")
+    scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom", threads)
     return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"]}
 
 
@@ -105,6 +109,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=28.0, help="lexloom training budget (config's max_minutes)")
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=30.0)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads for training (0: torch's default)")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ud-bench-"))
@@ -113,7 +118,7 @@ def main() -> None:
     for split in ("train", "dev"):
         subprocess.run([sys.executable, "-m", "lexloom", "convert", str(DATA / f"en_ewt-ud-{split}.conllu"), str(corpus), "--n-sents", "10"],
                        check=True, capture_output=True, cwd=ROOT)
-    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes)
+    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.threads)
     theirs = train_spacy(work, args.spacy_minutes) if args.vs_spacy else None
 
     from rich.console import Console
