@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "UD_English-EWT"
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "UD_English-EWT"
 
 
 def run_measured(cmd: list[str], log: Path) -> tuple[float, float]:
@@ -70,11 +70,11 @@ def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int) -> dict
     return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"]}
 
 
-def train_spacy(work: Path, minutes: float) -> dict:
+def train_spacy(work: Path, minutes: float, data: Path) -> dict:
     corpus = work / "spacy-corpus"
     corpus.mkdir(exist_ok=True)
     for split in ("train", "dev"):
-        subprocess.run([sys.executable, "-m", "spacy", "convert", str(DATA / f"en_ewt-ud-{split}.conllu"), str(corpus),
+        subprocess.run([sys.executable, "-m", "spacy", "convert", str(data / f"en_ewt-ud-{split}.conllu"), str(corpus),
                         "--n-sents", "10", "--merge-subtokens", "--converter", "conllu"], check=True, capture_output=True)
     cfg = work / "spacy.cfg"
     subprocess.run([sys.executable, "-m", "spacy", "init", "config", str(cfg), "--lang", "en", "--pipeline",
@@ -110,16 +110,17 @@ def main() -> None:
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=30.0)
     ap.add_argument("--threads", type=int, default=0, help="torch threads for training (0: torch's default)")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with en_ewt-ud-{train,dev}.conllu")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ud-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     corpus = work / "corpus"
     for split in ("train", "dev"):
-        subprocess.run([sys.executable, "-m", "lexloom", "convert", str(DATA / f"en_ewt-ud-{split}.conllu"), str(corpus), "--n-sents", "10"],
+        subprocess.run([sys.executable, "-m", "lexloom", "convert", str(args.data / f"en_ewt-ud-{split}.conllu"), str(corpus), "--n-sents", "10"],
                        check=True, capture_output=True, cwd=ROOT)
     ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.threads)
-    theirs = train_spacy(work, args.spacy_minutes) if args.vs_spacy else None
+    theirs = train_spacy(work, args.spacy_minutes, args.data) if args.vs_spacy else None
 
     from rich.console import Console
     from rich.table import Table
