@@ -68,18 +68,24 @@ class Scorer:
         """The Scorer for the enabled components of a Language (`nlp.pipeline`).
 
         Each component's task comes from its `factory` (its name when that is
-        empty); a text classifier also gives the cats labels, and its factory
-        says whether they are exclusive.
+        empty); a text classifier also gives the cats labels and its decision
+        threshold, and its factory says whether the labels are exclusive.
         """
         factories = []
-        cats_labels, cats_multi_label = None, False
+        cats_labels, cats_multi_label, cats_threshold = None, False, 0.5
         for name, component in nlp.pipeline:
             factory = getattr(component, "factory", "") or name
             factories.append(factory)
             if "cats" in TASKS_BY_FACTORY.get(factory, ()):
                 cats_labels = list(component.labels)
                 cats_multi_label = factory in MULTI_LABEL_FACTORIES
-        return cls(tasks_for_factories(factories), cats_labels=cats_labels, cats_multi_label=cats_multi_label)
+                cats_threshold = getattr(component, "threshold", 0.5)
+        return cls(
+            tasks_for_factories(factories),
+            cats_labels=cats_labels,
+            cats_multi_label=cats_multi_label,
+            cats_threshold=cats_threshold,
+        )
 
     def score(self, examples: Iterable[Example], *, seconds: float | None = None) -> dict:
         """All scores of the configured tasks; with `seconds` (time spent annotating),
