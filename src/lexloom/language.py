@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 from confection import Config
+from safetensors import SafetensorError
 
 from . import pipeline as _pipeline  # noqa: F401  (registers factories and architectures)
 from .about import __version__
@@ -417,6 +418,10 @@ def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterab
         meta = json.loads(meta_path.read_text(encoding="utf8"))
     except json.JSONDecodeError as e:
         raise ModelLoadError(f"{meta_path}:{e.lineno}: invalid JSON ({e.msg})") from None
+    except UnicodeDecodeError as e:
+        raise ModelLoadError(f"{meta_path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("format_version", 0), int):
+        raise ModelLoadError(f"{meta_path}: expected a JSON object with an integer format_version")
     fmt = meta.get("format_version", 0)
     if fmt > FORMAT_VERSION:
         raise ModelLoadError(
@@ -425,15 +430,23 @@ def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterab
         )
     from .config import load_config
 
-    saved = load_config(cfg_path)
-    config = load_config(cfg_path, interpolate=True)
-    config["nlp"]["pipeline"] = [n for n in config["nlp"]["pipeline"] if n not in set(exclude)]
-    for comp in config.get("components", {}).values():
-        comp.pop("source", None)
-    nlp = Language.from_config(config, gpu_id=gpu_id)
+    # A model directory is input like any other: whatever is wrong in it is reported as a
+    # ModelLoadError naming the file, never as a traceback from deep inside.
+    try:
+        saved = load_config(cfg_path)
+        config = load_config(cfg_path, interpolate=True)
+        config["nlp"]["pipeline"] = [n for n in config["nlp"]["pipeline"] if n not in set(exclude)]
+        for comp in config.get("components", {}).values():
+            comp.pop("source", None)
+        nlp = Language.from_config(config, gpu_id=gpu_id)
+    except (LexloomError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as e:
+        raise ModelLoadError(f"{cfg_path}: not a loadable pipeline config: {e}") from None
     nlp.config = saved
     nlp.meta.update(meta)
-    return nlp.from_disk(path)
+    try:
+        return nlp.from_disk(path)
+    except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, SafetensorError) as e:
+        raise ModelLoadError(f"{path}: corrupt component files ({type(e).__name__}: {e})") from None
 
 
 def set_seed(seed: int) -> None:

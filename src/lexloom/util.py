@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -25,10 +27,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         if path.is_dir() and not path.is_symlink():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
+            if _exchange(tmp, path):
+                shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old directory
+            else:
+                old = path.with_name(f".{path.name}.old-{os.getpid()}")
+                os.replace(path, old)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
     except BaseException:
@@ -37,6 +42,23 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         elif tmp.exists():
             tmp.unlink()
         raise
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step (Linux `renameat2(RENAME_EXCHANGE)`), so that
+    replacing a directory never leaves a moment where it is missing, even under SIGKILL.
+    Returns False where the platform or file system cannot; callers fall back to two renames."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -19,14 +19,21 @@ def train(
     gpu_id: Optional[int] = typer.Option(None, "--gpu-id", "-g", help="GPU to train on; -1 for CPU (default: the config's system.gpu_id)"),
     params: Optional[Path] = typer.Option(None, "--params", help="A DVC params.yaml whose sections override the config"),
     params_key: Optional[str] = typer.Option(None, "--params-key", help="Section of --params for this pipeline (e.g. ud)"),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from OUTPUT/checkpoint/ (same config and data)"),
 ):
     """Train a pipeline from a config; any config value can be overridden as --section.key VALUE.
 
+    Checkpoints go to OUTPUT/checkpoint/ at every evaluation and every
+    [training] checkpoint_every steps; after a crash or kill, the same command
+    with --resume ends with the same weights as an uninterrupted run.
+
     Example: lexloom train configs/ud.cfg --output training/ud --paths.train corpus/train.lexloom --paths.dev corpus/dev.lexloom --training.dropout 0.2
+
+    Example: lexloom train configs/ud.cfg --output training/ud --resume
     """
     from ..training.loop import train as run_training
 
     overrides = parse_overrides(ctx.args)
-    out = run_training(config, output, overrides=overrides, params_path=params, params_key=params_key, gpu_id=gpu_id)
+    out = run_training(config, output, overrides=overrides, params_path=params, params_key=params_key, gpu_id=gpu_id, resume=resume)
     if out is not None:
         good(f"Saved pipelines to {out}/model-best and {out}/model-last")

@@ -91,6 +91,8 @@ def _parse_sentence(block: list[Line], path: str | Path) -> _Sentence:
         space = "SpaceAfter=No" not in misc.split("|")
         if "." in word_id:
             continue
+        if not form:
+            raise DataError("empty FORM (column 2); a word needs at least one character", path, number)
         if "-" in word_id:
             start, end = _id_range(word_id, path, number)
             if start != len(sentence.words) + 1 or end <= start:

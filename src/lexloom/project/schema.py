@@ -141,6 +141,8 @@ def load_project(path: str | Path = "project.yml", overrides: dict[str, Any] | N
         raise ConfigError(f"{path}: project file not found")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf8"))
+    except UnicodeDecodeError as e:
+        raise DataError(f"not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})", path) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise DataError(f"invalid YAML: {getattr(e, 'problem', e)}", path, mark.line + 1 if mark else None) from None
@@ -176,6 +178,9 @@ class _Validator:
         return value
 
     def substitute(self, text: str, where: str) -> str:
+        if not isinstance(text, str):
+            raise self.error(where, f"expected a string, got {type(text).__name__}")
+
         def replace(match: re.Match) -> str:
             name = match.group(1)
             if name not in self.vars:

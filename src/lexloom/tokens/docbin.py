@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -167,12 +168,12 @@ def _open_checked(path: Path) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(path)
         meta = json.loads(zf.read("meta.json"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as e:
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, zlib.error) as e:
         raise DataError(f"not a .lexloom corpus ({e})", path) from None
-    if meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         zf.close()
-        raise DataError(f"not a .lexloom corpus (format {meta.get('format')!r})", path)
-    if meta.get("version", 0) > VERSION:
+        raise DataError(f"not a .lexloom corpus (format {meta.get('format') if isinstance(meta, dict) else None!r})", path)
+    if not isinstance(meta.get("version", 0), int) or meta.get("version", 0) > VERSION:
         zf.close()
         raise DataError(f"written by a newer lexloom (format version {meta['version']} > {VERSION})", path)
     return zf
@@ -199,7 +200,7 @@ def read_docbin(path: str | Path, vocab: Vocab | None = None) -> Iterator[Doc]:
                 for k, n in enumerate(lengths.tolist()):
                     rows = table[offsets[k] : offsets[k] + n]
                     yield _doc_from_rows(vocab, rows, attrs, remap, extras[k])
-        except (KeyError, ValueError, IndexError, zipfile.BadZipFile) as e:
+        except (KeyError, ValueError, IndexError, TypeError, AttributeError, EOFError, OSError, zlib.error, zipfile.BadZipFile) as e:
             if isinstance(e, DataError):
                 raise
             raise DataError(f"corrupt .lexloom corpus ({e})", path) from None

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
+import safetensors.torch
 import torch
 from confection import Config
 
@@ -16,6 +19,8 @@ from ..config import load_config, resolve_section
 from ..errors import ConfigError
 from ..language import Language, set_seed
 from ..tokens import Doc, Example
+from ..util import atomic_write_text
+from .checkpoint import CHECKPOINT_DIR, load_checkpoint, rng_state_from_json, rng_state_to_json, save_checkpoint
 from .corpus import corpus_files
 from .logger import TrainingLogger
 
@@ -40,6 +45,8 @@ class TrainingState:
     best_step: int = 0
     losses: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+    epoch_batches: int = 0  # batches of the current epoch trained on
+    epoch_items: int = 0  # Examples of the current epoch trained on: the position in its order
 
 
 def score_weights(nlp: Language, configured: dict[str, float] | None) -> dict[str, float]:
@@ -77,6 +84,10 @@ def apply_params_file(overrides: dict[str, Any], config: Config, params_path: Pa
 
     try:
         params = yaml.safe_load(Path(params_path).read_text(encoding="utf8")) or {}
+    except OSError as e:
+        raise ConfigError(f"{params_path}: cannot read the file ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{params_path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
@@ -112,7 +123,14 @@ def train(
     params_key: str | None = None,
     gpu_id: int | None = None,
     logger: TrainingLogger | None = None,
+    resume: bool = False,
 ) -> Path | None:
+    """Train the pipeline of a config; with `resume`, go on from `output_dir/checkpoint/`.
+
+    A resumed run ends with the same weights as one that was never interrupted (bit for bit
+    on CPU): the checkpoint holds the weights, the optimizer, the averages, every RNG and
+    the position in the data and in the schedules.
+    """
     raw = load_config(config_path)
     overrides = apply_params_file(dict(overrides or {}), raw, params_path, params_key)
     if gpu_id is not None:
@@ -122,6 +140,9 @@ def train(
     for section in ("nlp", "components", "training", "corpora"):
         if section not in config:
             raise ConfigError(f"{config_path}: missing section [{section}]")
+    output = Path(output_dir) if output_dir else None
+    if resume and output is None:
+        raise ConfigError("--resume continues the run in --output DIR; give the output directory")
     system = config.get("system", {})
     seed = int(system.get("seed", 0))
     set_seed(seed)
@@ -135,39 +156,169 @@ def train(
     for key in ("train", "dev"):
         if key not in corpora:
             raise ConfigError(f"{config_path}: missing section [corpora.{key}]")
-    train_examples = list(corpora["train"](nlp))
-    dev_examples = list(corpora["dev"](nlp))
-    if not train_examples:
+    data = TrainingData(nlp, corpora["train"], int(T.get("shuffle_buffer", 0) or 0))
+    if data.is_empty():
         raise ConfigError(f"{config_path}: the training corpus is empty")
+    dev_examples = list(corpora["dev"](nlp))
     frozen = list(T.get("frozen_components", []))
     for name in frozen:
         if not nlp.has_pipe(name):
             raise ConfigError(f"[training] frozen_components names {name!r}, which is not in the pipeline")
     sourced = {n for n, c in config["components"].items() if "source" in c}
+    max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
-        optimizer = nlp.initialize(lambda: train_examples, sgd=T["optimizer"])
+        optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
     rehearse = _rehearsal(nlp, T, sourced, corpora)
     weights = score_weights(nlp, T.get("score_weights"))
-    output = Path(output_dir) if output_dir else None
-    logger = logger or T.get("logger") or TrainingLogger()
-    trainable = [n for n in nlp.pipe_names if n not in frozen and nlp.get_pipe(n).factory != "tok2vec"]
-    logger.start(output / "log.jsonl" if output else None, trainable, list(weights), int(T["eval_frequency"]))
+    batcher, schedules = _counted_batcher(config, config_path)
     meta = {
         "data": {k: file_sha256(Path(config["paths"][k])) for k in ("train", "dev") if config.get("paths", {}).get(k)},
         "config_sha256": hashlib.sha256(Config(uninterpolated).to_str().encode()).hexdigest(),
         "seed": seed,
     }
-    state = TrainingState()
+    loop = _Loop(nlp, T, optimizer, data, dev_examples, frozen, weights, output, meta, seed, rehearse, batcher, schedules)
+    if output is not None:
+        _remove_stale_temporaries(output)
+    if resume:
+        loop.restore(output / CHECKPOINT_DIR)
+        _truncate_log(output / "log.jsonl", loop.state.step)
+    logger = logger or T.get("logger") or TrainingLogger()
+    trainable = [n for n in nlp.pipe_names if n not in frozen and nlp.get_pipe(n).factory != "tok2vec"]
+    logger.start(output / "log.jsonl" if output else None, trainable, list(weights), int(T["eval_frequency"]))
+    loop.logger = logger
     try:
-        _run(nlp, T, optimizer, train_examples, dev_examples, frozen, weights, state, logger, output, meta, seed, rehearse)
+        loop.run()
     finally:
         logger.finish()
     return output
 
 
-def _rehearsal(nlp: Language, T: dict, sourced: set[str], corpora: dict) -> Callable[[int], list[Example]] | None:
+class TrainingData:
+    """The training corpus, epoch by epoch, in an order drawn from the loop's RNG.
+
+    With `shuffle_buffer = 0` the Examples are held in memory and each epoch is a full
+    shuffle. With `shuffle_buffer = N` the reader is streamed anew each epoch and shuffled
+    within a window of N Examples, so a corpus of any size trains in bounded memory.
+    """
+
+    def __init__(self, nlp: Language, reader: Callable[[Language], Iterable[Example]], shuffle_buffer: int):
+        self.nlp = nlp
+        self.reader = reader
+        self.shuffle_buffer = shuffle_buffer
+        self.examples: list[Example] | None = None if shuffle_buffer else list(reader(nlp))
+
+    def stream(self) -> Iterable[Example]:
+        return self.examples if self.examples is not None else self.reader(self.nlp)
+
+    def is_empty(self) -> bool:
+        return next(iter(self.stream()), None) is None
+
+    def head(self, n: int) -> Iterable[Example]:
+        """The first `n` Examples (all when n is 0): what labels are collected from."""
+        return itertools.islice(self.stream(), n) if n else self.stream()
+
+    def epoch(self, rng: random.Random) -> Iterator[Example]:
+        if self.examples is not None:
+            order = list(self.examples)
+            rng.shuffle(order)
+            return iter(order)
+        return _buffer_shuffle(self.reader(self.nlp), self.shuffle_buffer, rng)
+
+
+def _buffer_shuffle(items: Iterable[Example], size: int, rng: random.Random) -> Iterator[Example]:
+    """Shuffle a stream within a window of `size` items: each arriving item takes the place
+    of a randomly chosen one, which is yielded; the last window is shuffled whole."""
+    buffer: list[Example] = []
+    for item in items:
+        if len(buffer) < size:
+            buffer.append(item)
+            continue
+        i = rng.randrange(size)
+        yield buffer[i]
+        buffer[i] = item
+    rng.shuffle(buffer)
+    yield from buffer
+
+
+class _CountedSchedule:
+    """A schedule (an iterator of numbers) that counts the values taken from it, so that a
+    resumed run can advance a fresh one to the same place."""
+
+    def __init__(self, values: Iterable[float]):
+        self._values = iter(values)
+        self.taken = 0
+
+    def __iter__(self) -> "_CountedSchedule":
+        return self
+
+    def __next__(self) -> float:
+        value = next(self._values)
+        self.taken += 1
+        return value
+
+    def advance_to(self, taken: int) -> None:
+        while self.taken < taken:
+            next(self)
+
+
+def _counted_batcher(config: Config, config_path) -> tuple[Callable, dict[str, _CountedSchedule]]:
+    """The `[training.batcher]`, built with each of its schedule arguments (e.g. `size`) wrapped
+    in a `_CountedSchedule`."""
+    section = dict(config["training"]["batcher"])
+    schedules: dict[str, _CountedSchedule] = {}
+    for key, value in section.items():
+        if isinstance(value, dict) and "@schedules" in value:
+            schedules[key] = _CountedSchedule(resolve_section({key: value}, key, config_path))
+            section[key] = schedules[key]
+    return resolve_section({"batcher": section}, "batcher", config_path), schedules
+
+
+def _remove_stale_temporaries(output: Path) -> None:
+    """Temporaries that a killed run left beside its outputs (see `atomic_path`)."""
+    for name in ("model-best", "model-last", CHECKPOINT_DIR):
+        for tmp in output.glob(f".{name}.*.tmp"):
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
+
+
+def _truncate_log(log_path: Path, step: int) -> None:
+    """Drop the log records a killed run wrote after its last checkpoint: the resumed run
+    writes them again."""
+    if not log_path.exists():
+        return
+    lines = log_path.read_text(encoding="utf8").splitlines()
+    kept = []
+    for line in lines:
+        try:
+            if json.loads(line)["step"] <= step:
+                kept.append(line)
+        except (json.JSONDecodeError, KeyError, TypeError):
+            break  # a record cut short by the kill
+    atomic_write_text(log_path, "".join(line + "\n" for line in kept))
+
+
+class _Rehearsal:
     """With `[training] rehearse_ratio > 0` and a raw-text corpus, mix the original pipeline's own
     predictions on raw text into every batch, so updating it does not forget what it knew."""
+
+    def __init__(self, nlp: Language, teacher: list[Doc], ratio: float):
+        self.nlp = nlp
+        self.teacher = teacher
+        self.ratio = ratio
+        self.rng = random.Random(0)
+
+    def __call__(self, n_words: int) -> list[Example]:
+        out, words = [], 0
+        while self.teacher and words < n_words * self.ratio:
+            ref = self.rng.choice(self.teacher)
+            out.append(Example(Doc(self.nlp.vocab, words=ref.words, spaces=ref.spaces), ref))
+            words += len(ref)
+        return out
+
+
+def _rehearsal(nlp: Language, T: dict, sourced: set[str], corpora: dict) -> _Rehearsal | None:
     ratio = float(T.get("rehearse_ratio", 0.0))
     if not ratio or "raw" not in corpora:
         return None
@@ -175,76 +326,163 @@ def _rehearsal(nlp: Language, T: dict, sourced: set[str], corpora: dict) -> Call
     keep = sourced | {n for n in nlp.pipe_names if nlp.get_pipe(n).factory == "tok2vec"}
     with nlp.select_pipes(enable=sorted(keep)):
         teacher = list(nlp.pipe(raw_docs))
-    rng = random.Random(0)
-
-    def sample(n_words: int) -> list[Example]:
-        out, words = [], 0
-        while teacher and words < n_words * ratio:
-            ref = rng.choice(teacher)
-            out.append(Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref))
-            words += len(ref)
-        return out
-
-    return sample
+    return _Rehearsal(nlp, teacher, ratio)
 
 
-def _run(nlp, T, optimizer, train_examples, dev_examples, frozen, weights, state, logger, output, meta, seed, rehearse) -> None:
-    batcher = T["batcher"]
-    dropout = float(T.get("dropout", 0.1))
-    eval_frequency = int(T["eval_frequency"])
-    patience = int(T.get("patience", 0))
-    max_steps = int(T.get("max_steps", 0))
-    max_epochs = int(T.get("max_epochs", 0))
-    max_seconds = float(T.get("max_minutes", 0) or 0) * 60
-    accumulate = int(T.get("accumulate_gradient", 1))
-    rng = random.Random(seed)
-    while True:
-        order = list(train_examples)
-        rng.shuffle(order)
-        for batch in batcher(order):
-            if rehearse is not None:
-                batch = batch + rehearse(sum(len(eg.predicted) for eg in batch))
-            for k in range(accumulate):
-                sub = batch[k::accumulate]
-                last = k == accumulate - 1
-                nlp.update(sub, drop=dropout, sgd=optimizer if last else None, losses=state.losses, exclude=frozen)
-            state.step += 1
-            state.words += sum(len(eg.predicted) for eg in batch)
-            logger.step()
-            stop = (max_steps and state.step >= max_steps) or (max_seconds and time.perf_counter() - state.started >= max_seconds)
-            if state.step % eval_frequency == 0 or stop:
-                _evaluate(nlp, optimizer, dev_examples, weights, state, logger, output, meta)
-                if patience and state.step - state.best_step >= patience:
-                    stop = True
-            if stop:
-                return
-        state.epoch += 1
-        if max_epochs and state.epoch >= max_epochs:
-            _evaluate(nlp, optimizer, dev_examples, weights, state, logger, output, meta)
-            return
+class _Loop:
+    """Steps, evaluations, saves and checkpoints.
 
+    Every epoch starts from a recorded point (the shuffling RNG's state and how many values
+    each batcher schedule has given). A resumed run goes back to the start of the checkpoint's
+    epoch, draws the same order and the same batches again and skips the batches it has
+    already trained on, so that it continues exactly where the killed run was, whatever
+    the batcher does.
+    """
 
-def _evaluate(nlp, optimizer, dev_examples, weights, state, logger, output, meta) -> None:
-    with nlp.use_params(optimizer.averages if optimizer.use_averages else None):
-        scores = nlp.evaluate(dev_examples)
-        score = combined_score(scores, weights)
-        flat = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
-        record = {
-            "epoch": state.epoch,
-            "step": state.step,
-            "seconds": round(time.perf_counter() - state.started, 3),
-            "words": state.words,
-            "losses": {k: round(v, 6) for k, v in state.losses.items()},
-            "scores": flat,
-            "score": score,
+    def __init__(self, nlp, T, optimizer, data, dev_examples, frozen, weights, output, meta, seed, rehearse, batcher, schedules):
+        self.nlp, self.T, self.optimizer, self.data = nlp, T, optimizer, data
+        self.dev_examples, self.frozen, self.weights = dev_examples, frozen, weights
+        self.output, self.meta, self.rehearse = output, meta, rehearse
+        self.batcher, self.schedules = batcher, schedules
+        self.rng = random.Random(seed)
+        self.state = TrainingState()
+        self.epoch_start: dict[str, Any] | None = None
+        self.resumed_finished = False
+        self.logger: TrainingLogger | None = None
+        self.checkpoint_every = int(T.get("checkpoint_every", 0) or 0)
+        self.eval_frequency = int(T["eval_frequency"])
+        self.patience = int(T.get("patience", 0))
+        self.max_steps = int(T.get("max_steps", 0))
+        self.max_epochs = int(T.get("max_epochs", 0))
+        self.max_seconds = float(T.get("max_minutes", 0) or 0) * 60
+
+    # --- checkpoints -------------------------------------------------------------------
+    def _mark_epoch_start(self) -> None:
+        self.epoch_start = {
+            "shuffle_rng": rng_state_to_json(self.rng.getstate()),
+            "schedules": {k: s.taken for k, s in self.schedules.items()},
         }
-        logger.log(record)
-        state.losses = {}
-        if output is not None:
-            info = {**meta, "performance": flat, "score": score, "step": state.step}
-            if score > state.best_score:
-                state.best_score, state.best_step = score, state.step
-                nlp.to_disk(output / "model-best", extra_meta=info)
-            nlp.to_disk(output / "model-last", extra_meta=info)
-        elif score > state.best_score:
-            state.best_score, state.best_step = score, state.step
+        self.state.epoch_batches = self.state.epoch_items = 0
+
+    def progress(self, finished: bool) -> dict[str, Any]:
+        s = self.state
+        return {
+            "step": s.step, "epoch": s.epoch, "words": s.words, "best_score": s.best_score, "best_step": s.best_step,
+            "losses": s.losses, "seconds": time.perf_counter() - s.started,
+            "epoch_batches": s.epoch_batches, "epoch_items": s.epoch_items, "epoch_start": self.epoch_start,
+            "rehearse_rng": rng_state_to_json(self.rehearse.rng.getstate()) if self.rehearse else None,
+            "data": self.meta["data"], "config_sha256": self.meta["config_sha256"], "finished": finished,
+        }
+
+    def save_checkpoint(self, finished: bool = False) -> None:
+        if self.output is not None:
+            save_checkpoint(self.output / CHECKPOINT_DIR, self.nlp, self.optimizer, self.progress(finished))
+
+    def restore(self, path: Path) -> None:
+        progress = load_checkpoint(path, self.nlp, self.optimizer, exclude=self.frozen)
+        if progress["data"] != self.meta["data"]:
+            raise ConfigError(f"{path}: the training or dev data changed since this checkpoint was written; cannot resume")
+        s = self.state
+        s.step, s.epoch, s.words = progress["step"], progress["epoch"], progress["words"]
+        s.best_score, s.best_step, s.losses = progress["best_score"], progress["best_step"], progress["losses"]
+        s.started = time.perf_counter() - progress["seconds"]
+        s.epoch_batches, s.epoch_items = progress["epoch_batches"], progress["epoch_items"]
+        self.epoch_start = progress["epoch_start"]
+        self.rng.setstate(rng_state_from_json(self.epoch_start["shuffle_rng"]))
+        for key, schedule in self.schedules.items():
+            schedule.advance_to(self.epoch_start["schedules"].get(key, 0))
+        if self.rehearse and progress["rehearse_rng"]:
+            self.rehearse.rng.setstate(rng_state_from_json(progress["rehearse_rng"]))
+        self.resumed_finished = progress["finished"]
+
+    # --- the loop --------------------------------------------------------------------------
+    def _limits_reached(self) -> bool:
+        s = self.state
+        return bool(
+            (self.max_steps and s.step >= self.max_steps)
+            or (self.max_epochs and s.epoch >= self.max_epochs)
+            or (self.patience and s.step - s.best_step >= self.patience)
+        )
+
+    def run(self) -> None:
+        resumed = self.epoch_start is not None
+        if resumed and self.resumed_finished and self._limits_reached():
+            return
+        s = self.state
+        dropout = float(self.T.get("dropout", 0.1))
+        accumulate = int(self.T.get("accumulate_gradient", 1))
+        while True:
+            skip = s.epoch_batches if resumed else 0
+            skipped_items = s.epoch_items
+            if not resumed:
+                self._mark_epoch_start()
+            resumed = False
+            for i, batch in enumerate(self.batcher(self.data.epoch(self.rng))):
+                if i < skip:
+                    skipped_items -= len(batch)
+                    if i == skip - 1 and skipped_items != 0:
+                        raise ConfigError("the training data or batcher differ from the checkpoint's; cannot resume")
+                    continue
+                if self.rehearse is not None:
+                    batch = batch + self.rehearse(sum(len(eg.predicted) for eg in batch))
+                for k in range(accumulate):
+                    last = k == accumulate - 1
+                    self.nlp.update(batch[k::accumulate], drop=dropout, sgd=self.optimizer if last else None, losses=s.losses, exclude=self.frozen)
+                s.step += 1
+                s.epoch_batches += 1
+                s.epoch_items += len(batch)
+                s.words += sum(len(eg.predicted) for eg in batch)
+                self.logger.step()
+                stop = (self.max_steps and s.step >= self.max_steps) or (self.max_seconds and time.perf_counter() - s.started >= self.max_seconds)
+                evaluated = s.step % self.eval_frequency == 0 or stop
+                if evaluated:
+                    self._evaluate()
+                    if self.patience and s.step - s.best_step >= self.patience:
+                        stop = True
+                if evaluated or (self.checkpoint_every and s.step % self.checkpoint_every == 0):
+                    self.save_checkpoint(finished=bool(stop))
+                if stop:
+                    return
+            s.epoch += 1
+            if self.max_epochs and s.epoch >= self.max_epochs:
+                self._evaluate()
+                self._mark_epoch_start()
+                self.save_checkpoint(finished=True)
+                return
+
+    def _evaluate(self) -> None:
+        s, nlp, optimizer = self.state, self.nlp, self.optimizer
+        with nlp.use_params(optimizer.averages if optimizer.use_averages else None):
+            scores = nlp.evaluate(self.dev_examples)
+            score = combined_score(scores, self.weights)
+            flat = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
+            record = {
+                "epoch": s.epoch,
+                "step": s.step,
+                "seconds": round(time.perf_counter() - s.started, 3),
+                "words": s.words,
+                "losses": {k: round(v, 6) for k, v in s.losses.items()},
+                "scores": flat,
+                "score": score,
+            }
+            self.logger.log(record)
+            s.losses = {}
+            if self.output is not None:
+                info = {**self.meta, "performance": flat, "score": score, "step": s.step, "weights_sha256": weights_sha256(nlp)}
+                if score > s.best_score:
+                    s.best_score, s.best_step = score, s.step
+                    nlp.to_disk(self.output / "model-best", extra_meta=info)
+                nlp.to_disk(self.output / "model-last", extra_meta=info)
+            elif score > s.best_score:
+                s.best_score, s.best_step = score, s.step
+
+
+def weights_sha256(nlp: Language) -> dict[str, str]:
+    """Per component, the sha256 of the `model.safetensors` that `to_disk` writes for it now
+    (safetensors serializes equal tensors to equal bytes)."""
+    out = {}
+    for name, proc in nlp.components:
+        if proc.model is not None:
+            state = {k: v.detach().cpu().contiguous() for k, v in proc.model.state_dict().items()}
+            out[name] = hashlib.sha256(safetensors.torch.save(state)).hexdigest()
+    return out
