@@ -20,6 +20,7 @@ def train(
     params: Optional[Path] = typer.Option(None, "--params", help="A DVC params.yaml whose sections override the config"),
     params_key: Optional[str] = typer.Option(None, "--params-key", help="Section of --params for this pipeline (e.g. ud)"),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from OUTPUT/checkpoint/ (same config and data)"),
+    nproc: int = typer.Option(1, "--nproc", min=1, help="Train data-parallel in this many processes (gloo on CPU, NCCL on GPU)"),
 ):
     """Train a pipeline from a config; any config value can be overridden as --section.key VALUE.
 
@@ -30,10 +31,22 @@ def train(
     Example: lexloom train configs/ud.cfg --output training/ud --paths.train corpus/train.lexloom --paths.dev corpus/dev.lexloom --training.dropout 0.2
 
     Example: lexloom train configs/ud.cfg --output training/ud --resume
+
+    With --nproc N (or under torchrun) each process trains on its shard of the
+    corpus and gradients are averaged; process 0 alone evaluates and saves.
+
+    Example: lexloom train configs/ud.cfg --output training/ud --nproc 2
     """
     from ..training.loop import train as run_training
 
     overrides = parse_overrides(ctx.args)
-    out = run_training(config, output, overrides=overrides, params_path=params, params_key=params_key, gpu_id=gpu_id, resume=resume)
+    kwargs = dict(overrides=overrides, params_path=params, params_key=params_key, gpu_id=gpu_id, resume=resume)
+    if nproc > 1:
+        from ..training.distributed import launch
+
+        launch(nproc, run_training, config, output, **kwargs)
+        out = output
+    else:
+        out = run_training(config, output, **kwargs)
     if out is not None:
         good(f"Saved pipelines to {out}/model-best and {out}/model-last")

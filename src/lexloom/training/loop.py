@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import random
 import shutil
 import time
@@ -14,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 import safetensors.torch
 import torch
 from confection import Config
+from rich.console import Console
 
 from ..config import load_config, resolve_section
 from ..errors import ConfigError
@@ -21,6 +23,7 @@ from ..language import Language, set_seed
 from ..tokens import Doc, Example
 from ..util import atomic_write_text
 from .checkpoint import CHECKPOINT_DIR, load_checkpoint, rng_state_from_json, rng_state_to_json, save_checkpoint
+from . import distributed
 from .corpus import corpus_files
 from .logger import TrainingLogger
 
@@ -145,13 +148,22 @@ def train(
         raise ConfigError("--resume continues the run in --output DIR; give the output directory")
     system = config.get("system", {})
     seed = int(system.get("seed", 0))
+    gpu = int(system.get("gpu_id", -1))
+    if distributed.init_from_env(gpu):
+        if resume:
+            raise ConfigError("--resume is not supported for data-parallel runs yet; resume with one process")
+        if gpu >= 0:
+            gpu += int(os.environ.get("LOCAL_RANK", "0"))
     set_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     if system.get("threads"):
         torch.set_num_threads(int(system["threads"]))
-    nlp = Language.from_config(config, gpu_id=int(system.get("gpu_id", -1)))
+    nlp = Language.from_config(config, gpu_id=gpu)
     nlp.config = uninterpolated
     T = resolve_section(config, "training", config_path)
+    if distributed.world_size() > 1 and int(T.get("max_epochs", 0) or 0):
+        # Each rank's shard ends its epochs at a different step; steps are what ranks share.
+        raise ConfigError("[training] max_epochs: data-parallel runs stop by max_steps, max_minutes or patience; set max_epochs = 0")
     corpora = resolve_section(config, "corpora", config_path)
     for key in ("train", "dev"):
         if key not in corpora:
@@ -168,6 +180,9 @@ def train(
     max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
         optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
+    if distributed.world_size() > 1:
+        # Same initial weights everywhere (same seed); from here on each rank draws its own dropout.
+        torch.manual_seed(seed + distributed.rank())
     rehearse = _rehearsal(nlp, T, sourced, corpora)
     weights = score_weights(nlp, T.get("score_weights"))
     batcher, schedules = _counted_batcher(config, config_path)
@@ -182,6 +197,9 @@ def train(
     if resume:
         loop.restore(output / CHECKPOINT_DIR)
         _truncate_log(output / "log.jsonl", loop.state.step)
+    if not distributed.is_main():
+        logger = TrainingLogger(console=Console(quiet=True), progress_bar=False)
+        output = loop.output = None
     logger = logger or T.get("logger") or TrainingLogger()
     trainable = [n for n in nlp.pipe_names if n not in frozen and nlp.get_pipe(n).factory != "tok2vec"]
     logger.start(output / "log.jsonl" if output else None, trainable, list(weights), int(T["eval_frequency"]))
@@ -205,24 +223,32 @@ class TrainingData:
         self.nlp = nlp
         self.reader = reader
         self.shuffle_buffer = shuffle_buffer
-        self.examples: list[Example] | None = None if shuffle_buffer else list(reader(nlp))
+        self.examples: list[Example] | None = None if shuffle_buffer else list(self._read())
+
+    def _read(self) -> Iterable[Example]:
+        """The reader's Examples; in a data-parallel run, this rank's shard of them."""
+        examples = self.reader(self.nlp)
+        world = distributed.world_size()
+        return itertools.islice(examples, distributed.rank(), None, world) if world > 1 else examples
 
     def stream(self) -> Iterable[Example]:
-        return self.examples if self.examples is not None else self.reader(self.nlp)
+        return self.examples if self.examples is not None else self._read()
 
     def is_empty(self) -> bool:
         return next(iter(self.stream()), None) is None
 
     def head(self, n: int) -> Iterable[Example]:
-        """The first `n` Examples (all when n is 0): what labels are collected from."""
-        return itertools.islice(self.stream(), n) if n else self.stream()
+        """The first `n` Examples (all when n is 0): what labels are collected from. Every
+        rank of a data-parallel run reads them from the whole corpus, so all get the same labels."""
+        source = self.reader(self.nlp) if distributed.world_size() > 1 else self.stream()
+        return itertools.islice(source, n) if n else source
 
     def epoch(self, rng: random.Random) -> Iterator[Example]:
         if self.examples is not None:
             order = list(self.examples)
             rng.shuffle(order)
             return iter(order)
-        return _buffer_shuffle(self.reader(self.nlp), self.shuffle_buffer, rng)
+        return _buffer_shuffle(self._read(), self.shuffle_buffer, rng)
 
 
 def _buffer_shuffle(items: Iterable[Example], size: int, rng: random.Random) -> Iterator[Example]:
@@ -434,11 +460,15 @@ class _Loop:
                 s.words += sum(len(eg.predicted) for eg in batch)
                 self.logger.step()
                 stop = (self.max_steps and s.step >= self.max_steps) or (self.max_seconds and time.perf_counter() - s.started >= self.max_seconds)
+                # Ranks step in lockstep, but only rank 0 evaluates and keeps the time: its word is final.
+                stop = distributed.agree(bool(stop))
                 evaluated = s.step % self.eval_frequency == 0 or stop
                 if evaluated:
-                    self._evaluate()
-                    if self.patience and s.step - s.best_step >= self.patience:
-                        stop = True
+                    if distributed.is_main():
+                        self._evaluate()
+                        if self.patience and s.step - s.best_step >= self.patience:
+                            stop = True
+                    stop = distributed.agree(bool(stop))
                 if evaluated or (self.checkpoint_every and s.step % self.checkpoint_every == 0):
                     self.save_checkpoint(finished=bool(stop))
                 if stop:

@@ -1,0 +1,94 @@
+"""Data-parallel training with torch.distributed: gloo on CPU, NCCL on GPU.
+
+Every process (rank) builds the same pipeline from the same seed, reads its own
+shard of the training corpus, and averages gradients with the others before
+each optimizer step, so all ranks keep identical weights. Rank 0 alone
+evaluates, logs and saves; the others wait at a barrier and follow its
+decision to stop. Works under `torchrun` (reads RANK/WORLD_SIZE) or with
+`lexloom train --nproc N`, which starts the processes itself.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any, Callable, Sequence
+
+import torch
+import torch.distributed as dist
+
+
+def world_size() -> int:
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def rank() -> int:
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def is_main() -> bool:
+    return rank() == 0
+
+
+def init_from_env(gpu_id: int = -1) -> bool:
+    """Join the process group described by torchrun's environment; False when not distributed."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or dist.is_initialized():
+        return dist.is_initialized()
+    backend = "nccl" if gpu_id >= 0 and torch.cuda.is_available() else "gloo"
+    dist.init_process_group(backend=backend)
+    return True
+
+
+def shard(items: Sequence[Any]) -> list[Any]:
+    """This rank's share of `items`: every world_size-th item from position rank."""
+    return list(items[rank() :: world_size()])
+
+
+def average_gradients(params: Sequence[torch.nn.Parameter]) -> None:
+    """All-reduce and average the gradients of `params` across ranks, in one flat buffer."""
+    if world_size() == 1:
+        return
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    flat /= world_size()
+    offset = 0
+    for p, g in zip(params, grads):
+        n = g.numel()
+        p.grad = flat[offset : offset + n].view_as(p).clone()
+        offset += n
+
+
+def agree(flag: bool) -> bool:
+    """Rank 0's decision (e.g. to stop), made known to every rank."""
+    if world_size() == 1:
+        return flag
+    t = torch.tensor([1 if flag else 0], dtype=torch.int64)
+    dist.broadcast(t, src=0)
+    return bool(t.item())
+
+
+def barrier() -> None:
+    if world_size() > 1:
+        dist.barrier()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _worker(local_rank: int, nproc: int, port: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    os.environ.update({"RANK": str(local_rank), "LOCAL_RANK": str(local_rank), "WORLD_SIZE": str(nproc), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+    try:
+        fn(*args, **kwargs)
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def launch(nproc: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run `fn(*args, **kwargs)` in `nproc` processes on this machine, as torchrun would."""
+    import torch.multiprocessing as mp
+
+    mp.spawn(_worker, args=(nproc, _free_port(), fn, args, kwargs), nprocs=nproc, join=True)

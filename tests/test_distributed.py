@@ -1,0 +1,49 @@
+"""Data-parallel training on CPU with 2 processes (gloo) against one process on the same data."""
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import lexloom
+from lexloom.cli import app
+from lexloom.convert import convert
+
+DATA = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
+
+
+def write_config(tmp_path, corpus):
+    from lexloom.config.init import init_config
+
+    cfg = init_config("en", ["tagger"])
+    cfg["components"]["tok2vec"]["model"]["encoder"]["depth"] = 2
+    cfg["paths"]["train"] = str(corpus)
+    cfg["paths"]["dev"] = str(corpus)
+    cfg["system"]["threads"] = 1
+    cfg["training"].update({"max_steps": 80, "eval_frequency": 40, "dropout": 0.1, "patience": 0})
+    cfg["training"]["optimizer"]["learn_rate"] = 0.005
+    cfg["training"]["batcher"]["size"] = {"@schedules": "compounding.v1", "start": 300, "stop": 300, "compound": 1.0}
+    cfg["training"]["logger"]["progress_bar"] = False
+    path = tmp_path / "tagger.cfg"
+    path.write_text(cfg.to_str(interpolate=False))
+    return path
+
+
+def final_scores(out: Path) -> dict:
+    return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()][-1]["scores"]
+
+
+def test_two_processes_match_one(tmp_path):
+    (corpus,) = convert(DATA, tmp_path / "corpus", n_sents=1)
+    cfg = write_config(tmp_path, corpus)
+    runner = CliRunner()
+    single, double = tmp_path / "one", tmp_path / "two"
+    result = runner.invoke(app, ["train", str(cfg), "--output", str(single)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["train", str(cfg), "--output", str(double), "--nproc", "2"])
+    assert result.exit_code == 0, result.output
+    # rank 0 alone logged: one record per evaluation
+    assert [json.loads(line)["step"] for line in (double / "log.jsonl").read_text().splitlines()] == [40, 80]
+    nlp = lexloom.load(double / "model-best")
+    assert nlp.pipe_names == ["tok2vec", "tagger"]
+    one, two = final_scores(single)["tag_acc"], final_scores(double)["tag_acc"]
+    assert one > 0.9 and abs(one - two) < 0.005, (one, two)
