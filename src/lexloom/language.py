@@ -374,6 +374,7 @@ class Language:
         for name, proc in self._components:
             if proc.model is None:
                 proc.from_disk(path / name)
+        self._train_mode(False)  # loaded weights predict: dropout off
         return self
 
 

@@ -43,6 +43,8 @@ max_minutes = 0
 eval_frequency = 200
 frozen_components = []
 rehearse_ratio = 0.0
+checkpoint_every = 0
+shuffle_buffer = 0
 score_weights = {}
 
 [training.optimizer]
@@ -66,6 +68,9 @@ start = 100
 stop = 1000
 compound = 1.001
 t = 0.0
+
+[initialize]
+max_examples = 0
 
 [training.logger]
 @loggers = "lexloom.ConsoleLogger.v1"
@@ -105,7 +110,9 @@ discard_oversize = false
 
 WIDTH_REF = "${components.tok2vec.model.width}"
 INIT_REF = "${paths.init_tok2vec}"
-SHARED_TOK2VEC = {"tagger", "morphologizer", "trainable_lemmatizer", "parser", "senter", "ner", "textcat", "textcat_multilabel"}
+# Components that listen to the shared tok2vec. Text classifiers keep their own, which
+# reads only the first `max_tokens` of long texts (a listener would encode them whole).
+SHARED_TOK2VEC = {"tagger", "morphologizer", "trainable_lemmatizer", "parser", "senter", "ner"}
 
 
 def encoder_config(optimize: str, width: int) -> dict:

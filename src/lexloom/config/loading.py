@@ -109,6 +109,6 @@ def resolve_section(config: dict, section: str, path: str | Path | None = None) 
         raise ConfigError(f"{path or 'config'}: missing section [{section}]") from None
     except ConfigValidationError as e:
         raise ConfigError(f"{path or 'config'}: invalid [{section}]: {_describe(e)}") from None
-    except (TypeError, catalogue.RegistryError) as e:
+    except (TypeError, ValueError, catalogue.RegistryError) as e:
         raise ConfigError(f"{path or 'config'}: invalid [{section}]: {e}") from None
     return resolved[section]
