@@ -19,6 +19,22 @@ PROJECT = load_project(ROOT / "project.yml", overrides=dict(config))
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf8")) or {}
 
 
+PRODUCED = PROJECT.producer()
+
+
+def stage_inputs(stage):
+    # A folder of the repository (code, say) counts by its files: Snakemake compares
+    # modification times, and a folder's own does not change when a file in it does.
+    inputs = []
+    for dep in stage.deps:
+        folder = ROOT / dep
+        if dep not in PRODUCED and folder.is_dir():
+            inputs += sorted(str(p.relative_to(ROOT)) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        else:
+            inputs.append(dep)
+    return inputs
+
+
 def stage_outputs(stage):
     return [directory(path) if path in stage.out_dirs else path for path in stage.all_outputs]
 
@@ -47,7 +63,7 @@ for workflow_name in sorted(PROJECT.workflows, key=lambda name: name != "all"):
 for stage in PROJECT.stages.values():
     rule:
         name: stage.name
-        input: list(stage.deps)
+        input: stage_inputs(stage)
         output: stage_outputs(stage)
         params: cmd=stage.cmd, hyperparameters=stage_params(stage)
         threads: stage.threads
