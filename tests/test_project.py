@@ -291,3 +291,15 @@ def test_ci_evaluate_pulls_and_reruns_only_changed_stages(tmp_path):
     (clone / "evaluate.py").write_text(EVALUATE_PY + "# changed\n")
     _run(["bash", "scripts/ci_evaluate.sh", "ud"], clone)
     assert (clone / "runs.log").read_text() == "evaluate\n"  # only the changed stage reran
+
+
+def test_slurm_profile_plans_the_graph(tmp_path):
+    """`snakemake --profile profiles/slurm -n` works with the SLURM executor plugin installed."""
+    workdir = _copy_project(tmp_path)
+    shutil.copytree(ROOT / "profiles", workdir / "profiles")
+    result = subprocess.run(
+        [tool("snakemake"), "--profile", "profiles/slurm", "-n", "all"],
+        cwd=workdir, capture_output=True, text=True, env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "train_ud" in result.stdout and "package_textcat_multilabel" in result.stdout

@@ -43,6 +43,8 @@ class Language:
         self._components: list[tuple[str, TrainablePipe]] = []
         self._component_cfgs: dict[str, dict] = {}
         self._disabled: set[str] = set()
+        # bf16 autocast for forward passes on CUDA ([training] mixed_precision = "bf16").
+        self.mixed_precision: str | None = None
         self.config = Config({"nlp": {"lang": vocab.lang, "pipeline": []}, "components": {}})
 
     @classmethod
@@ -175,6 +177,10 @@ class Language:
                     if name in backup:
                         p.copy_(backup[name])
 
+    def _autocast(self):
+        enabled = self.mixed_precision == "bf16" and self.device.type == "cuda"
+        return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=enabled)
+
     def _train_mode(self, training: bool, drop: float | None = None) -> None:
         for _, proc in self._components:
             if proc.model is None:
@@ -242,7 +248,7 @@ class Language:
                 if needed is not None and name not in needed:
                     continue
                 frozen = name in exclude
-                with torch.set_grad_enabled(not frozen):
+                with torch.set_grad_enabled(not frozen), self._autocast():
                     output = proc.forward(batch)
                 if frozen or (only is not None and name not in only):
                     continue
@@ -276,7 +282,7 @@ class Language:
             return docs
         only = set(only) if only is not None else None
         batch = Batch(nonempty, self.device)
-        with torch.no_grad():
+        with torch.no_grad(), self._autocast():
             for name, proc in self.pipeline:
                 if only is not None and name not in only and not any(
                     (self.get_pipe(o).listener and self.get_pipe(o).listener.upstream == name) for o in only

@@ -45,6 +45,8 @@ frozen_components = []
 rehearse_ratio = 0.0
 checkpoint_every = 0
 shuffle_buffer = 0
+# "bf16": bfloat16 autocast on GPU (no effect on CPU)
+mixed_precision = false
 score_weights = {}
 
 [training.optimizer]

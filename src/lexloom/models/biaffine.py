@@ -130,7 +130,7 @@ class BiaffineParserHead(nn.Module):
         Returns per sentence ``heads`` (int64, values 0..n, 0 = root) and ``labels`` (int64 label ids).
         """
         lengths = mask.sum(dim=1).cpu().numpy()
-        log_probs = torch.log_softmax(output.arc_scores, dim=-1).cpu().numpy()
+        log_probs = torch.log_softmax(output.arc_scores.float(), dim=-1).cpu().numpy()
         n_sents, max_len, n_nodes = log_probs.shape
         # mst expects a square matrix with a (ignored) row for the root as dependent.
         square = np.zeros((n_sents, n_nodes, n_nodes), dtype=log_probs.dtype)

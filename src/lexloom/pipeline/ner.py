@@ -113,7 +113,7 @@ class EntityRecognizer(TrainablePipe):
     def predict(self, batch: Batch) -> list[np.ndarray]:
         """The best valid class sequence of each doc."""
         with torch.no_grad():
-            log_probs = torch.log_softmax(self.forward(batch), dim=-1).cpu().numpy()
+            log_probs = torch.log_softmax(self.forward(batch).float(), dim=-1).cpu().numpy()
         paths = biluo.viterbi_biluo(log_probs, batch.lengths)
         return [paths[i, :n] for i, n in enumerate(batch.lengths)]
 

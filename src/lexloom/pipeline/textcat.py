@@ -158,7 +158,7 @@ class TextCategorizer(TrainablePipe):
     def predict(self, batch: Batch) -> np.ndarray:
         """Probabilities (n_docs, n_labels)."""
         with torch.no_grad():
-            return self.scores(self.forward(batch)).cpu().numpy()
+            return self.scores(self.forward(batch)).float().cpu().numpy()
 
     def set_annotations(self, docs: Sequence[Doc], scores: np.ndarray) -> None:
         for doc, row in zip(docs, scores.tolist()):

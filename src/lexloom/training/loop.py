@@ -161,6 +161,9 @@ def train(
     nlp = Language.from_config(config, gpu_id=gpu)
     nlp.config = uninterpolated
     T = resolve_section(config, "training", config_path)
+    nlp.mixed_precision = T.get("mixed_precision") or None
+    if nlp.mixed_precision not in (None, "bf16"):
+        raise ConfigError(f"[training] mixed_precision must be \"bf16\" or false, not {nlp.mixed_precision!r}")
     if distributed.world_size() > 1 and int(T.get("max_epochs", 0) or 0):
         # Each rank's shard ends its epochs at a different step; steps are what ranks share.
         raise ConfigError("[training] max_epochs: data-parallel runs stop by max_steps, max_minutes or patience; set max_epochs = 0")
