@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from .errors import LexloomError
 
 
 @contextlib.contextmanager
@@ -19,8 +22,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     existing `path` is left as it was.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise LexloomError(f"{path}: cannot write here ({e.strerror or e})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()
@@ -36,12 +42,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
                 shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
         elif tmp.exists():
             tmp.unlink()
+        if isinstance(e, OSError) and e.errno in _OUTPUT_ERRNOS:
+            raise LexloomError(f"{path}: cannot write ({e.strerror}); {path.name} was left as it was") from e
         raise
+
+
+# Failures of the output itself (as opposed to, say, an input read while writing).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG}
 
 
 _AT_FDCWD = -100
