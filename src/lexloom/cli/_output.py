@@ -11,7 +11,8 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {_escape(message)}", highlight=False)
+    # soft_wrap: no line breaks inside paths and FILE:LINE, whatever the terminal width
+    err_console.print(f"[bold red]error:[/] {_escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(code)
 
 

@@ -30,6 +30,14 @@ VERSION = 1
 CHUNK_DOCS = 2000
 
 
+def _write(zf: zipfile.ZipFile, name: str, data: bytes | str) -> None:
+    """Add a member with a fixed timestamp, so the same Docs always give the same bytes
+    (reproducible corpora, and DVC sees an unchanged output as unchanged)."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data, compresslevel=9)
+
+
 def _npy_bytes(arr: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, arr, allow_pickle=False)
@@ -133,9 +141,9 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
                 lengths.append(len(doc))
                 extras.append({"cats": doc.cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {})
             table = np.concatenate(tables) if tables else np.zeros((0, len(ATTRS)), np.int64)
-            zf.writestr(f"{name}/tokens.npy", _npy_bytes(_narrow_columns(table)))
-            zf.writestr(f"{name}/lengths.npy", _npy_bytes(_narrow(np.asarray(lengths, dtype=np.int64))))
-            zf.writestr(f"{name}/docs.json", json.dumps(extras, ensure_ascii=False, separators=(",", ":")))
+            _write(zf, f"{name}/tokens.npy", _npy_bytes(_narrow_columns(table)))
+            _write(zf, f"{name}/lengths.npy", _npy_bytes(_narrow(np.asarray(lengths, dtype=np.int64))))
+            _write(zf, f"{name}/docs.json", json.dumps(extras, ensure_ascii=False, separators=(",", ":")))
             chunks.append({"name": name, "n_docs": len(batch)})
             batch.clear()
 
@@ -146,9 +154,9 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
                 flush()
         if batch or not chunks:
             flush()
-        zf.writestr("strings.json", json.dumps(strings.to_list(), ensure_ascii=False))
+        _write(zf, "strings.json", json.dumps(strings.to_list(), ensure_ascii=False))
         meta = {"format": FORMAT, "version": VERSION, "attrs": list(ATTRS), "n_docs": n_docs, "chunks": chunks}
-        zf.writestr("meta.json", json.dumps(meta))
+        _write(zf, "meta.json", json.dumps(meta))
     return path
 
 
