@@ -305,7 +305,7 @@ class Language:
     def _annotate_sorted(self, docs: list[Doc], only=None) -> list[Doc]:
         """Annotate in sub-batches of similar length (less padding), return in input order."""
         order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
-        step = 64
+        step = 16
         for k in range(0, len(order), step):
             self._annotate([docs[i] for i in order[k : k + step]], only)
         return docs
