@@ -21,23 +21,14 @@ from lexloom.tokens.iob import validate_biluo
 from lexloom.training.batchers import minibatch
 from lexloom.training.schedules import compounding
 
+from conftest import SMALL_TOK2VEC  # noqa: E402
+
 DATA = Path(__file__).parent / "data" / "ner"
-SMALL_TOK2VEC = {
-    "@architectures": "lexloom.Tok2Vec.v1",
-    "width": 64,
-    "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
-    "rows": [2000, 500, 1000, 500],
-    "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": 64, "depth": 2},
-}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small models train fastest on one thread, and steadily on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+@pytest.fixture(autouse=True)
+def _small_models_on_one_thread(one_thread):
+    """Every test here trains small models."""
 
 
 def read_examples(nlp, name: str) -> list[Example]:

@@ -16,15 +16,13 @@ from lexloom.tokens import Doc, Example, read_docbin
 from lexloom.training.batchers import minibatch
 from lexloom.training.schedules import compounding
 
+from conftest import SMALL_TOK2VEC  # noqa: E402
+
 DATA = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
-SMALL = {"width": 64, "depth": 2}
 
 
 def small_tok2vec():
-    return {
-        "@architectures": "lexloom.Tok2Vec.v1", "width": 64, "rows": [2000, 500, 1000, 500],
-        "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": 64, "depth": 2},
-    }
+    return dict(SMALL_TOK2VEC)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ entry k always belongs to the k-th of `doc.sents`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from ..tokens import Doc
@@ -39,3 +40,16 @@ def join_sentences(docs: list[Doc]) -> Doc:
     for key in docs[0].user_data:
         joined.user_data[key] = [value for doc in docs for value in doc.user_data[key]]
     return joined
+
+
+@dataclass
+class Sentence:
+    """One sentence of a token-per-line or word|tag file, as read: words, tags, line numbers."""
+
+    words: list[str] = field(default_factory=list)
+    pos_tags: list[str] = field(default_factory=list)
+    ent_tags: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    spaces: list[bool] | None = None
+    sent_id: str | None = None  # None: the layout has no comments
+    text: str | None = None

@@ -11,25 +11,18 @@ The entity scheme (IOB1, IOB2, BILUO/BIOES) is judged once for the file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ._entities import check_tag, file_scheme, to_biluo
 from ._lines import read_blocks
-from ._sentences import group_sentences, join_sentences, sentence_starts
+from ._sentences import Sentence as _Sentence, group_sentences, join_sentences, sentence_starts
 
 DOCSTART = "-DOCSTART-"
 CONLL03_COLUMNS = 4  # word, POS, chunk, NER
 
 
-@dataclass
-class _Sentence:
-    words: list[str] = field(default_factory=list)
-    pos_tags: list[str] = field(default_factory=list)
-    ent_tags: list[str] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
 
 
 def read_conll03(path: str | Path, vocab: Vocab, *, n_sents: int = 1) -> Iterator[Doc]:

@@ -14,28 +14,16 @@ IOB1, IOB2 and BILUO/BIOES are recognised per file (see `_entities`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ._entities import check_tag, file_scheme, to_biluo
 from ._lines import read_blocks, read_lines
-from ._sentences import group_sentences, sentence_starts
+from ._sentences import Sentence as _Sentence, group_sentences, sentence_starts
 from .conll03 import read_conll_columns
 
 WORD_TAG, COLUMNS, CONLLU_LIKE = "word|tag", "columns", "conllu-like"
-
-
-@dataclass
-class _Sentence:
-    words: list[str] = field(default_factory=list)
-    pos_tags: list[str] = field(default_factory=list)
-    ent_tags: list[str] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    spaces: list[bool] | None = None
-    sent_id: str | None = None  # None: the layout has no comments
-    text: str | None = None
 
 
 def read_iob(path: str | Path, vocab: Vocab, *, n_sents: int = 1) -> Iterator[Doc]:
