@@ -13,3 +13,20 @@ init_app = typer.Typer(help="Create configs, e.g. lexloom init config configs/x.
 app.add_typer(init_app, name="init")
 project_app = typer.Typer(help="Project workflow helpers, e.g. lexloom project dvc --check", no_args_is_help=True)
 app.add_typer(project_app, name="project")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        import torch
+
+        from ..about import __version__
+
+        typer.echo(f"lexloom {__version__} (torch {torch.__version__})")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", "-V", callback=_print_version, is_eager=True, help="Print the versions and exit."),
+) -> None:
+    """Train, evaluate and package NLP pipelines on PyTorch."""
