@@ -13,6 +13,13 @@ from typing import Iterable, Iterator
 from ..tokens import Doc
 
 
+def read_comment(line: str, sentence) -> None:
+    """Keep a CoNLL-U style `# sent_id = ...` or `# text = ...` comment on the sentence record."""
+    key, has_value, value = line[1:].partition("=")
+    if has_value and key.strip() in ("sent_id", "text"):
+        setattr(sentence, key.strip(), value.strip())
+
+
 def sentence_starts(n_words: int) -> list[bool]:
     """Mark the first word as a sentence start and every other one as not a start."""
     return [True] + [False] * (n_words - 1) if n_words else []

@@ -33,7 +33,7 @@ from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ..util import atomic_path
 from ._lines import Line, read_blocks
-from ._sentences import group_sentences, sentence_starts
+from ._sentences import group_sentences, read_comment, sentence_starts
 
 N_COLUMNS = 10
 
@@ -80,9 +80,7 @@ def _parse_sentence(block: list[Line], path: str | Path) -> _Sentence:
     head_lines: list[tuple[int, int]] = []  # (HEAD as written, line) to check against the sentence length
     for number, text in block:
         if text.startswith("#"):
-            key, has_value, value = text[1:].partition("=")
-            if has_value and key.strip() in ("sent_id", "text"):
-                setattr(sentence, key.strip(), value.strip())
+            read_comment(text, sentence)
             continue
         columns = text.split("\t")
         if len(columns) != N_COLUMNS:

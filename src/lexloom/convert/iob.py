@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ._entities import check_tag, file_scheme, to_biluo
 from ._lines import read_blocks, read_lines
-from ._sentences import Sentence as _Sentence, group_sentences, sentence_starts
+from ._sentences import Sentence as _Sentence, group_sentences, read_comment, sentence_starts
 from .conll03 import read_conll_columns
 
 WORD_TAG, COLUMNS, CONLLU_LIKE = "word|tag", "columns", "conllu-like"
@@ -76,9 +76,7 @@ def _parse_conllu_like(path: str | Path) -> Iterator[_Sentence]:
         sentence = _Sentence(sent_id="", text="")
         for number, text in block:
             if text.startswith("#"):
-                key, has_value, value = text[1:].partition("=")
-                if has_value and key.strip() in ("sent_id", "text"):
-                    setattr(sentence, key.strip(), value.strip())
+                read_comment(text, sentence)
                 continue
             fields = text.split("\t")
             if len(fields) < 3:
