@@ -1,6 +1,6 @@
 """Treebank benchmark: train configs/ud.cfg on UD English-EWT train, score on dev with gold tokens.
 
-    python benchmarks/ud_ewt.py [--minutes 28] [--vs-spacy] [--spacy-minutes 30]
+    python benchmarks/ud_ewt.py [--minutes 28] [--threads N] [--vs-spacy [--spacy-minutes 30] [--concurrent]]
 
 Prints UPOS, XPOS, UFeats, lemma, UAS, LAS, training wall time, training words/s,
 peak training memory (RSS of the training process) and inference words/s of
@@ -70,35 +70,46 @@ def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int) -> dict
     return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"]}
 
 
-def train_spacy(work: Path, minutes: float, data: Path) -> dict:
-    corpus = work / "spacy-corpus"
-    corpus.mkdir(exist_ok=True)
-    for split in ("train", "dev"):
-        subprocess.run([sys.executable, "-m", "spacy", "convert", str(data / f"en_ewt-ud-{split}.conllu"), str(corpus),
-                        "--n-sents", "10", "--merge-subtokens", "--converter", "conllu"], check=True, capture_output=True)
-    cfg = work / "spacy.cfg"
-    subprocess.run([sys.executable, "-m", "spacy", "init", "config", str(cfg), "--lang", "en", "--pipeline",
-                    "tagger,morphologizer,trainable_lemmatizer,parser", "--optimize", "efficiency", "--force"], check=True, capture_output=True)
-    out = work / "spacy-out"
-    cmd = [sys.executable, "-m", "spacy", "train", str(cfg), "--output", str(out),
-           "--paths.train", str(corpus / "en_ewt-ud-train.spacy"), "--paths.dev", str(corpus / "en_ewt-ud-dev.spacy"),
-           "--training.max_steps", "0", "--training.max_epochs", "0", "--training.patience", "0"]
-    # spaCy has no wall-clock limit: it is stopped after `minutes`; model-best is already on disk.
-    log = work / "spacy-train.log"
-    start = time.perf_counter()
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
+class SpacyRun:
+    """spaCy 3.8 trained on the same data: started with `start`, stopped after `minutes`
+    (spaCy has no wall-clock limit; model-best is already on disk), scored by `spacy evaluate`."""
+
+    def __init__(self, work: Path, minutes: float, data: Path, threads: int):
+        self.work, self.minutes = work, minutes
+        self.corpus = work / "spacy-corpus"
+        self.corpus.mkdir(exist_ok=True)
+        for split in ("train", "dev"):
+            subprocess.run([sys.executable, "-m", "spacy", "convert", str(data / f"en_ewt-ud-{split}.conllu"), str(self.corpus),
+                            "--n-sents", "10", "--merge-subtokens", "--converter", "conllu"], check=True, capture_output=True)
+        cfg = work / "spacy.cfg"
+        subprocess.run([sys.executable, "-m", "spacy", "init", "config", str(cfg), "--lang", "en", "--pipeline",
+                        "tagger,morphologizer,trainable_lemmatizer,parser", "--optimize", "efficiency", "--force"], check=True, capture_output=True)
+        self.out = work / "spacy-out"
+        self.cmd = [sys.executable, "-m", "spacy", "train", str(cfg), "--output", str(self.out),
+                    "--paths.train", str(self.corpus / "en_ewt-ud-train.spacy"), "--paths.dev", str(self.corpus / "en_ewt-ud-dev.spacy"),
+                    "--training.max_steps", "0", "--training.max_epochs", "0", "--training.patience", "0"]
+        self.env = dict(os.environ)
+        if threads:
+            self.env.update({k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+
+    def start(self) -> None:
+        self.log = open(self.work / "spacy-train.log", "w")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
+
+    def finish(self) -> dict:
+        remaining = self.minutes * 60 - (time.perf_counter() - self.started)
         try:
-            proc.wait(timeout=minutes * 60)
+            self.proc.wait(timeout=max(remaining, 0))
         except subprocess.TimeoutExpired:
-            proc.terminate()
-        _, _, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    metrics = work / "spacy-metrics.json"
-    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(out / "model-best"), str(corpus / "en_ewt-ud-dev.spacy"),
-                    "--output", str(metrics)], check=True, capture_output=True)
-    m = json.loads(metrics.read_text())
-    return {"scores": m, "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
+            self.proc.terminate()
+        _, _, usage = os.wait4(self.proc.pid, 0)
+        wall = time.perf_counter() - self.started
+        self.log.close()
+        metrics = self.work / "spacy-metrics.json"
+        subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(self.out / "model-best"), str(self.corpus / "en_ewt-ud-dev.spacy"),
+                        "--output", str(metrics)], check=True, capture_output=True, env=self.env)
+        return {"scores": json.loads(metrics.read_text()), "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
 
 
 ROWS = [("UPOS", "pos_acc"), ("XPOS", "tag_acc"), ("UFeats", "morph_acc"), ("Lemma", "lemma_acc"), ("UAS", "dep_uas"), ("LAS", "dep_las")]
@@ -109,6 +120,8 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=28.0, help="lexloom training budget (config's max_minutes)")
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=30.0)
+    ap.add_argument("--concurrent", action="store_true",
+                    help="train spaCy at the same time as lexloom, each on --threads threads (one core each with --threads 1)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads for training (0: torch's default)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with en_ewt-ud-{train,dev}.conllu")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
@@ -119,8 +132,13 @@ def main() -> None:
     for split in ("train", "dev"):
         subprocess.run([sys.executable, "-m", "lexloom", "convert", str(args.data / f"en_ewt-ud-{split}.conllu"), str(corpus), "--n-sents", "10"],
                        check=True, capture_output=True, cwd=ROOT)
+    spacy_run = SpacyRun(work, args.spacy_minutes, args.data, args.threads) if args.vs_spacy else None
+    if spacy_run and args.concurrent:
+        spacy_run.start()
     ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.threads)
-    theirs = train_spacy(work, args.spacy_minutes, args.data) if args.vs_spacy else None
+    if spacy_run and not args.concurrent:
+        spacy_run.start()
+    theirs = spacy_run.finish() if spacy_run else None
 
     from rich.console import Console
     from rich.table import Table

@@ -251,3 +251,45 @@ def test_predict_is_independent_of_batch_padding():
     assert batch_heads[1].tolist() == alone_heads[0].tolist()
     assert batch_labels[1].tolist() == alone_labels[0].tolist()
     assert all(is_single_rooted_tree(heads) for heads in batch_heads)
+
+
+def test_length_groups_bound_padding_and_keep_every_sentence():
+    from lexloom.pipeline.parser import length_groups
+
+    lengths = [len(h) for h, _ in read_trees(EWT_SLICE)]
+    segments = [(0, 0, n) for n in lengths]
+    groups = length_groups(segments, max_waste=0.25, slack=16)
+    assert sorted(k for g in groups for k in g) == list(range(len(segments)))
+    assert len(groups) > 1
+    for group in groups:
+        sizes = [lengths[k] for k in group]
+        assert sizes == sorted(sizes)
+        padding = len(sizes) * max(sizes) - sum(sizes)
+        assert padding <= max(0.25 * sum(sizes), 16)
+    one_padded = len(lengths) * max(lengths) - sum(lengths)
+    assert sum(len(g) * max(lengths[k] for k in g) - sum(lengths[k] for k in g) for g in groups) < one_padded / 4
+
+
+def test_loss_summed_over_length_groups_equals_one_padded_batch():
+    from lexloom.pipeline.parser import length_groups
+
+    torch.manual_seed(0)
+    sentences = read_trees(EWT_SLICE)[:40]
+    labels = {label: i for i, label in enumerate(sorted({l for _, ls in sentences for l in ls}))}
+    head = BiaffineParserHead(width=8, n_labels=len(labels), arc_hidden=16, label_hidden=6, dropout=0.0)
+    with torch.no_grad():
+        head.arc_weight.normal_()
+        head.label_weight.normal_()
+    tokvecs = [torch.randn(len(h), 8) for h, _ in sentences]
+
+    def batch(indices):
+        gold_heads, gold_labels, mask = padded_batch([sentences[k] for k in indices], labels)
+        x = torch.zeros(*mask.shape, 8)
+        for row, k in enumerate(indices):
+            x[row, : len(tokvecs[k])] = tokvecs[k]
+        return head(x, mask), gold_heads, gold_labels, mask
+
+    whole = head.loss(*batch(list(range(len(sentences)))))
+    sums = [head.loss_sums(*batch(g)) for g in length_groups([(0, 0, len(h)) for h, _ in sentences], slack=8)]
+    grouped = sum(s[0] for s in sums) / sum(s[1] for s in sums) + sum(s[2] for s in sums) / sum(s[3] for s in sums)
+    assert grouped.item() == pytest.approx(whole.item(), rel=1e-5)

@@ -37,6 +37,9 @@ def tiny_config(tmp_path: Path, corpus: Path, *, steps: int = 30, dev: Path | No
     if init_max_examples:
         cfg["initialize"] = {"max_examples": init_max_examples}
     cfg["corpora"]["dev"]["limit"] = 30
+    # Bit-identity holds for one thread count; pin it, whatever an earlier test in this
+    # process set.
+    cfg["system"]["threads"] = 1
     cfg["training"].update({"max_steps": steps, "eval_frequency": 10, "checkpoint_every": 5, "shuffle_buffer": 40, **training})
     cfg["training"]["optimizer"]["learn_rate"] = {"@schedules": "warmup_linear.v1", "initial_rate": 0.003, "warmup_steps": 5, "total_steps": 60}
     cfg["training"]["batcher"]["size"] = {"@schedules": "compounding.v1", "start": 100, "stop": 250, "compound": 1.05}

@@ -109,6 +109,12 @@ class BiaffineParserHead(nn.Module):
         ``gold_heads`` and ``gold_labels`` are (batch, max_len) long, -1 where not annotated.
         The two means are summed, so the loss does not grow with batch size.
         """
+        arc_loss, n_arcs, label_loss, n_labelled = self.loss_sums(output, gold_heads, gold_labels, mask)
+        return arc_loss / max(n_arcs, 1) + label_loss / max(n_labelled, 1)
+
+    def loss_sums(self, output: ArcOutput, gold_heads: torch.Tensor, gold_labels: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, int, torch.Tensor, int]:
+        """The summed head and label cross-entropies with their token counts: what :meth:`loss`
+        averages, for callers that score a batch in several groups."""
         head_targets = gold_heads.masked_fill(~mask, -1)
         label_targets = gold_labels.masked_fill(head_targets < 0, -1)
         arc_loss = nn.functional.cross_entropy(
@@ -118,9 +124,7 @@ class BiaffineParserHead(nn.Module):
         label_loss = nn.functional.cross_entropy(
             label_logits.flatten(0, 1), label_targets.flatten(), ignore_index=-1, reduction="sum"
         )
-        n_arcs = (head_targets >= 0).sum().clamp(min=1)
-        n_labelled = (label_targets >= 0).sum().clamp(min=1)
-        return arc_loss / n_arcs + label_loss / n_labelled
+        return arc_loss, int((head_targets >= 0).sum()), label_loss, int((label_targets >= 0).sum())
 
     @torch.no_grad()
     def predict(self, output: ArcOutput, mask: torch.Tensor) -> tuple[list[np.ndarray], list[np.ndarray]]:

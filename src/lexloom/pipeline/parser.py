@@ -37,6 +37,30 @@ def segments_from_starts(starts: Sequence[np.ndarray]) -> list[tuple[int, int, i
     return out
 
 
+def length_groups(segments: Sequence[tuple[int, int, int]], max_waste: float = 0.25, slack: int = 256) -> list[list[int]]:
+    """Indices of `segments` grouped by sentence length, shortest first.
+
+    Each group is padded to its longest sentence; a group grows while the padding stays
+    within `max_waste` of its tokens (or `slack` cells). One 100-token sentence then no
+    longer pads every 10-token sentence of its batch to 100: less memory, less compute.
+    """
+    order = sorted(range(len(segments)), key=lambda k: segments[k][2] - segments[k][1])
+    groups: list[list[int]] = []
+    group: list[int] = []
+    tokens = 0
+    for k in order:
+        n = segments[k][2] - segments[k][1]
+        padding = (len(group) + 1) * n - (tokens + n)
+        if group and padding > max(max_waste * (tokens + n), slack):
+            groups.append(group)
+            group, tokens = [], 0
+        group.append(k)
+        tokens += n
+    if group:
+        groups.append(group)
+    return groups
+
+
 class DependencyParser(TrainablePipe):
     factory = "parser"
 
@@ -90,21 +114,26 @@ class DependencyParser(TrainablePipe):
         sent_gold = batch.flat_targets([np.where(s == 1, 1, np.where(s == -1, 0, -1)) for s in starts])
         loss = F.cross_entropy(sent_logits, sent_gold, ignore_index=-1) if (sent_gold >= 0).any() else sent_logits.sum() * 0
         segments = segments_from_starts([s == 1 for s in starts])
-        if not segments:
-            return loss
-        sents, mask = self._gather(tokvecs, segments)
-        L = mask.shape[1]
-        gold_heads = np.full((len(segments), L), -1, dtype=np.int64)
-        gold_labels = np.full((len(segments), L), -1, dtype=np.int64)
-        for k, (b, s, e) in enumerate(segments):
-            h = heads[b][s:e]
-            rel = np.where(h == np.arange(s, e), 0, h - s + 1)
-            rel[(h < 0) | (h < s) | (h >= e)] = -1
-            gold_heads[k, : e - s] = rel
-            gold_labels[k, : e - s] = labels[b][s:e]
-        device = tokvecs.device
-        out = self.model.head.biaffine(sents, mask)
-        return loss + self.model.head.biaffine.loss(out, torch.from_numpy(gold_heads).to(device), torch.from_numpy(gold_labels).to(device), mask)
+        biaffine = self.model.head.biaffine
+        arc_loss = label_loss = 0.0
+        n_arcs = n_labelled = 0
+        for group in length_groups(segments):
+            group_segments = [segments[k] for k in group]
+            sents, mask = self._gather(tokvecs, group_segments)
+            L = mask.shape[1]
+            gold_heads = np.full((len(group), L), -1, dtype=np.int64)
+            gold_labels = np.full((len(group), L), -1, dtype=np.int64)
+            for k, (b, s, e) in enumerate(group_segments):
+                h = heads[b][s:e]
+                rel = np.where(h == np.arange(s, e), 0, h - s + 1)
+                rel[(h < 0) | (h < s) | (h >= e)] = -1
+                gold_heads[k, : e - s] = rel
+                gold_labels[k, : e - s] = labels[b][s:e]
+            device = tokvecs.device
+            sums = biaffine.loss_sums(biaffine(sents, mask), torch.from_numpy(gold_heads).to(device), torch.from_numpy(gold_labels).to(device), mask)
+            arc_loss, n_arcs = arc_loss + sums[0], n_arcs + sums[1]
+            label_loss, n_labelled = label_loss + sums[2], n_labelled + sums[3]
+        return loss + arc_loss / max(n_arcs, 1) + label_loss / max(n_labelled, 1)
 
     def predict(self, batch: Batch):
         with torch.no_grad():
@@ -117,8 +146,14 @@ class DependencyParser(TrainablePipe):
                 else:
                     starts.append(own_starts)
             segments = segments_from_starts(starts)
-            sents, mask = self._gather(tokvecs, segments)
-            heads, labels = self.model.head.biaffine.predict(self.model.head.biaffine(sents, mask), mask)
+            heads: list[np.ndarray] = [None] * len(segments)
+            labels: list[np.ndarray] = [None] * len(segments)
+            biaffine = self.model.head.biaffine
+            for group in length_groups(segments):
+                sents, mask = self._gather(tokvecs, [segments[k] for k in group])
+                group_heads, group_labels = biaffine.predict(biaffine(sents, mask), mask)
+                for k, h, lab in zip(group, group_heads, group_labels):
+                    heads[k], labels[k] = h, lab
         return segments, heads, labels
 
     def set_annotations(self, docs: Sequence[Doc], scores) -> None:

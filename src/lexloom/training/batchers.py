@@ -52,9 +52,44 @@ def minibatch_by_words(items: Iterable[Any], size=1000, tolerance: float = 0.2, 
         yield batch
 
 
+def minibatch_by_padded(items: Iterable[Any], size=1000, buffer: int = 256, discard_oversize: bool = False, get_length: Callable[[Any], int] = _length) -> Iterator[list[Any]]:
+    """Batches whose padded size (items x longest item) stays within `size`.
+
+    Items are taken `buffer` at a time and sorted by length inside that window, so each
+    batch holds items of similar length: a padded encoder (the BiLSTM) then spends little
+    time and memory on padding. The order of the stream beyond one window is kept.
+    """
+    sizes = _sizes(size)
+    items = iter(items)
+    while True:
+        window = sorted(itertools.islice(items, buffer), key=get_length)
+        if not window:
+            return
+        target = int(next(sizes))
+        batch: list[Any] = []
+        for item in window:
+            n = get_length(item)
+            if n > target:
+                if not discard_oversize:
+                    yield [item]
+                continue
+            if batch and (len(batch) + 1) * n > target:
+                yield batch
+                batch = []
+                target = int(next(sizes))
+            batch.append(item)
+        if batch:
+            yield batch
+
+
 @registry.batchers("batch_by_words.v1")
 def batch_by_words(size, tolerance: float = 0.2, discard_oversize: bool = False) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
     return lambda items: minibatch_by_words(items, size, tolerance, discard_oversize)
+
+
+@registry.batchers("batch_by_padded.v1")
+def batch_by_padded(size, buffer: int = 256, discard_oversize: bool = False) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
+    return lambda items: minibatch_by_padded(items, size, buffer, discard_oversize)
 
 
 @registry.batchers("batch_by_sequence.v1")
