@@ -37,6 +37,35 @@ def _device(gpu_id: int) -> torch.device:
     return torch.device(f"cuda:{gpu_id}")
 
 
+class PipelineLoss(torch.nn.Module):
+    """The summed loss of a pipeline's components on one batch, computed as one module's
+    forward pass (tok2vec once, then every component) so that DistributedDataParallel can
+    wrap it. Its parameters are the components' own; it adds none."""
+
+    def __init__(self, nlp: "Language"):
+        super().__init__()
+        self.components = torch.nn.ModuleList(proc.model for _, proc in nlp._components if proc.model is not None)
+        self.pipeline = list(nlp.pipeline)
+        self.autocast = nlp._autocast
+
+    def forward(self, examples: list[Example], batch: Batch, exclude: set[str], only: set[str] | None, needed: set[str] | None, losses: dict) -> torch.Tensor | None:
+        total = None
+        for name, proc in self.pipeline:
+            if needed is not None and name not in needed:
+                continue
+            frozen = name in exclude
+            with torch.set_grad_enabled(not frozen), self.autocast():
+                output = proc.forward(batch)
+            if frozen or (only is not None and name not in only):
+                continue
+            loss = proc.get_loss(examples, batch, output)
+            if loss is None:
+                continue
+            losses[name] = losses.get(name, 0.0) + float(loss.detach())
+            total = loss if total is None else total + loss
+        return total
+
+
 class Language:
     def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int = -1, meta: dict | None = None):
         self.vocab = vocab
@@ -49,6 +78,7 @@ class Language:
         # bf16 autocast for forward passes on CUDA ([training] mixed_precision = "bf16").
         self.mixed_precision: str | None = None
         self.config = Config({"nlp": {"lang": vocab.lang, "pipeline": []}, "components": {}})
+        self._data_parallel: torch.nn.Module | None = None
 
     @classmethod
     def blank(cls, lang: str, *, gpu_id: int = -1) -> "Language":
@@ -237,31 +267,30 @@ class Language:
         exclude = set(exclude)
         only = set(only) if only is not None else None
         needed = self._with_upstreams(only)
-        docs = [eg.predicted for eg in examples]
-        batch = Batch(docs, self.device)
+        batch = Batch([eg.predicted for eg in examples], self.device)
+        module = self._data_parallel or PipelineLoss(self)
+        # Accumulating steps (no sgd) keep their gradients local; the step that applies them syncs.
+        local = sgd is None and self._data_parallel is not None
         self._train_mode(True, drop)
-        total = None
         try:
-            for name, proc in self.pipeline:
-                if needed is not None and name not in needed:
-                    continue
-                frozen = name in exclude
-                with torch.set_grad_enabled(not frozen), self._autocast():
-                    output = proc.forward(batch)
-                if frozen or (only is not None and name not in only):
-                    continue
-                loss = proc.get_loss(examples, batch, output)
-                if loss is None:
-                    continue
-                losses[name] = losses.get(name, 0.0) + float(loss.detach())
-                total = loss if total is None else total + loss
-            if total is not None and total.requires_grad:
-                total.backward()
-                if sgd is not None:
-                    sgd.step(self.named_parameters(exclude=exclude))
+            with module.no_sync() if local else contextlib.nullcontext():
+                total = module(examples, batch, exclude, only, needed, losses)
+                if total is not None and total.requires_grad:
+                    total.backward()
+            if total is not None and total.requires_grad and sgd is not None:
+                sgd.step(self.named_parameters(exclude=exclude))
         finally:
             self._train_mode(False)
         return losses
+
+    def data_parallel(self) -> None:
+        """Train data-parallel from here on: `update` runs through torch's
+        DistributedDataParallel, which all-reduces (averages) gradients across the
+        process group while backward runs. The pipeline's weights must be final
+        (initialized, labels added); rank 0's are copied to every rank."""
+        from .training import distributed
+
+        self._data_parallel = distributed.wrap(PipelineLoss(self), self.device)
 
     # --- applying ----------------------------------------------------------------------------
     def make_doc(self, text: str) -> Doc:

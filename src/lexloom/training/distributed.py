@@ -1,8 +1,9 @@
 """Data-parallel training with torch.distributed: gloo on CPU, NCCL on GPU.
 
 Every process (rank) builds the same pipeline from the same seed, reads its own
-shard of the training corpus, and averages gradients with the others before
-each optimizer step, so all ranks keep identical weights. Rank 0 alone
+shard of the training corpus, and trains through DistributedDataParallel
+(see `Language.data_parallel`), which averages gradients across ranks during
+backward, so all ranks keep identical weights. Rank 0 alone
 evaluates, logs and saves; the others wait at a barrier and follow its
 decision to stop. Works under `torchrun` (reads RANK/WORLD_SIZE) or with
 `lexloom train --nproc N`, which starts the processes itself.
@@ -43,19 +44,14 @@ def shard(items: Sequence[Any]) -> list[Any]:
     return list(items[rank() :: world_size()])
 
 
-def average_gradients(params: Sequence[torch.nn.Parameter]) -> None:
-    """All-reduce and average the gradients of `params` across ranks, in one flat buffer."""
-    if world_size() == 1:
-        return
-    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
-    flat = torch.cat([g.reshape(-1) for g in grads])
-    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
-    flat /= world_size()
-    offset = 0
-    for p, g in zip(params, grads):
-        n = g.numel()
-        p.grad = flat[offset : offset + n].view_as(p).clone()
-        offset += n
+def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """`module` in DistributedDataParallel: gradients are averaged across ranks in buckets
+    while backward runs. Components without a loss on some batch (no annotation of their
+    kind) leave parameters unused, hence find_unused_parameters."""
+    from torch.nn.parallel import DistributedDataParallel
+
+    device_ids = [device.index] if device.type == "cuda" else None
+    return DistributedDataParallel(module, device_ids=device_ids, broadcast_buffers=False, find_unused_parameters=True)
 
 
 def agree(flag: bool) -> bool:

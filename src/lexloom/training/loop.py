@@ -183,10 +183,11 @@ def train(
     max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
         optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
-    if distributed.world_size() > 1:
-        # Same initial weights everywhere (same seed); from here on each rank draws its own dropout.
-        torch.manual_seed(seed + distributed.rank())
     rehearse = _rehearsal(nlp, T, sourced, corpora)
+    if distributed.world_size() > 1:
+        # Rank 0's initial weights go to every rank; from here on each rank draws its own dropout.
+        nlp.data_parallel()
+        torch.manual_seed(seed + distributed.rank())
     weights = score_weights(nlp, T.get("score_weights"))
     batcher, schedules = _counted_batcher(config, config_path)
     meta = {

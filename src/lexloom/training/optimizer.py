@@ -7,7 +7,6 @@ from typing import Iterable, Iterator
 import torch
 
 from ..config.registry import registry
-from . import distributed
 
 
 class Optimizer:
@@ -45,7 +44,6 @@ class Optimizer:
     def step(self, named_parameters: Iterable[tuple[str, torch.nn.Parameter]]) -> None:
         named = [(n, p) for n, p in named_parameters if p.requires_grad]
         self._register(named)
-        distributed.average_gradients([p for _, p in named])
         params = [p for _, p in named if p.grad is not None]
         if self.grad_clip and params:
             torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
