@@ -30,7 +30,7 @@ docs: $(STAMP)
 # Re-pin every dependency from pyproject.toml (run when changing dependencies).
 lock:
 	rm -rf /tmp/lexloom-lock && $(PYTHON) -m venv /tmp/lexloom-lock
-	/tmp/lexloom-lock/bin/pip install -q torch==2.13.0 -e ".[workflow,test,bench]"
+	/tmp/lexloom-lock/bin/pip install -q torch==2.13.0 -e ".[workflow,test,bench,transformers]"
 	/tmp/lexloom-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:

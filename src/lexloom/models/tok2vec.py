@@ -84,7 +84,8 @@ class BiLSTMEncoder(nn.Module):
 
 
 class Tok2VecModel(nn.Module):
-    """Hashed features -> maxout mixing layer -> encoder. Output (batch, length, width)."""
+    """Hashed features (and static vectors, `pretrained_width` wide) -> maxout mixing layer -> encoder.
+    Output (batch, length, width)."""
 
     def __init__(self, rows: list[int], width: int, encoder: nn.Module, embed_width: int | None = None, dropout: float = 0.1, pretrained_width: int = 0):
         super().__init__()

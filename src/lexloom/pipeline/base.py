@@ -84,6 +84,9 @@ class TrainablePipe:
         self.cfg = dict(cfg)
         self._labels: list[str] = []
         self.model: nn.Module | None = None
+        # The directory being loaded from: an own tok2vec rebuilds its tables (static
+        # vectors, a transformer's config and tokenizer) from there, not from the config's paths.
+        self._saved_dir: Path | None = None
 
     # --- labels ---------------------------------------------------------------------
     @property
@@ -119,11 +122,17 @@ class TrainablePipe:
     def build_head(self) -> nn.Module:
         return self.spec.build(width=self.input_width, n_labels=len(self._labels))
 
+    def build_own_tok2vec(self) -> nn.Module | None:
+        """This component's own token encoder (None when it listens to a tok2vec component)."""
+        if self.listener is not None or self.spec.tok2vec is None:
+            return None
+        return self.spec.tok2vec.build(self._saved_dir)
+
     def build(self) -> None:
-        own = None if self.listener is not None else self.spec.tok2vec.build()
-        self.model = ComponentModel(self.build_head(), own).to(self.nlp.device)
+        self.model = ComponentModel(self.build_head(), self.build_own_tok2vec()).to(self.nlp.device)
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
+        self._saved_dir = None
         if labels is not None:
             self._labels = list(labels)
         elif not self._labels:
@@ -171,6 +180,9 @@ class TrainablePipe:
         path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path / "labels.json", json.dumps(self._labels, ensure_ascii=False, indent=0))
         self.save_extra(path)
+        own = getattr(self.model, "tok2vec", None)
+        if own is not None:
+            own.save_assets(path)
         if self.model is not None:
             state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
             save_file(state, str(path / "model.safetensors"))
@@ -181,6 +193,7 @@ class TrainablePipe:
             raise ModelLoadError(f"{path}: missing labels.json for component {self.name!r}")
         self._labels = json.loads(labels_path.read_text(encoding="utf8"))
         self.load_extra(path)
+        self._saved_dir = path
         self.build()
         weights = path / "model.safetensors"
         if weights.exists():

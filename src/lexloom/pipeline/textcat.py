@@ -114,8 +114,7 @@ class TextCategorizer(TrainablePipe):
         return TextCatHead(len(self._labels), n_buckets=s.n_buckets, width=self.input_width, hidden=s.hidden, dropout=s.dropout)
 
     def build(self) -> None:
-        own = self.spec.tok2vec.build() if self.spec.tok2vec is not None and self.listener is None else None
-        self.model = ComponentModel(self.build_head(), own).to(self.nlp.device)
+        self.model = ComponentModel(self.build_head(), self.build_own_tok2vec()).to(self.nlp.device)
 
     def _grow_output(self, n_labels: int) -> None:
         self.model.head.grow(n_labels)

@@ -12,26 +12,37 @@ from ..tokens import Doc, Example
 from .base import TrainablePipe, default_tok2vec, factory
 from .batch import Batch
 from .features import FeatureExtractor
+from .vectors import StaticVectors
 
 
 class Tok2VecLayer(nn.Module):
-    """Featurize a Batch's Docs and encode them: (batch, length, width)."""
+    """Featurize a Batch's Docs and encode them: (batch, length, width). Static word
+    vectors, when given, join the hashed embeddings before the mixing layer."""
 
-    def __init__(self, extractor: FeatureExtractor, model: Tok2VecModel):
+    def __init__(self, extractor: FeatureExtractor, model: Tok2VecModel, vectors: StaticVectors | None = None):
         super().__init__()
         self.extractor = extractor
         self.model = model
+        self.vectors = vectors
         self.width = model.width
 
     def forward(self, batch: Batch) -> torch.Tensor:
         ids = torch.from_numpy(self.extractor(batch.docs)).to(batch.device)
-        return self.model(ids, batch.mask)
+        vectors = self.vectors(batch.docs) if self.vectors is not None else None
+        return self.model(ids, batch.mask, vectors)
+
+    def save_assets(self, directory: Path) -> None:
+        """Tables beside the weights: the words of the static vectors."""
+        if self.vectors is not None:
+            self.vectors.save_keys(directory)
 
 
 class Tok2VecSpec:
-    """What `lexloom.Tok2Vec.v1` resolves to: a width and a way to build fresh weights."""
+    """What a token-encoder architecture (`lexloom.Tok2Vec.v1`, `lexloom.Transformer.v1`)
+    resolves to: its output width and `build(saved)`, which makes fresh weights from the
+    config (saved=None) or the right shapes for the weights saved in a component directory."""
 
-    def __init__(self, width: int, build: Callable[[], Tok2VecLayer]):
+    def __init__(self, width: int, build: Callable[[Path | None], nn.Module]):
         self.width = width
         self.build = build
 
@@ -51,9 +62,13 @@ class Tok2Vec(TrainablePipe):
         return self.spec.width
 
     def build(self) -> None:
-        self.model = self.spec.build().to(self.nlp.device)
+        self.model = self.spec.build(self._saved_dir).to(self.nlp.device)
+
+    def save_extra(self, path: Path) -> None:
+        self.model.save_assets(path)
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels=None) -> None:
+        self._saved_dir = None
         self.build()
         init = self.cfg.get("init_weights")
         if init:

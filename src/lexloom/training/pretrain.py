@@ -90,18 +90,29 @@ class CharacterTargets:
         return rows[inverse.reshape(-1)]
 
 
-def mask_features(ids: np.ndarray, mask_rows: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
+def mask_features(ids: np.ndarray, mask_rows: np.ndarray, probability: float, rng: np.random.Generator, vector_rows: np.ndarray | None = None):
     """Hide a share of the tokens' hashed features: of the chosen tokens 80% get `mask_rows`
-    (the features of "[MASK]"), 10% another token's features, 10% keep their own."""
+    (the features of "[MASK]"), 10% another token's features, 10% keep their own.
+
+    With `vector_rows` (each token's static-vector row), the same tokens lose their vector
+    too (row 0, zeros) or take the other token's, and `(ids, vector_rows)` is returned:
+    a masked word must not be recoverable from its vector."""
     if not probability or not len(ids):
-        return ids
+        return ids if vector_rows is None else (ids, vector_rows)
     out = ids.copy()
     chosen = rng.random(len(ids)) < probability
     roll = rng.random(len(ids))
-    out[chosen & (roll < 0.8)] = mask_rows
+    masked = chosen & (roll < 0.8)
+    out[masked] = mask_rows
     swap = np.flatnonzero(chosen & (roll >= 0.8) & (roll < 0.9))
-    out[swap] = ids[rng.integers(0, len(ids), size=len(swap))]
-    return out
+    sources = rng.integers(0, len(ids), size=len(swap))
+    out[swap] = ids[sources]
+    if vector_rows is None:
+        return out
+    rows = vector_rows.copy()
+    rows[masked] = 0
+    rows[swap] = vector_rows[sources]
+    return out, rows
 
 
 def build_objective(cfg: dict[str, Any], width: int) -> tuple[CharacterObjective, float]:
@@ -196,6 +207,8 @@ def _tok2vec_layer(nlp: Language, name: str, config_path: str | Path) -> Tok2Vec
     if proc.factory != "tok2vec":
         raise ConfigError(f"{config_path}: [pretraining] component {name!r} is a {proc.factory!r}; pretraining needs a tok2vec component")
     proc.build()
+    if not isinstance(proc.model, Tok2VecLayer):
+        raise ConfigError(f"{config_path}: [pretraining] component {name!r} is not a lexloom.Tok2Vec.v1 layer; pretraining teaches hashed embeddings (a transformer comes pretrained)")
     return proc.model
 
 
@@ -221,8 +234,13 @@ class _Trainer:
     def update(self, docs: list[Doc]) -> tuple[float, int]:
         """One step; returns the batch's mean loss per token and position, and its token count."""
         batch = Batch(docs, self.nlp.device)
-        ids = mask_features(self.layer.extractor(docs), self.mask_rows, self.mask_probability, self.rng)
-        tokvecs = self.layer.model(torch.from_numpy(ids).to(batch.device), batch.mask)[batch.mask]
+        ids, vectors = self.layer.extractor(docs), None
+        if self.layer.vectors is None:
+            ids = mask_features(ids, self.mask_rows, self.mask_probability, self.rng)
+        else:
+            ids, rows = mask_features(ids, self.mask_rows, self.mask_probability, self.rng, self.layer.vectors.rows(docs))
+            vectors = self.layer.vectors.table[torch.from_numpy(rows).to(batch.device)]
+        tokvecs = self.layer.model(torch.from_numpy(ids).to(batch.device), batch.mask, vectors)[batch.mask]
         targets = torch.from_numpy(self.targets(docs).astype(np.int64)).to(batch.device)
         loss = self.objective.loss(self.objective(tokvecs), targets)
         loss.backward()
