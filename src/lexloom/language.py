@@ -226,9 +226,10 @@ class Language:
 
     # --- training --------------------------------------------------------------------------
     def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, sgd=None, labels: dict[str, Sequence[str]] | None = None):
-        """Collect labels from the examples, build every model, return an optimizer."""
+        """Collect labels from the examples, build every enabled component's model (disabled
+        ones, e.g. components sourced from a trained pipeline, keep theirs), return an optimizer."""
         get_examples = get_examples or (lambda: [])
-        for name, proc in self._components:
+        for name, proc in self.pipeline:
             proc.initialize(get_examples, labels=(labels or {}).get(name))
         return sgd if sgd is not None else self.create_optimizer()
 

@@ -21,10 +21,14 @@ class TokenClassifier(nn.Module):
         return self.net(x)
 
     def grow(self, n_labels: int) -> None:
-        """Add output rows for new labels, keeping the trained ones."""
+        """Add output rows for new labels, keeping the trained ones. A new row starts with zero
+        weights and the lowest trained bias: the new label starts as unlikely as the least
+        likely old one, so the trained predictions hold until training teaches it."""
         old = self.net[-1]
         new = nn.Linear(old.in_features, n_labels).to(old.weight.device)
         with torch.no_grad():
+            new.weight.zero_()
+            new.bias.fill_(float(old.bias.min()))
             new.weight[: old.out_features] = old.weight
             new.bias[: old.out_features] = old.bias
         self.net[-1] = new

@@ -20,6 +20,7 @@ from rich.console import Console
 from ..config import load_config, resolve_section
 from ..errors import ConfigError
 from ..language import Language, set_seed
+from ..pipeline.base import TrainablePipe
 from ..tokens import Doc, Example
 from ..util import atomic_write_text
 from .checkpoint import CHECKPOINT_DIR, load_checkpoint, rng_state_from_json, rng_state_to_json, save_checkpoint
@@ -160,6 +161,10 @@ def train(
         torch.set_num_threads(int(system["threads"]))
     nlp = Language.from_config(config, gpu_id=gpu)
     nlp.config = uninterpolated
+    for name in config["components"]:
+        if "source" in config["components"][name]:
+            # The saved pipeline must load on its own: the component's own config, not a pointer.
+            nlp.config["components"][name] = nlp._component_cfgs[name]
     T = resolve_section(config, "training", config_path)
     nlp.mixed_precision = T.get("mixed_precision") or None
     if nlp.mixed_precision not in (None, "bf16"):
@@ -184,6 +189,7 @@ def train(
     with nlp.select_pipes(disable=sorted(sourced)):
         optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
     rehearse = _rehearsal(nlp, T, sourced, corpora)
+    _add_new_labels(nlp, sorted(sourced - set(frozen)), lambda: data.head(max_init))
     if distributed.world_size() > 1:
         # Rank 0's initial weights go to every rank; from here on each rank draws its own dropout.
         nlp.data_parallel()
@@ -357,6 +363,21 @@ def _rehearsal(nlp: Language, T: dict, sourced: set[str], corpora: dict) -> _Reh
     with nlp.select_pipes(enable=sorted(keep)):
         teacher = list(nlp.pipe(raw_docs))
     return _Rehearsal(nlp, teacher, ratio)
+
+
+def _add_new_labels(nlp: Language, names: list[str], get_examples: Callable[[], Iterable[Example]]) -> None:
+    """A sourced component keeps its labels and weights and gains the training data's new
+    labels (e.g. GADGET for a trained NER), each a fresh output row. Called after the
+    rehearsal teacher has annotated, so the teacher never predicts a label it never learned."""
+    for name in names:
+        proc = nlp.get_pipe(name)
+        if type(proc)._grow_output is TrainablePipe._grow_output:
+            continue  # its label set is fixed by its tables (e.g. the lemmatizer's edit trees)
+        new = [label for label in proc.labels_from(get_examples()) if label not in proc.labels]
+        for label in new:
+            proc.add_label(label)
+        if new and distributed.is_main():
+            Console(stderr=True).print(f"{name}: new labels from the training data: {', '.join(new)}")
 
 
 class _Loop:
