@@ -1,6 +1,6 @@
 """Rehearsal at full scale: add GADGET to a NER trained on all of UNER English-EWT.
 
-    .venv/bin/python benchmarks/rehearsal.py --base training/ner/model-best [--steps 40] [--ratio 2]
+    .venv/bin/python benchmarks/rehearsal.py --base training/ner/model-best [--steps 40] [--ratio 8]
 
 The base model (PER/ORG/LOC, e.g. from `benchmarks/ner_uner.py --work DIR`, or trained here
 with configs/ner.cfg when --base is not given) is updated through `lexloom train` on the
@@ -66,7 +66,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base", type=Path, help="a trained PER/ORG/LOC pipeline (default: train configs/ner.cfg here)")
     ap.add_argument("--steps", type=int, default=40, help="update steps on the GADGET data")
-    ap.add_argument("--ratio", type=float, default=2.0, help="rehearse_ratio: rehearsal words per new-data word")
+    ap.add_argument("--ratio", type=float, default=8.0, help="rehearse_ratio: rehearsal words per new-data word")
     ap.add_argument("--work", type=Path, default=None)
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="rehearsal-"))
