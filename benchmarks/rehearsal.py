@@ -45,21 +45,16 @@ def update_config(base: Path, out: Path, steps: int, ratio: float, raw: Path) ->
 
 
 def old_label_f1(model: Path, dev: Path) -> dict[str, float]:
+    """Micro F1 over the old labels' spans of `dev`, and each old label's F1."""
     import lexloom as ll
-    from lexloom.tokens import Doc, read_docbin
+    from lexloom.scoring.spans import score_spans
+    from lexloom.tokens import Doc, Example, read_docbin
 
     nlp = ll.load(model)
     refs = list(read_docbin(dev, nlp.vocab))
     docs = nlp.pipe([Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs])
-    counts = {label: [0, 0, 0] for label in OLD}
-    for doc, ref in zip(docs, refs):
-        for label, c in counts.items():
-            pred = {(e.start, e.end) for e in doc.ents if e.label_ == label}
-            gold = {(e.start, e.end) for e in ref.ents if e.label_ == label}
-            c[0], c[1], c[2] = c[0] + len(pred & gold), c[1] + len(pred), c[2] + len(gold)
-    f = {label: 200 * tp / max(p + g, 1) for label, (tp, p, g) in counts.items()}
-    tp, p, g = (sum(c[i] for c in counts.values()) for i in range(3))
-    return {"micro": 200 * tp / max(p + g, 1), **f}
+    scores = score_spans([Example(d, r) for d, r in zip(docs, refs)], labels=OLD)
+    return {"micro": 100 * scores["ents_f"], **{label: 100 * scores["ents_per_type"].get(label, {}).get("f", 0.0) for label in OLD}}
 
 
 def main() -> None:

@@ -18,7 +18,8 @@ import lexloom
 from lexloom.cli import app
 from lexloom.config.init import init_config
 from lexloom.convert import convert
-from lexloom.tokens import Doc, read_docbin
+from lexloom.scoring.spans import score_spans
+from lexloom.tokens import Doc, Example, read_docbin
 
 DATA = Path(__file__).parent / "data" / "gadgets"
 OLD = ("PER", "ORG", "LOC")
@@ -49,16 +50,11 @@ def train(cfg: Path, out: Path) -> Path:
 
 
 def old_label_f1(model: Path, dev: Path) -> float:
-    """Micro F1 over PER/ORG/LOC spans of the dev set."""
+    """Micro F1 over the PER/ORG/LOC spans of the dev set."""
     nlp = lexloom.load(model)
     refs = list(read_docbin(dev, nlp.vocab))
     docs = nlp.pipe([Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs])
-    tp = n_pred = n_gold = 0
-    for doc, ref in zip(docs, refs):
-        pred = {(e.start, e.end, e.label_) for e in doc.ents if e.label_ in OLD}
-        gold = {(e.start, e.end, e.label_) for e in ref.ents if e.label_ in OLD}
-        tp, n_pred, n_gold = tp + len(pred & gold), n_pred + len(pred), n_gold + len(gold)
-    return 200 * tp / max(n_pred + n_gold, 1)
+    return 100 * score_spans([Example(d, r) for d, r in zip(docs, refs)], labels=OLD)["ents_f"]
 
 
 @pytest.fixture(scope="module")

@@ -185,6 +185,18 @@ def test_ents_with_labels_partial_annotation_and_other_tokenization():
     assert score_spans([Example(retokenized, reference)])["ents_f"] == 1.0
 
 
+def test_ents_restricted_to_some_labels():
+    vocab = Vocab()
+    reference = make_doc(vocab, "Ann met Bob in New York", ents=["U-PER", "O", "U-PER", "O", "B-LOC", "L-LOC"])
+    predicted = make_doc(vocab, "Ann met Bob in New York", ents=["U-PER", "O", "U-GADGET", "O", "B-LOC", "L-LOC"])
+    assert score_spans([Example(predicted, reference)])["ents_p"] == pytest.approx(2 / 3)
+    # Bob's GADGET is no PER prediction: PER recall 1/2, and GADGET counts nowhere
+    scores = score_spans([Example(predicted, reference)], labels=["PER", "LOC"])
+    assert (scores["ents_p"], scores["ents_r"]) == (1.0, pytest.approx(2 / 3))
+    assert set(scores["ents_per_type"]) == {"PER", "LOC"}
+    assert score_spans([Example(predicted, reference)], labels=["LOC"])["ents_f"] == 1.0
+
+
 def test_ents_skip_reference_docs_without_entity_annotation():
     vocab = Vocab()
     predicted = make_doc(vocab, "Ann met Bob", ents=["U-PER", "O", "O"])

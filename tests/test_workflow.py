@@ -3,6 +3,7 @@
 One run of the whole graph (with tiny step counts) is shared by the checks below;
 `dvc repro --dry` then says what a change would rerun without running it.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -80,43 +81,43 @@ def test_unchanged_graph_does_nothing(project):
     assert "up to date" in run([str(BIN / "dvc"), "status"], project).stdout
 
 
+@contextlib.contextmanager
+def edited(path: Path, edit, restore_outputs_in: Path | None = None):
+    """`path` changed by `edit(text)` for the duration; afterwards the original text is back
+    and, with `restore_outputs_in`, the project's outputs are rebuilt to match it."""
+    original = path.read_text()
+    try:
+        path.write_text(edit(original))
+        yield
+    finally:
+        path.write_text(original)
+        if restore_outputs_in is not None:
+            repro(restore_outputs_in)
+
+
 def test_editing_the_ud_config_reruns_only_the_ud_branch(project):
     cfg = project / "configs" / "ud.cfg"
-    original = cfg.read_text()
-    try:
-        cfg.write_text(original.replace("label_smoothing = 0.0", "label_smoothing = 0.1", 1))
+    with edited(cfg, lambda text: text.replace("label_smoothing = 0.0", "label_smoothing = 0.1", 1), project):
         assert {"train_ud", "debug_data_ud", "pretrain_ud"} <= would_run(project)
         ran = repro(project)
         assert {"train_ud", "evaluate_ud", "package_ud"} <= ran
         assert all(name.endswith("_ud") for name in ran), ran
-    finally:
-        cfg.write_text(original)
-        repro(project)
 
 
 def test_editing_a_converter_reruns_from_convert(project):
     code = project / "src" / "lexloom" / "convert" / "conllu.py"
-    original = code.read_text()
-    try:
-        code.write_text(original + "\n# edited\n")
+    with edited(code, lambda text: text + "\n# edited\n", project):
         ran = repro(project)
         # every convert stage reruns; the corpora come out byte-identical, so nothing after them does
         assert ran == {"convert_ud", "convert_ner", "convert_textcat", "convert_textcat_multilabel"}
-    finally:
-        code.write_text(original)
-        repro(project)
 
 
 def test_editing_the_scoring_code_reruns_only_evaluate(project):
     code = project / "src" / "lexloom" / "scoring" / "deps.py"
-    original = code.read_text()
-    try:
-        code.write_text(original + "\n# edited\n")
+    with edited(code, lambda text: text + "\n# edited\n"):
         rerun = would_run(project)
         assert {f"evaluate_{p}" for p in PIPELINES} <= rerun
         assert not {name for name in rerun if name.startswith(("train_", "convert_", "pretrain_"))}
-    finally:
-        code.write_text(original)
 
 
 def test_experiment_sets_the_dropout_the_trainer_used(project):

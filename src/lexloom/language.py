@@ -276,9 +276,10 @@ class Language:
         try:
             with module.no_sync() if local else contextlib.nullcontext():
                 total = module(examples, batch, exclude, only, needed, losses)
-                if total is not None and total.requires_grad:
+                learns = total is not None and total.requires_grad
+                if learns:
                     total.backward()
-            if total is not None and total.requires_grad and sgd is not None:
+            if learns and sgd is not None:
                 sgd.step(self.named_parameters(exclude=exclude))
         finally:
             self._train_mode(False)

@@ -131,6 +131,11 @@ class TrainablePipe:
     def build(self) -> None:
         self.model = ComponentModel(self.build_head(), self.build_own_tok2vec()).to(self.nlp.device)
 
+    def own_token_encoder(self) -> nn.Module | None:
+        """The built token encoder this component owns, whose tables (`save_assets`) are saved
+        beside its weights."""
+        return getattr(self.model, "tok2vec", None)
+
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
         self._saved_dir = None
         if labels is not None:
@@ -180,9 +185,9 @@ class TrainablePipe:
         path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path / "labels.json", json.dumps(self._labels, ensure_ascii=False, indent=0))
         self.save_extra(path)
-        own = getattr(self.model, "tok2vec", None)
-        if own is not None:
-            own.save_assets(path)
+        encoder = self.own_token_encoder()
+        if encoder is not None:
+            encoder.save_assets(path)
         if self.model is not None:
             state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
             save_file(state, str(path / "model.safetensors"))

@@ -64,8 +64,8 @@ class Tok2Vec(TrainablePipe):
     def build(self) -> None:
         self.model = self.spec.build(self._saved_dir).to(self.nlp.device)
 
-    def save_extra(self, path: Path) -> None:
-        self.model.save_assets(path)
+    def own_token_encoder(self) -> nn.Module | None:
+        return self.model
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels=None) -> None:
         self._saved_dir = None

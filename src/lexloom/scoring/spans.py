@@ -23,8 +23,9 @@ def _unannotated_chars(doc: Doc, offsets: np.ndarray) -> np.ndarray:
     return mask
 
 
-def score_spans(examples: Iterable[Example], attr: str = "ents") -> dict:
-    """`ents_p`, `ents_r`, `ents_f`, `ents_per_type` ({label: {p, r, f}}).
+def score_spans(examples: Iterable[Example], attr: str = "ents", labels: Iterable[str] | None = None) -> dict:
+    """`ents_p`, `ents_r`, `ents_f`, `ents_per_type` ({label: {p, r, f}}); with `labels`,
+    over the spans of those labels only (e.g. the old labels after adding a new one).
 
     Spans are compared by their non-whitespace character offsets and label, so
     predicted and reference tokenizations may differ. Reference Docs without
@@ -34,6 +35,7 @@ def score_spans(examples: Iterable[Example], attr: str = "ents") -> dict:
     """
     if attr != "ents":
         raise ValueError(f"score_spans scores 'ents' (sentences: score_sents), not {attr!r}")
+    kept = set(labels) if labels is not None else None
     totals = PRF()
     per_type: dict[str, PRF] = defaultdict(PRF)
     n_scored = 0
@@ -45,6 +47,9 @@ def score_spans(examples: Iterable[Example], attr: str = "ents") -> dict:
         ref_offsets, pred_offsets = nonspace_offsets(ref_doc), nonspace_offsets(pred_doc)
         reference = _labelled_spans(ref_doc.ents, ref_offsets)
         predicted = _labelled_spans(pred_doc.ents, pred_offsets)
+        if kept is not None:
+            reference = {s for s in reference if s[2] in kept}
+            predicted = {s for s in predicted if s[2] in kept}
         unannotated = _unannotated_chars(ref_doc, ref_offsets)
         if unannotated.any():
             predicted = {s for s in predicted if not unannotated[s[0] : s[1]].any()}
