@@ -153,6 +153,25 @@ def test_simple_update_style_and_bow_architecture():
     assert textcat.model.tok2vec is None and textcat.model.head.neural is None
 
 
+def test_member_loss_makes_each_member_a_classifier_of_its_own(exclusive):
+    """With `member_loss`, the bag of n-grams and the pooled encoder each fit the training
+    texts better on their own than when only their sum is trained."""
+    with_members = train("textcat", "docs_issues-train-150.jsonl", epochs=6, model={"tok2vec": SMALL_TOK2VEC, "member_loss": 0.5})
+
+    def member_losses(nlp, examples) -> list[float]:
+        textcat = nlp.get_pipe("textcat")
+        textcat.model.eval()
+        with torch.no_grad():
+            members = textcat.forward(lexloom.pipeline.batch.Batch([eg.predicted for eg in examples]))
+        return [textcat.objective(examples, logits).item() for logits in members]
+
+    plain = member_losses(*exclusive[:2])
+    trained = member_losses(*with_members[:2])
+    assert len(plain) == len(trained) == 2
+    assert all(t < p for t, p in zip(trained, plain)), (trained, plain)
+    assert evaluate(*with_members[:2])["cats_macro_f"] > 0.9
+
+
 def test_bow_sees_the_whole_text_and_neural_part_is_truncated(exclusive):
     nlp, _, _ = exclusive
     textcat = nlp.get_pipe("textcat")

@@ -66,7 +66,8 @@ class PooledEncoderClassifier(nn.Module):
 
 
 class TextCatHead(nn.Module):
-    """The bag of n-grams, the pooled encoder, or both (their logits summed)."""
+    """The bag of n-grams, the pooled encoder, or both. The ensemble's logits are the members'
+    logits summed; the members are returned apart so that each can also be trained on its own."""
 
     def __init__(self, n_labels: int, *, n_buckets: int = 0, width: int = 0, hidden: int = 64, dropout: float = 0.1):
         super().__init__()
@@ -75,13 +76,13 @@ class TextCatHead(nn.Module):
         self.neural = PooledEncoderClassifier(width, n_labels, hidden, dropout) if width else None
 
     def forward(self, bow_input: tuple[torch.Tensor, torch.Tensor] | None, tokvecs: torch.Tensor | None, mask: torch.Tensor | None) -> torch.Tensor:
-        logits = None
+        """Member logits, (n_members, n_docs, n_labels)."""
+        members = []
         if self.bow is not None:
-            logits = self.bow(*bow_input)
+            members.append(self.bow(*bow_input))
         if self.neural is not None:
-            neural = self.neural(tokvecs, mask)
-            logits = neural if logits is None else logits + neural
-        return logits
+            members.append(self.neural(tokvecs, mask))
+        return torch.stack(members)
 
     def grow(self, n_labels: int) -> None:
         for part in (self.bow, self.neural):

@@ -5,6 +5,9 @@ classes, sigmoids with binary cross-entropy (and a `threshold`) for multi-label.
 The ensemble model adds a linear bag of hashed n-grams, which sees the whole
 text, to a classifier over mean- and max-pooled token vectors of the first
 `max_tokens` tokens (texts such as GitHub issues can be thousands of tokens long).
+Besides the ensemble's loss, each member is trained on its own loss weighted by
+`member_loss`: otherwise the bag of n-grams, which memorizes a small training set
+within a few epochs, leaves the encoder without gradient.
 """
 from __future__ import annotations
 
@@ -30,18 +33,22 @@ class TextCatSpec(ModelSpec):
     """What the textcat architectures resolve to: the head's settings and where token vectors
     come from (None for the bag of n-grams alone)."""
 
-    def __init__(self, tok2vec, *, ngram_size: int, n_buckets: int, hidden: int = 64, dropout: float = 0.1):
+    def __init__(self, tok2vec, *, ngram_size: int, n_buckets: int, hidden: int = 64, dropout: float = 0.1, member_loss: float = 0.0):
         super().__init__(tok2vec, build=None)
         self.ngram_size = ngram_size
         self.n_buckets = n_buckets
         self.hidden = hidden
         self.dropout = dropout
+        if member_loss < 0:
+            raise ValueError(f"member_loss must be >= 0, got {member_loss}")
+        self.member_loss = member_loss
 
 
 @registry.architectures("lexloom.TextCatEnsemble.v1")
-def textcat_ensemble(tok2vec, ngram_size: int = 2, n_buckets: int = 262144, hidden: int = 64, dropout: float = 0.1) -> TextCatSpec:
-    """Bag of hashed 1..ngram_size-grams plus pooled token vectors, logits summed."""
-    return TextCatSpec(tok2vec, ngram_size=ngram_size, n_buckets=n_buckets, hidden=hidden, dropout=dropout)
+def textcat_ensemble(tok2vec, ngram_size: int = 2, n_buckets: int = 262144, hidden: int = 64, dropout: float = 0.1, member_loss: float = 0.0) -> TextCatSpec:
+    """Bag of hashed 1..ngram_size-grams plus pooled token vectors, logits summed; each member
+    also learns from its own loss, weighted by `member_loss` (0: the ensemble's loss alone)."""
+    return TextCatSpec(tok2vec, ngram_size=ngram_size, n_buckets=n_buckets, hidden=hidden, dropout=dropout, member_loss=member_loss)
 
 
 @registry.architectures("lexloom.TextCatBOW.v1")
@@ -135,12 +142,20 @@ class TextCategorizer(TrainablePipe):
 
     # --- verbs ------------------------------------------------------------------------------------
     def forward(self, batch: Batch) -> torch.Tensor:
-        """Logits (n_docs, n_labels)."""
+        """Member logits (n_members, n_docs, n_labels); the ensemble's logits are their sum."""
         bow_input = self._bow_input(batch) if self.model.head.bow is not None else None
         tokvecs, mask = self._token_vectors(batch) if self.model.head.neural is not None else (None, None)
         return self.model.head(bow_input, tokvecs, mask)
 
-    def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor | None:
+    def get_loss(self, examples: Sequence[Example], batch: Batch, members: torch.Tensor) -> torch.Tensor:
+        """The ensemble's loss, plus `member_loss` times each member's own."""
+        loss = self.objective(examples, members.sum(dim=0))
+        if self.spec.member_loss and len(members) > 1:
+            loss = loss + self.spec.member_loss * sum(self.objective(examples, logits) for logits in members)
+        return loss
+
+    def objective(self, examples: Sequence[Example], logits: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy against each reference's one positive label (docs without one are skipped)."""
         index = {label: i for i, label in enumerate(self._labels)}
         gold = np.full(len(examples), -1, dtype=np.int64)
         for row, eg in enumerate(examples):
@@ -157,7 +172,7 @@ class TextCategorizer(TrainablePipe):
     def predict(self, batch: Batch) -> np.ndarray:
         """Probabilities (n_docs, n_labels)."""
         with torch.no_grad():
-            return self.scores(self.forward(batch)).float().cpu().numpy()
+            return self.scores(self.forward(batch).sum(dim=0)).float().cpu().numpy()
 
     def set_annotations(self, docs: Sequence[Doc], scores: np.ndarray) -> None:
         for doc, row in zip(docs, scores.tolist()):
@@ -181,7 +196,7 @@ class MultiLabelTextCategorizer(TextCategorizer):
     def gold_problem(self, cats: dict[str, float]) -> str | None:
         return None
 
-    def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor:
+    def objective(self, examples: Sequence[Example], logits: torch.Tensor) -> torch.Tensor:
         """Binary cross-entropy over the labels each reference gives (a missing label has no loss)."""
         n_labels = len(self._labels)
         truth = np.zeros((len(examples), n_labels), dtype=np.float32)
