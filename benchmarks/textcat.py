@@ -8,8 +8,9 @@ dev.jsonl. Printed per task: macro F, micro F, macro AUC, training wall time and
 inference words/s of `nlp.pipe` over the dev Docs (already tokenized, one CPU
 thread). With --vs-spacy, spaCy 3.8 trains the model of its textcat project (a
 tok2vec ensembled with a bag of words, see `write_spacy_config`) on the same Docs
-in the same run, and the ratios are printed. Exit status 1 if lexloom is below spaCy's published macro F and AUC
-(or, with --vs-spacy, below the measured ones or slower).
+in the same run, and the ratios are printed. Exit status 1 if lexloom is below
+spaCy's published macro F and AUC (or, with --vs-spacy, below the measured ones
+or slower).
 
 Example: .venv/bin/python benchmarks/textcat.py --task both --vs-spacy
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -71,8 +73,6 @@ def write_spacy_config(component: str, path: Path) -> None:
     a tok2vec (hash embeddings of NORM, PREFIX, SUFFIX, SHAPE; width 96, depth 4) read through a
     listener and ensembled with a unigram bag of words. Everything else, training included, is
     `spacy init config`'s default for the component."""
-    import subprocess
-
     from spacy.util import load_config
 
     subprocess.run([sys.executable, "-m", "spacy", "init", "config", str(path), "--lang", "en", "--pipeline", component,
@@ -94,8 +94,6 @@ def write_spacy_config(component: str, path: Path) -> None:
 
 
 def train_spacy(component: str, train: Path, dev: Path, work: Path, minutes: float) -> dict:
-    import subprocess
-
     import spacy
     from spacy.tokens import Doc as SpacyDoc
     from spacy.tokens import DocBin as SpacyDocBin

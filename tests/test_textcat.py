@@ -163,7 +163,8 @@ def test_member_loss_makes_each_member_a_classifier_of_its_own(exclusive):
         textcat.model.eval()
         with torch.no_grad():
             members = textcat.forward(lexloom.pipeline.batch.Batch([eg.predicted for eg in examples]))
-        return [textcat.objective(examples, logits).item() for logits in members]
+        gold = textcat.targets(examples, members.device)
+        return [textcat.objective(logits, gold).item() for logits in members]
 
     plain = member_losses(*exclusive[:2])
     trained = member_losses(*with_members[:2])

@@ -149,22 +149,27 @@ class TextCategorizer(TrainablePipe):
 
     def get_loss(self, examples: Sequence[Example], batch: Batch, members: torch.Tensor) -> torch.Tensor:
         """The ensemble's loss, plus `member_loss` times each member's own."""
-        loss = self.objective(examples, members.sum(dim=0))
+        gold = self.targets(examples, members.device)
+        if gold is None:
+            return members.sum() * 0.0
+        loss = self.objective(members.sum(dim=0), gold)
         if self.spec.member_loss and len(members) > 1:
-            loss = loss + self.spec.member_loss * sum(self.objective(examples, logits) for logits in members)
+            loss = loss + self.spec.member_loss * sum(self.objective(logits, gold) for logits in members)
         return loss
 
-    def objective(self, examples: Sequence[Example], logits: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy against each reference's one positive label (docs without one are skipped)."""
+    def targets(self, examples: Sequence[Example], device) -> torch.Tensor | None:
+        """Each reference's one positive label (-1: a doc without one, skipped); None when no doc has one."""
         index = {label: i for i, label in enumerate(self._labels)}
         gold = np.full(len(examples), -1, dtype=np.int64)
         for row, eg in enumerate(examples):
             cats = eg.reference.cats
             if cats and self.gold_problem(cats) is None:
                 gold[row] = next(index[label] for label, value in cats.items() if value >= 0.5 and label in index)
-        if not (gold >= 0).any():
-            return logits.sum() * 0.0
-        return F.cross_entropy(logits, torch.from_numpy(gold).to(logits.device), ignore_index=-1)
+        return torch.from_numpy(gold).to(device) if (gold >= 0).any() else None
+
+    def objective(self, logits: torch.Tensor, gold: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy against the `targets`."""
+        return F.cross_entropy(logits, gold, ignore_index=-1)
 
     def scores(self, logits: torch.Tensor) -> torch.Tensor:
         return torch.softmax(logits, dim=-1)
@@ -196,8 +201,9 @@ class MultiLabelTextCategorizer(TextCategorizer):
     def gold_problem(self, cats: dict[str, float]) -> str | None:
         return None
 
-    def objective(self, examples: Sequence[Example], logits: torch.Tensor) -> torch.Tensor:
-        """Binary cross-entropy over the labels each reference gives (a missing label has no loss)."""
+    def targets(self, examples: Sequence[Example], device) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Each reference's value per label, and where it gives one (a missing label has no loss);
+        None when no doc gives any."""
         n_labels = len(self._labels)
         truth = np.zeros((len(examples), n_labels), dtype=np.float32)
         known = np.zeros((len(examples), n_labels), dtype=np.float32)
@@ -208,10 +214,14 @@ class MultiLabelTextCategorizer(TextCategorizer):
                     truth[row, col] = value
                     known[row, col] = 1.0
         if not known.any():
-            return logits.sum() * 0.0
-        known_t = torch.from_numpy(known).to(logits.device)
-        losses = F.binary_cross_entropy_with_logits(logits[:, :n_labels], torch.from_numpy(truth).to(logits.device), reduction="none")
-        return (losses * known_t).sum() / known_t.sum()
+            return None
+        return torch.from_numpy(truth).to(device), torch.from_numpy(known).to(device)
+
+    def objective(self, logits: torch.Tensor, gold: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Binary cross-entropy over the labels the `targets` give."""
+        truth, known = gold
+        losses = F.binary_cross_entropy_with_logits(logits[:, : truth.shape[1]], truth, reduction="none")
+        return (losses * known).sum() / known.sum()
 
     def scores(self, logits: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(logits)

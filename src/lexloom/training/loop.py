@@ -161,10 +161,10 @@ def train(
         torch.set_num_threads(int(system["threads"]))
     nlp = Language.from_config(config, gpu_id=gpu)
     nlp.config = uninterpolated
-    for name in config["components"]:
-        if "source" in config["components"][name]:
-            # The saved pipeline must load on its own: the component's own config, not a pointer.
-            nlp.config["components"][name] = nlp._component_cfgs[name]
+    sourced = {n for n, c in config["components"].items() if "source" in c}
+    for name in sourced:
+        # The saved pipeline must load on its own: the component's own config, not a pointer.
+        nlp.config["components"][name] = nlp._component_cfgs[name]
     T = resolve_section(config, "training", config_path)
     nlp.mixed_precision = T.get("mixed_precision") or None
     if nlp.mixed_precision not in (None, "bf16"):
@@ -184,7 +184,6 @@ def train(
     for name in frozen:
         if not nlp.has_pipe(name):
             raise ConfigError(f"[training] frozen_components names {name!r}, which is not in the pipeline")
-    sourced = {n for n, c in config["components"].items() if "source" in c}
     max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
         optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
