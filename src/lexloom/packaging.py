@@ -27,8 +27,9 @@ from packaging.version import InvalidVersion, Version
 
 from .about import __version__ as lexloom_version
 from .errors import ConfigError, DataError, LexloomError, ModelLoadError
-from .util import atomic_path
+from .util import atomic_path, set_default_modes
 
+SHIPPED_UMASK = 0o022
 _ASCII_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 INIT_TEMPLATE = '''"""{package}: the lexloom pipeline "{name}" {version}, packaged with `lexloom package`."""
@@ -191,7 +192,10 @@ def _license(meta: dict[str, Any]) -> str:
 def _build(project_dir: Path) -> None:
     """Build sdist and wheel into `project_dir/dist` with setuptools' PEP 517 hooks."""
     hooks = "from setuptools import build_meta as b; b.build_sdist('dist'); b.build_wheel('dist')"
-    result = subprocess.run([sys.executable, "-c", hooks], cwd=project_dir, capture_output=True, text=True)
+    # What is shipped is read by other users on other machines: its members are 0644 / 0755
+    # whatever this user's umask is (the build copies the files it packs under the umask).
+    set_default_modes(project_dir, umask=SHIPPED_UMASK)
+    result = subprocess.run([sys.executable, "-c", hooks], cwd=project_dir, capture_output=True, text=True, umask=SHIPPED_UMASK)
     if result.returncode != 0:
         raise LexloomError(f"building the package in {project_dir} failed:\n{result.stderr.strip()[-2000:]}")
     shutil.rmtree(project_dir / "build", ignore_errors=True)

@@ -19,7 +19,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only on success.
 
     Works for files and directories. On error the temporary is removed and an
-    existing `path` is left as it was.
+    existing `path` is left as it was. What is renamed into place has the modes a
+    plain `open()` or `mkdir()` gives (see `set_default_modes`).
     """
     path = Path(path)
     try:
@@ -32,6 +33,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp.unlink()
     try:
         yield tmp
+        set_default_modes(tmp)
         if path.is_dir() and not path.is_symlink():
             if _exchange(tmp, path):
                 shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old directory
@@ -50,6 +52,30 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         if isinstance(e, OSError) and e.errno in _OUTPUT_ERRNOS:
             raise LexloomError(f"{path}: cannot write ({e.strerror}); {path.name} was left as it was") from e
         raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def set_default_modes(root: Path, umask: int | None = None) -> None:
+    """Give `root` and everything below it the modes a plain `open()` or `mkdir()` would:
+    0666 (0777 for directories and executables) minus the umask.
+
+    Temporary files are created private (`mkstemp` and safetensors' writer use 0600), and
+    a rename keeps that mode: without this, a model saved on a shared server or copied to
+    a serving host could be read by its owner alone. `umask` overrides the process's own,
+    e.g. 0o022 for what is packaged and shipped to other machines.
+    """
+    mask = current_umask() if umask is None else umask
+    paths = [root, *root.rglob("*")] if root.is_dir() and not root.is_symlink() else [root]
+    for p in paths:
+        if p.is_symlink() or not p.exists():
+            continue
+        executable = p.is_dir() or p.stat().st_mode & 0o111
+        p.chmod((0o777 if executable else 0o666) & ~mask)
 
 
 # Failures of the output itself (as opposed to, say, an input read while writing).
