@@ -1,4 +1,10 @@
 """Config system: overrides, interpolation, registry resolution, init/fill-config, clear errors."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -7,6 +13,8 @@ from lexloom.config import load_config, parse_overrides, registry, resolve_secti
 from lexloom.config.init import fill_config, init_config
 from lexloom.errors import ConfigError
 import lexloom.training  # noqa: F401  (registers schedules, batchers, optimizers)
+
+UD = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
 
 CFG = """
 [paths]
@@ -66,7 +74,7 @@ def test_invalid_section_is_named(tmp_path):
     with pytest.raises(ConfigError, match=r"invalid \[training\].*batch_by_nothing"):
         resolve_section(cfg, "training", "x.cfg")
     wrong_type = CFG.replace("start = 4", 'start = "four"')
-    with pytest.raises(ConfigError, match=r"\[training\]"):
+    with pytest.raises(ConfigError, match=r"^x.cfg: \[training.batcher.size\] start = \"four\": expected a number$"):
         resolve_section(load_config(text=wrong_type, interpolate=True), "training", "x.cfg")
 
 
@@ -107,3 +115,90 @@ def test_init_cli_writes_files(tmp_path):
     filled = tmp_path / "filled.cfg"
     result = runner.invoke(app, ["init", "fill-config", str(out), str(filled)])
     assert result.exit_code == 0 and filled.exists()
+
+
+# --- every value checked before work starts ---------------------------------------------------
+def test_a_flag_without_a_value_is_an_error_naming_it():
+    for args in (["--training.dropout"], ["--training.dropout", "--paths.train", "x"]):
+        with pytest.raises(ConfigError, match=r"^--training.dropout has no value"):
+            parse_overrides(args)
+
+
+@pytest.mark.parametrize(
+    "section, key, value, expected",
+    [
+        ("training", "dropout", '"abc"', r'\[training\] dropout = "abc": expected a number'),
+        ("training", "dropout", "true", r"\[training\] dropout = true: expected a number"),
+        ("training", "max_steps", "1.5", r"\[training\] max_steps = 1.5: expected a whole number"),
+        ("training", "dropout", "[0.1]", r"\[training\] dropout = \[0.1\]: expected a number"),
+        ("training.batcher.size", "start", '"four"', r'\[training.batcher.size\] start = "four": expected a number'),
+    ],
+)
+def test_values_of_the_wrong_type_name_section_key_value_and_type(section, key, value, expected):
+    cfg = load_config(text=CFG, overrides={f"{section}.{key}": json.loads(value)}, interpolate=True)
+    with pytest.raises(ConfigError, match=rf"^x.cfg: {expected}$"):
+        resolve_section(cfg, "training", "x.cfg")
+
+
+def test_a_misspelt_key_in_a_config_file_is_an_error():
+    cfg = load_config(text=CFG.replace("max_steps = 100", "max_step = 100"), interpolate=True)
+    with pytest.raises(ConfigError, match=r"^x.cfg: invalid \[training\]: unknown key 'max_step'"):
+        resolve_section(cfg, "training", "x.cfg")
+
+
+@pytest.fixture(scope="module")
+def tagger_setup(tmp_path_factory):
+    """A tagger config and a small corpus, for `lexloom train` runs that must fail before training."""
+    tmp = tmp_path_factory.mktemp("validate")
+    result = CliRunner().invoke(app, ["convert", str(UD), str(tmp), "--n-sents", "10"])
+    assert result.exit_code == 0, result.output
+    cfg = tmp / "tagger.cfg"
+    cfg.write_text(init_config("en", ["tagger"]).to_str(interpolate=False))
+    corpus = str(tmp / "en_ewt-ud-dev-150.lexloom")
+    return cfg, ["--paths.train", corpus, "--paths.dev", corpus, "--training.max_steps", "2"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--training.dropout", "abc"], r'\[training\] dropout = "abc": expected a number'),
+        (["--training.dropout"], r"--training.dropout has no value"),
+        (["--system.gpu_id", "cpu"], r'\[system\] gpu_id = "cpu": expected a whole number'),
+        (["--training.optimizer.learn_rate", "fast"], r'\[training.optimizer\] learn_rate = "fast": expected a number'),
+        (["--components.tagger.model.nO", "3"], r"cannot override components.tagger.model.nO"),
+    ],
+)
+def test_train_refuses_bad_values_before_it_starts(tagger_setup, tmp_path, args, message):
+    cfg, paths = tagger_setup
+    result = CliRunner().invoke(app, ["train", str(cfg), "--output", str(tmp_path / "out"), *paths, *args])
+    assert isinstance(result.exception, ConfigError) and re.search(message, str(result.exception)), result.output
+    assert not (tmp_path / "out").exists()  # nothing was trained or written
+
+
+def test_the_command_line_shows_the_error_without_a_traceback(tagger_setup, tmp_path):
+    cfg, paths = tagger_setup
+    result = subprocess.run([sys.executable, "-m", "lexloom", "train", str(cfg), *paths, "--training.dropout", "abc"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith('[training] dropout = "abc": expected a number'), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_component_settings_are_checked_against_the_factory(tagger_setup, tmp_path):
+    cfg, paths = tagger_setup
+    bad = tmp_path / "bad.cfg"
+    bad.write_text(cfg.read_text().replace('[components.tagger]\n', '[components.tagger]\nlabel_smoothing = "x"\n'))
+    result = CliRunner().invoke(app, ["train", str(bad), "--output", str(tmp_path / "out"), *paths])
+    assert '[components.tagger]: label_smoothing = "x": expected a number' in str(result.exception), result.output
+    bad.write_text(cfg.read_text().replace('[components.tagger]\n', '[components.tagger]\nsmoothing = 0.1\n'))
+    result = CliRunner().invoke(app, ["train", str(bad), "--output", str(tmp_path / "out"), *paths])
+    assert "[components.tagger]: smoothing: unknown setting" in str(result.exception), result.output
+
+
+def test_params_yaml_values_are_checked(tagger_setup, tmp_path):
+    cfg, paths = tagger_setup
+    params = tmp_path / "params.yaml"
+    for text, message in (("training:\n  dropout:\n", "params.yaml: training.dropout has no value"),
+                          ("training:\n  dropout: abc\n", '[training] dropout = "abc": expected a number')):
+        params.write_text(text)
+        result = CliRunner().invoke(app, ["train", str(cfg), "--output", str(tmp_path / "out"), "--params", str(params), *paths])
+        assert isinstance(result.exception, ConfigError) and message in str(result.exception), result.output

@@ -15,7 +15,7 @@ from safetensors import SafetensorError
 
 from . import pipeline as _pipeline  # noqa: F401  (registers factories and architectures)
 from .about import __version__
-from .config.loading import resolve_section
+from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
 from .pipeline.base import FACTORY_DEFAULTS, TrainablePipe
@@ -148,8 +148,11 @@ class Language:
 
     def _make_component(self, name: str, cfg: dict) -> TrainablePipe:
         args = {k: v for k, v in cfg.items() if k not in ("factory", "source")}
-        resolved = resolve_section({name: args}, name, path=f"[components.{name}]")
-        return registry.factories.get(cfg["factory"])(self, name, **resolved)
+        where = f"[components.{name}]"
+        resolved = resolve_section({name: args}, name, path=where, top_level=False)
+        make = registry.factories.get(cfg["factory"])
+        check_arguments(make, resolved, where, skip=("nlp", "name"))
+        return make(self, name, **resolved)
 
     def remove_pipe(self, name: str) -> TrainablePipe:
         proc = self.get_pipe(name)

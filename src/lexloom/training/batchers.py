@@ -83,15 +83,15 @@ def minibatch_by_padded(items: Iterable[Any], size=1000, buffer: int = 256, disc
 
 
 @registry.batchers("batch_by_words.v1")
-def batch_by_words(size, tolerance: float = 0.2, discard_oversize: bool = False) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
+def batch_by_words(size: int | Iterator[float], tolerance: float = 0.2, discard_oversize: bool = False) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
     return lambda items: minibatch_by_words(items, size, tolerance, discard_oversize)
 
 
 @registry.batchers("batch_by_padded.v1")
-def batch_by_padded(size, buffer: int = 256, discard_oversize: bool = False) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
+def batch_by_padded(size: int | Iterator[float], buffer: int = 256, discard_oversize: bool = False) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
     return lambda items: minibatch_by_padded(items, size, buffer, discard_oversize)
 
 
 @registry.batchers("batch_by_sequence.v1")
-def batch_by_sequence(size) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
+def batch_by_sequence(size: int | Iterator[float]) -> Callable[[Iterable[Any]], Iterator[list[Any]]]:
     return lambda items: minibatch(items, size)

@@ -103,6 +103,8 @@ def apply_params_file(overrides: dict[str, Any], config: Config, params_path: Pa
         if isinstance(value, dict):
             for k, v in value.items():
                 flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+        elif value is None and not prefix.startswith("paths."):
+            raise ConfigError(f"{params_path}: {prefix} has no value")
         else:
             out[prefix] = value
 
@@ -147,7 +149,11 @@ def train(
     output = Path(output_dir) if output_dir else None
     if resume and output is None:
         raise ConfigError("--resume continues the run in --output DIR; give the output directory")
-    system = config.get("system", {})
+    # Every value is checked against its type before any work starts.
+    system = resolve_section(config, "system", config_path) if "system" in config else {}
+    T = resolve_section(config, "training", config_path)
+    if "initialize" in config:
+        resolve_section(config, "initialize", config_path)
     seed = int(system.get("seed", 0))
     gpu = int(system.get("gpu_id", -1))
     if distributed.init_from_env(gpu):
@@ -165,7 +171,6 @@ def train(
     for name in sourced:
         # The saved pipeline must load on its own: the component's own config, not a pointer.
         nlp.config["components"][name] = nlp._component_cfgs[name]
-    T = resolve_section(config, "training", config_path)
     nlp.mixed_precision = T.get("mixed_precision") or None
     if nlp.mixed_precision not in (None, "bf16"):
         raise ConfigError(f"[training] mixed_precision must be \"bf16\" or false, not {nlp.mixed_precision!r}")
@@ -303,9 +308,9 @@ def _counted_batcher(config: Config, config_path) -> tuple[Callable, dict[str, _
     schedules: dict[str, _CountedSchedule] = {}
     for key, value in section.items():
         if isinstance(value, dict) and "@schedules" in value:
-            schedules[key] = _CountedSchedule(resolve_section({key: value}, key, config_path))
+            schedules[key] = _CountedSchedule(resolve_section({key: value}, key, config_path, top_level=False))
             section[key] = schedules[key]
-    return resolve_section({"batcher": section}, "batcher", config_path), schedules
+    return resolve_section({"batcher": section}, "batcher", config_path, top_level=False), schedules
 
 
 def _remove_stale_temporaries(output: Path) -> None:

@@ -72,5 +72,5 @@ class Optimizer:
 
 
 @registry.optimizers("Adam.v1")
-def adam(learn_rate=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, L2: float = 0.01, grad_clip: float = 1.0, use_averages: bool = True) -> Optimizer:
+def adam(learn_rate: float | Iterator[float] = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, L2: float = 0.01, grad_clip: float = 1.0, use_averages: bool = True) -> Optimizer:
     return Optimizer(learn_rate, beta1=beta1, beta2=beta2, eps=eps, L2=L2, grad_clip=grad_clip, use_averages=use_averages)

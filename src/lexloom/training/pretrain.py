@@ -150,7 +150,7 @@ def pretrain(
         overrides["system.gpu_id"] = gpu_id
     config = load_config(config_path, overrides=overrides, interpolate=True)
     P = resolve_section(config, "pretraining", config_path)
-    system = config.get("system", {})
+    system = resolve_section(config, "system", config_path) if "system" in config else {}
     seed = int(P.get("seed", system.get("seed", 0)) or 0)
     set_seed(seed)
     if system.get("threads"):
