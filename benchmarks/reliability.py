@@ -3,6 +3,8 @@
 Prints markdown tables:
   1. per entry point: mutated inputs tried, how many parsed, errors by kind, unexpected
      exceptions (must be 0): the strategies of tests/test_fuzz.py with --examples inputs each;
+     then `.lexloom` archives corrupted in their structure (tests/test_corpus_fuzz.py) through
+     `train`, `evaluate`, `apply` and `debug-data`, --examples each;
   2. huge inputs (a 100 MB single line into every line reader, a 1,000,000-token document
      tokenized, converted and tagged): outcome, seconds, peak RSS, each in its own process;
   3. a --sentences CoNLL-U corpus (default 1,000,000, EWT sentences repeated) streamed
@@ -11,7 +13,7 @@ Prints markdown tables:
 
 Big files go to a temporary directory (--tmp) and are deleted at the end.
 
-Usage: .venv/bin/python benchmarks/reliability.py [--examples 10000] [--sentences 1000000] [--steps 300] [--only fuzz,huge,stream,resume]
+Usage: .venv/bin/python benchmarks/reliability.py [--examples 10000] [--sentences 1000000] [--steps 300] [--only fuzz,corpus,huge,stream,resume]
 """
 from __future__ import annotations
 
@@ -33,22 +35,26 @@ sys.path.insert(0, str(ROOT / "tests"))
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from test_corpus_fuzz import CORRUPTIONS, Commands, corrupt  # noqa: E402
 from test_fuzz import ENTRY_POINTS, MUTATION_STEPS, ModelDirectory, check, mutate  # noqa: E402
 
 EWT = ROOT / "tests" / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
 
 
 # --- 1. fuzzing ---------------------------------------------------------------------------------
+def count(outcomes: Counter, first: dict, attempt) -> None:
+    """Tally what `attempt()` returns; an unexpected exception (or a failed check that the error
+    names the file) is counted and shown, not raised."""
+    try:
+        outcomes[attempt()] += 1
+    except Exception as e:
+        outcomes[f"UNEXPECTED {type(e).__name__}"] += 1
+        first.setdefault(type(e).__name__, str(e)[:200])
+
+
 def fuzz(n_examples: int, tmp: Path) -> list[dict]:
     rows = []
     fuzz_settings = settings(max_examples=n_examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-
-    def count(outcomes: Counter, first: dict, attempt) -> None:
-        try:
-            outcomes[attempt()] += 1
-        except Exception as e:  # an unexpected exception: counted and shown, not raised
-            outcomes[f"UNEXPECTED {type(e).__name__}"] += 1
-            first.setdefault(type(e).__name__, str(e)[:200])
 
     for entry in ENTRY_POINTS:
         outcomes: Counter[str] = Counter()
@@ -73,6 +79,36 @@ def fuzz(n_examples: int, tmp: Path) -> list[dict]:
 
     run_model()
     rows.append(_fuzz_row("lexloom.load(model dir)", outcomes, first, time.perf_counter() - start))
+    return rows
+
+
+def corpus_fuzz(n_examples: int, tmp: Path) -> list[dict]:
+    """Structurally corrupted `.lexloom` archives (tests/test_corpus_fuzz.py) through each command."""
+    import torch
+
+    torch.set_num_threads(1)
+    commands = Commands(tmp / "corpus")
+    seed = commands.valid.read_bytes()
+    target = commands.root / "corrupt.lexloom"
+    rows = []
+    for command in Commands.names:
+        outcomes: Counter[str] = Counter()
+        first: dict[str, str] = {}
+        start = time.perf_counter()
+
+        @settings(max_examples=n_examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(which=st.integers(0, len(CORRUPTIONS) - 1), rng_seed=st.integers(0, 2**32))
+        def run(which, rng_seed):
+            target.write_bytes(corrupt(seed, which, rng_seed))
+
+            def attempt():
+                outcome = commands.run(command, target)
+                return "parsed" if outcome == "ok" else outcome
+
+            count(outcomes, first, attempt)
+
+        run()
+        rows.append(_fuzz_row(f"lexloom {command} (corrupted .lexloom)", outcomes, first, time.perf_counter() - start))
     return rows
 
 
@@ -270,7 +306,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=10_000, help="fuzzed inputs per entry point")
     parser.add_argument("--sentences", type=int, default=1_000_000, help="sentences of the streamed corpus")
     parser.add_argument("--steps", type=int, default=300, help="training steps on the streamed corpus")
-    parser.add_argument("--only", default="fuzz,huge,stream,resume", help="comma-separated parts to run")
+    parser.add_argument("--only", default="fuzz,corpus,huge,stream,resume", help="comma-separated parts to run")
     parser.add_argument("--tmp", default=None, help="where to put the big temporary files")
     args = parser.parse_args()
     parts = set(args.only.split(","))
@@ -278,6 +314,8 @@ def main() -> None:
     try:
         if "fuzz" in parts:
             print(f"## Fuzzed inputs ({args.examples} per entry point)\n\n{table(fuzz(args.examples, tmp))}\n", flush=True)
+        if "corpus" in parts:
+            print(f"## Corrupted corpora ({args.examples} per command)\n\n{table(corpus_fuzz(args.examples, tmp))}\n", flush=True)
         if "huge" in parts:
             print(f"## Huge inputs (each in its own process)\n\n{table(huge_inputs(tmp))}\n", flush=True)
         if "stream" in parts:

@@ -16,13 +16,13 @@ import json
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
 from ..errors import DataError
 from ..util import atomic_path
-from .doc import ATTRS, Doc
+from .doc import ATTRS, STRING_ATTRS, Doc
 from .strings import StringStore, Vocab
 
 FORMAT = "lexloom-docbin"
@@ -188,30 +188,130 @@ def _open_checked(path: Path) -> zipfile.ZipFile:
 
 
 def read_docbin(path: str | Path, vocab: Vocab | None = None) -> Iterator[Doc]:
-    """Stream the Docs of a `.lexloom` file, one chunk in memory at a time."""
+    """Stream the Docs of a `.lexloom` file, one chunk in memory at a time.
+
+    Everything is checked before a Doc is made of it (types, lengths, string ids, heads,
+    entity codes, categories): what loads can be trained on, and what cannot is a
+    DataError naming the file, the doc and what is wrong.
+    """
     path = Path(path)
     vocab = vocab or Vocab()
     with _open_checked(path) as zf:
         try:
             meta = json.loads(zf.read("meta.json"))
             file_strings = json.loads(zf.read("strings.json"))
-            remap = np.array([vocab.strings.add(s) for s in file_strings], dtype=np.int32)
-            attrs = meta["attrs"]
-            for chunk in meta["chunks"]:
+            attrs, chunks = _check_meta(meta, path)
+            _check_strings(file_strings, path)
+            # Entries that are not strings (e.g. integer labels) fail the doc that uses them.
+            remap = np.array([vocab.strings.add(s) if isinstance(s, str) else 0 for s in file_strings], dtype=np.int32)
+            first_doc = 0
+            for chunk in chunks:
                 name = chunk["name"]
                 table = np.load(io.BytesIO(zf.read(f"{name}/tokens.npy")), allow_pickle=False)
-                lengths = np.load(io.BytesIO(zf.read(f"{name}/lengths.npy")), allow_pickle=False).astype(np.int64)
+                lengths = np.load(io.BytesIO(zf.read(f"{name}/lengths.npy")), allow_pickle=False)
                 extras = json.loads(zf.read(f"{name}/docs.json"))
-                if len(extras) != len(lengths) or int(lengths.sum()) != len(table):
-                    raise DataError(f"chunk {name} is inconsistent", path)
+                check = _ChunkCheck(path, name, first_doc)
+                lengths = check.arrays(table, lengths, extras, attrs, chunk)
+                check.values(table, lengths, attrs, file_strings)
                 offsets = np.concatenate([[0], np.cumsum(lengths)])
                 for k, n in enumerate(lengths.tolist()):
                     rows = table[offsets[k] : offsets[k] + n]
                     yield _doc_from_rows(vocab, rows, attrs, remap, extras[k])
+                first_doc += len(lengths)
         except (KeyError, ValueError, IndexError, TypeError, AttributeError, EOFError, OSError, zlib.error, zipfile.BadZipFile) as e:
             if isinstance(e, DataError):
                 raise
-            raise DataError(f"corrupt .lexloom corpus ({e})", path) from None
+            raise DataError(f"corrupt .lexloom corpus ({type(e).__name__}: {e})", path) from None
+
+
+def _check_meta(meta: dict, path: Path) -> tuple[list[str], list[dict]]:
+    attrs, chunks = meta.get("attrs"), meta.get("chunks")
+    if not isinstance(attrs, list) or "orth" not in attrs or not set(attrs) <= set(ATTRS) or len(set(attrs)) != len(attrs):
+        raise DataError(f"meta.json: attrs must list distinct token columns of {list(ATTRS)}, including orth; got {attrs!r}", path)
+    if not isinstance(chunks, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in chunks):
+        raise DataError("meta.json: chunks must be a list of {\"name\": ..., \"n_docs\": ...}", path)
+    return attrs, chunks
+
+
+def _check_strings(strings: list, path: Path) -> None:
+    if not isinstance(strings, list) or not strings or strings[0] != "":
+        raise DataError("strings.json: expected a JSON list of strings starting with \"\"", path)
+
+
+_CODES = {"spaces": (0, 1), "sent_start": (-1, 1), "ent_iob": (0, 3)}
+
+
+class _ChunkCheck:
+    """The checks of one chunk; errors name the file and the doc (counted from 0 in the file)."""
+
+    def __init__(self, path: Path, name: str, first_doc: int):
+        self.path, self.name, self.first_doc = path, name, first_doc
+
+    def fail(self, message: str, doc: int | None = None) -> None:
+        where = f"doc {self.first_doc + doc}" if doc is not None else f"chunk {self.name}"
+        raise DataError(f"{where}: {message}", self.path)
+
+    def arrays(self, table: np.ndarray, lengths: np.ndarray, extras: list, attrs: list[str], chunk: dict) -> np.ndarray:
+        names = table.dtype.names or ()
+        if table.ndim != 1 or list(names) != attrs:
+            self.fail(f"tokens.npy must be a table with the columns {attrs}, not {table.dtype} of shape {table.shape}")
+        for a in attrs:
+            if table.dtype[a].kind not in "iub":
+                self.fail(f"tokens.npy column {a!r} must hold integers, not {table.dtype[a]}")
+        if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or (lengths < 0).any():
+            self.fail(f"lengths.npy must be non-negative integers, not {lengths.dtype} of shape {lengths.shape}")
+        lengths = lengths.astype(np.int64)
+        if int(lengths.sum()) != len(table):
+            self.fail(f"lengths.npy counts {int(lengths.sum())} tokens, tokens.npy has {len(table)}")
+        if chunk.get("n_docs", len(lengths)) != len(lengths):
+            self.fail(f"meta.json says {chunk.get('n_docs')!r} docs, lengths.npy has {len(lengths)}")
+        if not isinstance(extras, list) or len(extras) != len(lengths):
+            self.fail(f"docs.json must be a list of one object per doc ({len(lengths)})")
+        for k, extra in enumerate(extras):
+            if not isinstance(extra, dict):
+                self.fail(f"docs.json entry must be an object, not {type(extra).__name__}", k)
+            cats, user_data = extra.get("cats", {}), extra.get("user_data", {})
+            if not isinstance(cats, dict) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0 for v in cats.values()
+            ):
+                self.fail(f"cats must map labels to scores from 0 to 1, not {cats!r}"[:200], k)
+            if not all(isinstance(c, str) and c for c in cats):
+                self.fail(f"category labels must be non-empty strings, not {list(cats)!r}"[:200], k)
+            if not isinstance(user_data, dict):
+                self.fail(f"user_data must be an object, not {type(user_data).__name__}", k)
+        return lengths
+
+    def values(self, table: np.ndarray, lengths: np.ndarray, attrs: list[str], strings: list) -> None:
+        doc_of = np.repeat(np.arange(len(lengths)), lengths)
+        starts = np.repeat(np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        not_str = np.array([not isinstance(x, str) for x in strings])
+        for a in attrs:
+            col = table[a].astype(np.int64)
+            if a in STRING_ATTRS:
+                unset = (col == 0) if a == "orth" else False  # every token has a word
+                self._first_bad((col < 0) | (col >= len(strings)) | unset, doc_of, starts,
+                                lambda i: f"{a} string id {col[i]} is not in strings.json ({len(strings)} entries)")
+                self._first_bad(not_str[col], doc_of, starts,
+                                lambda i: f"its {a} is {strings[col[i]]!r} ({type(strings[col[i]]).__name__}), not a string")
+            elif a == "head":
+                heads = _decode_heads(table[a], np.arange(len(table)))
+                outside = (heads != -1) & ((heads < starts) | (heads >= starts + lengths[doc_of]))
+                self._first_bad(outside, doc_of, starts, lambda i: f"its head is outside the doc's {lengths[doc_of[i]]} tokens")
+            else:
+                lo, hi = _CODES[a]
+                self._first_bad((col < lo) | (col > hi), doc_of, starts, lambda i: f"{a} is {col[i]}; it must be {lo} to {hi}")
+        if "ent_iob" in attrs:
+            iob = table["ent_iob"].astype(np.int64)
+            label = table["ent_type"].astype(np.int64) if "ent_type" in attrs else np.zeros(len(table), np.int64)
+            self._first_bad(np.isin(iob, (1, 3)) & (label == 0), doc_of, starts, lambda i: "an entity token without a label")
+            previous = np.concatenate([[0], iob[:-1]])
+            previous[starts == np.arange(len(table))] = 0  # a doc's first token follows nothing
+            self._first_bad((iob == 1) & ~np.isin(previous, (1, 3)), doc_of, starts, lambda i: "an entity that starts inside (I without B)")
+
+    def _first_bad(self, bad: np.ndarray, doc_of: np.ndarray, starts: np.ndarray, what: Callable[[int], str]) -> None:
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            self.fail(f"token {i - int(starts[i])}: {what(i)}", int(doc_of[i]))
 
 
 def _doc_from_rows(vocab: Vocab, rows: np.ndarray, attrs: list[str], remap: np.ndarray, extra: dict) -> Doc:
@@ -228,7 +328,7 @@ def _doc_from_rows(vocab: Vocab, rows: np.ndarray, attrs: list[str], remap: np.n
             doc._spaces = col.astype(bool)
         else:
             setattr(doc, "_" + a, col.astype(np.int8))
-    doc.cats = dict(extra.get("cats", {}))
+    doc.cats = {label: float(score) for label, score in extra.get("cats", {}).items()}
     doc.user_data = dict(extra.get("user_data", {}))
     doc._offsets = None
     return doc
