@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: run test setup clean lock docs
+.PHONY: run test test-stress setup clean lock docs
 
 setup: $(STAMP)
 
@@ -20,8 +20,18 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake all --cores $(CORES)
 
+PYTEST := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(CORES) --dist loadfile -q
+
 test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(CORES) --dist loadfile -q
+	$(PYTEST)
+
+# The suite as another machine would run it (see benchmarks/RESULTS.md, "The suite on any machine"):
+# one thread; two threads, in a random order, with other seeds (a CPU whose kernels round
+# differently trains like another seed); and with every core kept busy by other processes.
+test-stress: $(STAMP)
+	OMP_NUM_THREADS=1 $(PYTEST)
+	OMP_NUM_THREADS=2 $(PYTEST) --random-order --seed-shift 1
+	$(BIN)/python tests/under_load.py $(CORES) -- env OMP_NUM_THREADS=2 $(PYTEST) --seed-shift 2
 
 # The CLI reference, generated from the typer app (tests/test_docs.py keeps it in sync).
 docs: $(STAMP)

@@ -1,4 +1,9 @@
-"""What several test files share: a small tok2vec, and one torch thread for small models."""
+"""What several test files share: a small tok2vec, one torch thread for small models, and
+`--seed-shift`, which checks trained figures against other draws of the seeds."""
+import os
+import random
+
+import numpy as np
 import pytest
 import torch
 
@@ -19,3 +24,27 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+# --- a different machine, simulated ------------------------------------------------------------
+# Training is bit-identical on one machine but not across CPUs (torch picks other kernels), and
+# over hundreds of steps that drift acts like a new seed. `--seed-shift N` (or LEXLOOM_SEED_SHIFT)
+# adds N to every seed given to torch, numpy and random, so a threshold on a trained figure can be
+# checked against other draws: it must hold for them too (`make test-stress` runs one).
+def pytest_addoption(parser):
+    parser.addoption("--seed-shift", type=int, default=int(os.environ.get("LEXLOOM_SEED_SHIFT", "0")),
+                     help="add this to every seed (simulates the float drift of another CPU)")
+
+
+def pytest_configure(config):
+    shift = config.getoption("--seed-shift")
+    if not shift:
+        return
+    for module, name in ((torch, "manual_seed"), (np.random, "seed"), (random, "seed")):
+        original = getattr(module, name)
+        setattr(module, name, lambda seed=None, _original=original: _original(None if seed is None else int(seed) + shift))
+
+
+def pytest_report_header(config):
+    shift = config.getoption("--seed-shift")
+    return f"seed shift: {shift} (seeds given to torch, numpy and random are moved by it)" if shift else None
