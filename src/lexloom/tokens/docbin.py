@@ -5,7 +5,8 @@ The file is a ZIP archive (readable from any language) of:
   `strings.json`         the shared string table (a JSON list; id = position)
   `NNNNNN/tokens.npy`    chunk NNNNNN's token table, one row per token, columns in `attrs` order
   `NNNNNN/lengths.npy`   tokens per Doc in the chunk
-  `NNNNNN/docs.json`     per Doc: cats and user_data
+  `NNNNNN/docs.json`     per Doc: cats, user_data (incl. `._` values) and span groups
+                         (`"spans": {"sc": [[start, end, "LABEL"], ...]}`, token offsets)
 Arrays use the narrowest integer type that holds them, and members are
 deflated. Chunks let readers stream Docs without loading the whole file.
 """
@@ -23,6 +24,7 @@ import numpy as np
 from ..errors import DataError
 from ..util import atomic_path
 from .doc import ATTRS, Doc
+from .span import Span
 from .strings import StringStore, Vocab
 
 FORMAT = "lexloom-docbin"
@@ -139,7 +141,7 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
                     table[:, c] = remap[table[:, c]]
                 tables.append(_encode_table(table))
                 lengths.append(len(doc))
-                extras.append({"cats": doc.cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {})
+                extras.append(_doc_extras(doc))
             table = np.concatenate(tables) if tables else np.zeros((0, len(ATTRS)), np.int64)
             _write(zf, f"{name}/tokens.npy", _npy_bytes(_narrow_columns(table)))
             _write(zf, f"{name}/lengths.npy", _npy_bytes(_narrow(np.asarray(lengths, dtype=np.int64))))
@@ -158,6 +160,15 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
         meta = {"format": FORMAT, "version": VERSION, "attrs": list(ATTRS), "n_docs": n_docs, "chunks": chunks}
         _write(zf, "meta.json", json.dumps(meta))
     return path
+
+
+def _doc_extras(doc: Doc) -> dict:
+    """What a Doc holds beyond its token table, as JSON (only the keys it uses)."""
+    extra: dict = {"cats": doc.cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {}
+    groups = doc.__dict__.get("_span_groups")
+    if groups:
+        extra["spans"] = {name: [[s.start, s.end, s.label_] for s in group] for name, group in groups.items()}
+    return extra
 
 
 def _narrow_columns(table: np.ndarray) -> np.ndarray:
@@ -231,4 +242,6 @@ def _doc_from_rows(vocab: Vocab, rows: np.ndarray, attrs: list[str], remap: np.n
     doc.cats = dict(extra.get("cats", {}))
     doc.user_data = dict(extra.get("user_data", {}))
     doc._offsets = None
+    for name, spans in extra.get("spans", {}).items():
+        doc.spans[name] = [Span(doc, start, end, label) for start, end, label in spans]
     return doc
