@@ -1,8 +1,8 @@
 """Small helpers used across the package.
 
-Also where spaCy users look for `minibatch`, `compounding`, `decaying` and
-`filter_spans` (`from lexloom.util import minibatch, compounding`); the first three
-live in `lexloom.training` and are re-exported here.
+Also where spaCy users look for `minibatch`, `compounding`, `decaying`,
+`fix_random_seed` and `filter_spans` (`from lexloom.util import minibatch, compounding`);
+all but the last live elsewhere (training/, language.py) and are re-exported here.
 """
 from __future__ import annotations
 
@@ -87,20 +87,21 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 # spaCy keeps its batching helpers in spacy.util; ours live in training/, imported on first use
 # (training/ imports this module, so an import at the top would be circular).
 _REEXPORTS = {
-    "minibatch": "lexloom.training.batchers",
-    "minibatch_by_words": "lexloom.training.batchers",
-    "compounding": "lexloom.training.schedules",
-    "decaying": "lexloom.training.schedules",
+    "minibatch": ("lexloom.training.batchers", "minibatch"),
+    "minibatch_by_words": ("lexloom.training.batchers", "minibatch_by_words"),
+    "compounding": ("lexloom.training.schedules", "compounding"),
+    "decaying": ("lexloom.training.schedules", "decaying"),
+    "fix_random_seed": ("lexloom.language", "set_seed"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _REEXPORTS.get(name)
-    if module is None:
+    if name not in _REEXPORTS:
         raise AttributeError(f"module 'lexloom.util' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    module, attr = _REEXPORTS[name]
+    return getattr(importlib.import_module(module), attr)
 
 
 def filter_spans(spans: Iterable) -> list:
