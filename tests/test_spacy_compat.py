@@ -195,15 +195,16 @@ def test_span_groups_are_saved_in_lexloom_files(tmp_path):
     doc.spans["sc"].append(Span(doc, 5, 7, "STREET"))
     doc.spans["empty"] = []
     plain = nlp("no groups here")
+    plain.cats = {"POSITIVE": True, "NEGATIVE": False}  # v2's way of giving categories
     DocBin(docs=[doc, plain]).to_disk(tmp_path / "spans.lexloom")
     read, read_plain = DocBin().from_disk(tmp_path / "spans.lexloom").get_docs(lexloom.blank("en").vocab)
     assert {k: [(s.text, s.label_) for s in g] for k, g in read.spans.items()} == {
         "sc": [("red brick house", "BUILDING"), ("brick", "MATERIAL"), ("Elm Street", "STREET")],
         "empty": [],
     }
-    assert dict(read_plain.spans) == {}
+    assert dict(read_plain.spans) == {} and read_plain.cats == {"POSITIVE": 1.0, "NEGATIVE": 0.0}
     extras = json.loads(zipfile.ZipFile(tmp_path / "spans.lexloom").read("000000/docs.json"))
-    assert extras[1] == {}  # a Doc without groups is stored as before span groups existed
+    assert "spans" not in extras[1]  # a Doc without groups is stored as before span groups existed
     with pytest.raises(ValueError, match="belongs to another Doc"):
         doc.spans["sc"].append(Span(plain, 0, 1))
     copied = doc.copy()

@@ -164,7 +164,9 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
 
 def _doc_extras(doc: Doc) -> dict:
     """What a Doc holds beyond its token table, as JSON (only the keys it uses)."""
-    extra: dict = {"cats": doc.cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {}
+    # v2-style `{"POSITIVE": True}` categories are stored as the scores they stand for
+    cats = {label: float(v) if isinstance(v, bool) else v for label, v in doc.cats.items()}
+    extra: dict = {"cats": cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {}
     groups = doc.__dict__.get("_span_groups")
     if groups:
         extra["spans"] = {name: [[s.start, s.end, s.label_] for s in group] for name, group in groups.items()}
