@@ -562,7 +562,7 @@ def _warn_unknown(asked: Iterable[str], names: list[str]) -> None:
 
     unknown = sorted(set(asked) - set(names))
     if unknown:
-        warnings.warn(f"{', '.join(map(repr, unknown))} not in the pipeline {names}; ignored", stacklevel=4)
+        warnings.warn(f"{', '.join(map(repr, unknown))} not in the pipeline {names}; ignored", stacklevel=5)
 
 
 def _apply_selection(nlp: Language, disable: Iterable[str], enable: Iterable[str] | None) -> None:
