@@ -28,7 +28,7 @@ from lexloom.cli import app
 from lexloom.config.init import init_config
 from lexloom.convert import read_conllu
 from lexloom.errors import LexloomError
-from lexloom.tokens import Vocab, read_docbin, write_docbin
+from lexloom.tokens import Span, Vocab, read_docbin, write_docbin
 
 from conftest import SMALL_TOK2VEC
 
@@ -44,7 +44,7 @@ def seed_archive(path: Path, n_docs: int = 8) -> Path:
     for k, doc in enumerate(read_conllu(UD, Vocab("en"), n_sents=2)):
         if k == n_docs:
             break
-        doc.ents = [(i, i + 1, "NAME") for i, token in enumerate(doc) if token.pos_ == "PROPN"]
+        doc.ents = [Span(doc, i, i + 1, "NAME") for i, token in enumerate(doc) if token.pos_ == "PROPN"]
         doc.cats = {"EVEN": float(k % 2 == 0), "ODD": float(k % 2 == 1)}
         docs.append(doc)
     return write_docbin(path, docs)
@@ -148,6 +148,18 @@ def cats_of_wrong_type(members: Members, r: random.Random) -> Members:
     return _json_member(members, "000000/docs.json", edit)
 
 
+def span_groups(members: Members, r: random.Random) -> Members:
+    def edit(extras):
+        k = r.randrange(len(extras))
+        extras[k] = {**extras[k], "spans": r.choice([
+            {"sc": [[0, 1, "NAME"]]}, {"sc": [[0, 99, "NAME"]]}, {"sc": [[2, 1, "NAME"]]}, {"sc": [[0, 1, 7]]},
+            {"sc": [[0, 1]]}, {"sc": "NAME"}, ["sc"], {"sc": [["0", 1, "NAME"]]}, {"sc": [[0, 1.5, "NAME"]]},
+        ])}
+        return extras
+
+    return _json_member(members, "000000/docs.json", edit)
+
+
 def wrong_meta(members: Members, r: random.Random) -> Members:
     def edit(meta):
         key, value = r.choice([
@@ -161,7 +173,7 @@ def wrong_meta(members: Members, r: random.Random) -> Members:
 
 
 CORRUPTIONS = [truncated_zip, broken_json, wrong_dtype, wrong_length, string_id_out_of_range, head_out_of_range,
-               code_out_of_range, entity_codes, label_of_wrong_type, cats_of_wrong_type, wrong_meta]
+               code_out_of_range, entity_codes, label_of_wrong_type, cats_of_wrong_type, span_groups, wrong_meta]
 
 
 def _zip(members: Members) -> bytes:

@@ -10,6 +10,18 @@ os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
 
 __all__ = ["__version__", "blank", "load"]
 
+# Submodules spaCy users reach as attributes (`lexloom.util.minibatch`, `lexloom.displacy.render`),
+# imported on first use so that `import lexloom` stays light.
+_SUBMODULES = {"displacy", "language", "matcher", "tokens", "training", "util"}
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'lexloom' has no attribute {name!r}")
+
 
 def blank(lang: str, **kwargs):
     """A pipeline with only a tokenizer for `lang` ("en", "xx", ...)."""
@@ -19,7 +31,11 @@ def blank(lang: str, **kwargs):
 
 
 def load(name_or_path, **kwargs):
-    """Load a pipeline from a directory or an installed package name."""
+    """Load a pipeline from a directory or an installed package name.
+
+    `disable=[...]`: load these components but leave them disabled (`nlp.enable_pipe` turns
+    one back on); `enable=[...]`: disable all others; `exclude=[...]`: do not load them at all.
+    """
     from .language import load_pipeline
 
     return load_pipeline(name_or_path, **kwargs)

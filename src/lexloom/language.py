@@ -1,6 +1,7 @@
 """Language: the tokenizer plus the pipeline of components, and the verbs that run them."""
 from __future__ import annotations
 
+import collections
 import contextlib
 import importlib
 import json
@@ -15,6 +16,7 @@ from safetensors import SafetensorError
 
 from . import pipeline as _pipeline  # noqa: F401  (registers factories and architectures)
 from .about import __version__
+from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
@@ -66,7 +68,30 @@ class PipelineLoss(torch.nn.Module):
         return total
 
 
-class Language:
+class DisabledPipes(list):
+    """The components `select_pipes` disabled, at once; they come back at the end of a
+    `with` block or on `.restore()`, as in spaCy."""
+
+    def __init__(self, nlp: "Language", names: Iterable[str]):
+        super().__init__(names)
+        self.nlp = nlp
+        self._before = set(nlp._disabled)
+        nlp._disabled |= set(self)
+
+    def __enter__(self) -> "DisabledPipes":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        self.nlp._disabled = self._before
+
+
+class Language(LanguageV2Aliases):
+    """The tokenizer plus the pipeline of components. The v2 verbs (`create_pipe`,
+    `disable_pipes`, `begin_training`) come from `compat.LanguageV2Aliases`."""
+
     def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int = -1, meta: dict | None = None):
         self.vocab = vocab
         self.tokenizer = tokenizer
@@ -79,6 +104,8 @@ class Language:
         self.mixed_precision: str | None = None
         self.config = Config({"nlp": {"lang": vocab.lang, "pipeline": []}, "components": {}})
         self._data_parallel: torch.nn.Module | None = None
+        # the optimizer `initialize` made, which `update` steps when given no sgd= (as spaCy)
+        self._optimizer = None
 
     @classmethod
     def blank(cls, lang: str, *, gpu_id: int = -1) -> "Language":
@@ -118,7 +145,13 @@ class Language:
         return name in self.component_names
 
     def add_pipe(self, factory_name: str, name: str | None = None, *, config: dict | None = None, source: "Language | None" = None, before: str | None = None, after: str | None = None, first: bool = False, last: bool = False) -> TrainablePipe:
-        """Add a component made by `factory_name` (filled with its defaults), or copied from `source`."""
+        """Add a component made by `factory_name` (filled with its defaults), or copied from `source`.
+        (A component from v2's `nlp.create_pipe` is added as it is.)"""
+        if not isinstance(factory_name, str):
+            if not isinstance(factory_name, TrainablePipe):
+                raise TypeError(f"add_pipe takes a factory name (or a component from nlp.create_pipe), not {factory_name!r}")
+            factory_name.nlp = self
+            return self._insert_pipe(name or factory_name.name, factory_name, factory_name._create_cfg, before, after, first)
         name = name or factory_name
         if self.has_pipe(name):
             raise ValueError(f"a component named {name!r} already exists; pass name= to add another")
@@ -129,11 +162,25 @@ class Language:
             if proc.model is not None:
                 proc.model.to(self.device)
         else:
-            if factory_name not in FACTORY_DEFAULTS:
-                raise ValueError(f"no component factory {factory_name!r}; available: {sorted(FACTORY_DEFAULTS)}")
-            cfg = _deep_merge(FACTORY_DEFAULTS[factory_name], config or {})
-            cfg["factory"] = factory_name
-            proc = self._make_component(name, cfg)
+            proc = self._create_component(factory_name, name, config or {})
+            cfg = proc._create_cfg
+        return self._insert_pipe(name, proc, cfg, before, after, first)
+
+    def _create_component(self, factory_name: str, name: str, config: dict) -> TrainablePipe:
+        if factory_name not in FACTORY_DEFAULTS:
+            raise ValueError(f"no component factory {factory_name!r}; available: {sorted(FACTORY_DEFAULTS)}")
+        cfg = _deep_merge(FACTORY_DEFAULTS[factory_name], config)
+        cfg["factory"] = factory_name
+        proc = self._make_component(name, cfg)
+        proc._create_cfg = cfg
+        return proc
+
+    def _insert_pipe(self, name: str, proc: TrainablePipe, cfg: dict, before: str | None, after: str | None, first: bool) -> TrainablePipe:
+        if self.has_pipe(name):
+            raise ValueError(f"a component named {name!r} already exists; pass name= to add another")
+        for where in (before, after):
+            if where is not None and not self.has_pipe(where):
+                raise ValueError(f"no component {where!r} to add {name!r} next to; the pipeline has {self.component_names}")
         index = len(self._components)
         if first:
             index = 0
@@ -141,6 +188,7 @@ class Language:
             index = self.component_names.index(before)
         elif after is not None:
             index = self.component_names.index(after) + 1
+        proc.name = name
         self._components.insert(index, (name, proc))
         self._component_cfgs[name] = cfg
         self._sync_config()
@@ -165,24 +213,34 @@ class Language:
         self.config["nlp"]["pipeline"] = self.component_names
         self.config["components"] = {n: self._component_cfgs[n] for n in self.component_names}
 
-    @contextlib.contextmanager
-    def select_pipes(self, *, disable: Iterable[str] | str | None = None, enable: Iterable[str] | str | None = None):
-        """Temporarily disable components: `with nlp.select_pipes(disable=["parser"]): ...`."""
+    def select_pipes(self, *, disable: Iterable[str] | str | None = None, enable: Iterable[str] | str | None = None) -> DisabledPipes:
+        """Disable components until the `with` block ends (or `.restore()`):
+        `with nlp.select_pipes(disable=["parser"]): ...`, or `enable=[...]` to keep only those."""
         if isinstance(disable, str):
             disable = [disable]
         if isinstance(enable, str):
             enable = [enable]
         if enable is not None:
+            for n in enable:
+                self.get_pipe(n)
             disable = [n for n in self.component_names if n not in set(enable)]
         disable = list(disable or [])
         for n in disable:
             self.get_pipe(n)
-        before = set(self._disabled)
-        self._disabled |= set(disable)
-        try:
-            yield self
-        finally:
-            self._disabled = before
+        return DisabledPipes(self, disable)
+
+    @property
+    def disabled(self) -> list[str]:
+        """The components that are loaded but disabled."""
+        return [n for n in self.component_names if n in self._disabled]
+
+    def disable_pipe(self, name: str) -> None:
+        self.get_pipe(name)
+        self._disabled.add(name)
+
+    def enable_pipe(self, name: str) -> None:
+        self.get_pipe(name)
+        self._disabled.discard(name)
 
     # --- parameters ------------------------------------------------------------------------
     def named_parameters(self, exclude: Iterable[str] = ()) -> Iterator[tuple[str, torch.nn.Parameter]]:
@@ -234,10 +292,14 @@ class Language:
         get_examples = get_examples or (lambda: [])
         for name, proc in self.pipeline:
             proc.initialize(get_examples, labels=(labels or {}).get(name))
-        return sgd if sgd is not None else self.create_optimizer()
+        return self.resume_training(sgd=sgd)
 
     def resume_training(self, *, sgd=None):
-        return sgd if sgd is not None else self.create_optimizer()
+        """The optimizer to keep training with (a new one unless `sgd` is given)."""
+        if sgd is not None:
+            return sgd
+        self._optimizer = self.create_optimizer()
+        return self._optimizer
 
     def create_optimizer(self):
         from .training.optimizer import Optimizer
@@ -246,6 +308,7 @@ class Language:
 
     def _coerce_examples(self, examples, annotations=None) -> list[Example]:
         if annotations is not None:
+            warn_v2("nlp.update(texts, annotations)", "nlp.update([Example.from_dict(nlp.make_doc(text), annotations)])", stacklevel=4)
             out = []
             for text, annot in zip(examples, annotations):
                 doc = text if isinstance(text, Doc) else self.make_doc(text)
@@ -263,8 +326,15 @@ class Language:
         return out
 
     def update(self, examples, annotations=None, *, drop: float = 0.0, sgd=None, losses: dict | None = None, exclude: Iterable[str] = (), only: Iterable[str] | None = None) -> dict:
-        """One step on a batch: tok2vec forward once, each component's loss, one optimizer step."""
+        """One step on a batch: tok2vec forward once, each component's loss, one optimizer step.
+
+        `sgd=None` steps the optimizer that `initialize()` made (as spaCy does); `sgd=False`
+        only accumulates gradients, for the next update that steps."""
         examples = self._coerce_examples(examples, annotations)
+        if sgd is None:
+            sgd = self._optimizer
+        elif sgd is False:
+            sgd = None
         losses = {} if losses is None else losses
         if not examples:
             return losses
@@ -350,10 +420,18 @@ class Language:
             self._annotate([docs[i] for i in order[k : k + step]], only)
         return docs
 
-    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int = 256) -> Iterator[Doc]:
-        """Annotate a stream of texts or Docs in batches (sorted by length inside each batch)."""
+    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int = 256, as_tuples: bool = False, disable: Iterable[str] = (), n_process: int = 1) -> Iterator[Doc]:
+        """Annotate a stream of texts or Docs in batches (sorted by length inside each batch).
+
+        `as_tuples=True` takes (text, context) pairs and yields (doc, context) pairs;
+        `disable` skips components for this call. All runs in this process (torch spreads
+        the work over its threads), whatever `n_process` says."""
         self._train_mode(False)
+        if as_tuples:
+            return _with_contexts(self, texts, batch_size, list(disable))
         docs = (t if isinstance(t, Doc) else self.make_doc(t) for t in texts)
+        if disable:
+            return _without(self, list(disable), self._annotate_stream(docs, batch_size))
         return self._annotate_stream(docs, batch_size)
 
     def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256) -> dict[str, Any]:
@@ -424,6 +502,24 @@ class Language:
         return self
 
 
+def _without(nlp: Language, disable: list[str], docs: Iterator[Doc]) -> Iterator[Doc]:
+    """`docs`, annotated with the components in `disable` switched off."""
+    with nlp.select_pipes(disable=disable):
+        yield from docs
+
+
+def _with_contexts(nlp: Language, pairs: Iterable[tuple[Any, Any]], batch_size: int, disable: list[str]) -> Iterator[tuple[Doc, Any]]:
+    contexts: collections.deque = collections.deque()
+
+    def texts() -> Iterator[Any]:
+        for text, context in pairs:
+            contexts.append(context)
+            yield text
+
+    for doc in nlp.pipe(texts(), batch_size=batch_size, disable=disable):
+        yield doc, contexts.popleft()
+
+
 def _deep_merge(base: dict, update: dict) -> dict:
     out = json.loads(json.dumps(base))
     for k, v in update.items():
@@ -444,8 +540,11 @@ def _check_model_dir(path: Path) -> None:
             raise ModelLoadError(f"{p}: pickled files are not loaded (model files are safetensors and JSON)")
 
 
-def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterable[str] = ()) -> Language:
-    """Load a pipeline directory, or an installed package (by its import name) that bundles one."""
+def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterable[str] = (), disable: Iterable[str] = (), enable: Iterable[str] | None = None) -> Language:
+    """Load a pipeline directory, or an installed package (by its import name) that bundles one.
+
+    `exclude`: components not loaded at all; `disable`: loaded but disabled; `enable`: the
+    only components left enabled (as spaCy). Names the pipeline lacks are warned about."""
     path = Path(name_or_path)
     if not path.exists():
         name = str(name_or_path)
@@ -454,8 +553,32 @@ def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterab
                 module = importlib.import_module(name)
             except ImportError:
                 raise ModelLoadError(f"{name!r} is neither a pipeline directory nor an installed pipeline package") from None
-            return module.load(gpu_id=gpu_id)
+            return module.load(gpu_id=gpu_id, exclude=exclude, disable=disable, enable=enable)
         raise ModelLoadError(f"{path}: no such pipeline directory")
+    nlp = _load_directory(path, gpu_id=gpu_id, exclude=exclude)
+    _apply_selection(nlp, disable, enable)
+    return nlp
+
+
+def _warn_unknown(asked: Iterable[str], names: list[str]) -> None:
+    import warnings
+
+    unknown = sorted(set(asked) - set(names))
+    if unknown:
+        warnings.warn(f"{', '.join(map(repr, unknown))} not in the pipeline {names}; ignored", stacklevel=5)
+
+
+def _apply_selection(nlp: Language, disable: Iterable[str], enable: Iterable[str] | None) -> None:
+    """Disable components as `load(disable=..., enable=...)` asks."""
+    names = set(nlp.component_names)
+    _warn_unknown([*disable, *(enable or ())], nlp.component_names)
+    off = set(disable) & names
+    if enable is not None:
+        off |= names - set(enable)
+    nlp._disabled |= off
+
+
+def _load_directory(path: Path, *, gpu_id: int, exclude: Iterable[str]) -> Language:
     meta_path, cfg_path = path / "meta.json", path / "config.cfg"
     for p in (meta_path, cfg_path):
         if not p.exists():
@@ -482,7 +605,11 @@ def load_pipeline(name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterab
     try:
         saved = load_config(cfg_path)
         config = load_config(cfg_path, interpolate=True)
-        config["nlp"]["pipeline"] = [n for n in config["nlp"]["pipeline"] if n not in set(exclude)]
+        _warn_unknown(exclude, config["nlp"]["pipeline"])
+        for cfg in (saved, config):  # excluded components are gone, from the config too
+            cfg["nlp"]["pipeline"] = [n for n in cfg["nlp"]["pipeline"] if n not in set(exclude)]
+            for n in exclude:
+                cfg.get("components", {}).pop(n, None)
         for comp in config.get("components", {}).values():
             comp.pop("source", None)
         nlp = Language.from_config(config, gpu_id=gpu_id)

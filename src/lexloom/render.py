@@ -32,10 +32,8 @@ ENTITY_COLOURS = {
     "FAC": "#9cc9cc", "PRODUCT": "#bfeeb7", "EVENT": "#ffeb80", "WORK_OF_ART": "#f0d0ff", "LAW": "#ff8197",
 }
 
-STYLE = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em; color: #222; }
-section.doc { border-top: 1px solid #ccc; padding: 1em 0; }
-h2 { font-size: 1.1em; margin: 0 0 .5em 0; }
+# The views' own rules (class-scoped, so they can go inside a notebook cell), then the page's.
+VIEW_STYLE = """
 .scroll { overflow-x: auto; }
 svg.deps text { font-size: 14px; fill: currentColor; }
 svg.deps text.form { font-weight: 600; }
@@ -51,21 +49,28 @@ table.cats { border-collapse: collapse; margin-top: .5em; }
 table.cats td, table.cats th { padding: .2em .8em; text-align: left; border-bottom: 1px solid #eee; }
 .bar { display: inline-block; height: .8em; background: #7aa6da; }
 """
+STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em; color: #222; }
+section.doc { border-top: 1px solid #ccc; padding: 1em 0; }
+h2 { font-size: 1.1em; margin: 0 0 .5em 0; }
+""" + VIEW_STYLE
 
 
 def render_html(docs: Iterable[Doc], path: str | Path, *, max_docs: int = 20, title: str = "lexloom") -> Path:
     """Write the first `max_docs` Docs to one HTML page at `path` (atomically); return the path."""
     shown = list(itertools.islice(docs, max_docs))
     sections = [_doc_section(doc, number) for number, doc in enumerate(shown, 1)]
-    page = (
+    body = f"<h1>{escape(title)}</h1>\n<p>The first {len(shown)} documents.</p>\n" + "\n".join(sections)
+    return atomic_write_text(path, html_page(body, title))
+
+
+def html_page(body: str, title: str = "lexloom") -> str:
+    """A complete, self-contained HTML page around `body`."""
+    return (
         "<!DOCTYPE html>\n"
         f'<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
-        f"<style>{STYLE}</style>\n</head>\n<body>\n"
-        f"<h1>{escape(title)}</h1>\n<p>The first {len(shown)} documents.</p>\n"
-        + "\n".join(sections)
-        + "\n</body>\n</html>\n"
+        f"<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
-    return atomic_write_text(path, page)
 
 
 def _doc_section(doc: Doc, number: int) -> str:
@@ -153,17 +158,25 @@ def entity_colour(label: str) -> str:
     return f"hsl({zlib.crc32(label.encode('utf8')) % 360}, 70%, 80%)"
 
 
-def entities_html(doc: Doc) -> str:
-    """The Doc's text with each entity in a <mark> coloured by its label."""
+def entities_html(doc: Doc | Span, *, labels: Iterable[str] | None = None, colours: dict[str, str] | None = None) -> str:
+    """The text with each entity in a <mark> coloured by its label: only those of `labels`
+    when given, in the colours of `colours` where it names one."""
+    shown = None if labels is None else set(labels)
+    colours = colours or {}
+    offset = doc.start_char if isinstance(doc, Span) else 0
     text = doc.text
     out, position = ['<div class="ents">'], 0
     for ent in doc.ents:
-        out.append(escape(text[position : ent.start_char]))
+        if shown is not None and ent.label_ not in shown:
+            continue
+        start, end = ent.start_char - offset, ent.end_char - offset
+        out.append(escape(text[position:start]))
+        colour = colours.get(ent.label_) or entity_colour(ent.label_)
         out.append(
-            f'<mark class="ent" style="background: {entity_colour(ent.label_)}">{escape(ent.text)}'
+            f'<mark class="ent" style="background: {escape(colour)}">{escape(ent.text)}'
             f'<span class="label">{escape(ent.label_)}</span></mark>'
         )
-        position = ent.end_char
+        position = end
     out.append(escape(text[position:]))
     out.append("</div>")
     return "".join(out)

@@ -1,4 +1,9 @@
-"""Small helpers used across the package."""
+"""Small helpers used across the package.
+
+Also where spaCy users look for `minibatch`, `compounding`, `decaying`,
+`fix_random_seed` and `filter_spans` (`from lexloom.util import minibatch, compounding`);
+all but the last live elsewhere (training/, language.py) and are re-exported here.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -9,7 +14,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 from .errors import LexloomError
 
@@ -103,3 +108,33 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf8")
     return Path(path)
+
+
+# spaCy keeps its batching helpers in spacy.util; ours live in training/, imported on first use
+# (training/ imports this module, so an import at the top would be circular).
+_REEXPORTS = {
+    "minibatch": ("lexloom.training.batchers", "minibatch"),
+    "minibatch_by_words": ("lexloom.training.batchers", "minibatch_by_words"),
+    "compounding": ("lexloom.training.schedules", "compounding"),
+    "decaying": ("lexloom.training.schedules", "decaying"),
+    "fix_random_seed": ("lexloom.language", "set_seed"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _REEXPORTS:
+        raise AttributeError(f"module 'lexloom.util' has no attribute {name!r}")
+    import importlib
+
+    module, attr = _REEXPORTS[name]
+    return getattr(importlib.import_module(module), attr)
+
+
+def filter_spans(spans: Iterable) -> list:
+    """Of overlapping Spans keep the longest (the first on ties), sorted by start; as
+    `spacy.util.filter_spans`, e.g. before `doc.ents = filter_spans(spans)`."""
+    from .matcher import longest_non_overlapping
+
+    spans = list(spans)
+    kept = longest_non_overlapping((k, s.start, s.end) for k, s in enumerate(spans))
+    return [spans[k] for k, _, _ in kept]

@@ -93,7 +93,10 @@ class TrainablePipe:
     def labels(self) -> tuple[str, ...]:
         return tuple(self._labels)
 
-    def add_label(self, label: str) -> int:
+    def add_label(self, label: str | int) -> int:
+        """Add a label (a string, or its id in the vocab's StringStore); 1 if it is new, else 0."""
+        if isinstance(label, int) and not isinstance(label, bool):
+            label = self.nlp.vocab.strings.as_string(label)
         if not isinstance(label, str) or not label:
             raise ValueError(f"{self.name}: labels must be non-empty strings, not {label!r}")
         if label in self._labels:

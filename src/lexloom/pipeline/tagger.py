@@ -1,7 +1,9 @@
 """`tagger`: one label per token (XPOS by default). Also the base of other per-token classifiers."""
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -9,12 +11,18 @@ import torch
 from torch.nn import functional as F
 
 from ..tokens import Doc, Example
+from ..util import atomic_write_text
 from .base import ModelSpec, default_tok2vec, factory, TrainablePipe
 from .batch import Batch
 
 
 class Tagger(TrainablePipe):
-    """Predicts the string annotation `attr` ("tag") of every token with a softmax."""
+    """Predicts the string annotation `attr` ("tag") of every token with a softmax.
+
+    An optional tag map (spaCy v2's) gives a tag its UPOS and morphological features:
+    `tagger.add_label("NNS", {"pos": "NOUN", "Number": "Plur"})`. Tokens the tagger tags
+    NNS then also get `pos_` "NOUN" and `morph` "Number=Plur". Saved as tag_map.json.
+    """
 
     factory = "tagger"
     attr = "tag"
@@ -22,6 +30,16 @@ class Tagger(TrainablePipe):
     def __init__(self, nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0, **cfg: Any):
         super().__init__(nlp, name, model, label_smoothing=label_smoothing, **cfg)
         self._index: dict[str, int] = {}
+        self.tag_map: dict[str, dict[str, str]] = {}
+
+    def add_label(self, label: str | int, values: dict[str, str] | None = None) -> int:
+        """Add a label; `values` is its tag map entry ({"pos": "NOUN", "Number": "Sing", ...})."""
+        added = super().add_label(label)
+        if values is not None:
+            if not isinstance(values, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in values.items()):
+                raise ValueError(f"{self.name}: a tag map entry is a dict of strings like {{'pos': 'NOUN'}}, not {values!r}")
+            self.tag_map[self.nlp.vocab.strings.as_string(label)] = dict(values)
+        return added
 
     # --- what the gold says, per predicted token ------------------------------------------
     def gold_strings(self, example: Example) -> list[str | None]:
@@ -71,6 +89,32 @@ class Tagger(TrainablePipe):
         for doc in docs:
             getattr(doc, "_" + self.attr)[:] = values[offset : offset + len(doc)]
             offset += len(doc)
+        if self.tag_map and len(label_ids):
+            self._apply_tag_map(docs, label_ids)
+
+    def _apply_tag_map(self, docs: Sequence[Doc], label_ids: np.ndarray) -> None:
+        """Each tagged token's UPOS and features from the tag map (0: the map says nothing)."""
+        add = docs[0].vocab.strings.add
+        entries = [self.tag_map.get(label, {}) for label in self._labels]
+        pos = np.array([add(e.get("pos") or e.get("POS") or "") for e in entries], dtype=np.int32)[label_ids]
+        morph = np.array(
+            [add("|".join(f"{k}={v}" for k, v in sorted(e.items()) if k not in ("pos", "POS"))) for e in entries], dtype=np.int32
+        )[label_ids]
+        offset = 0
+        for doc in docs:
+            n = len(doc)
+            for column, table in ((doc._pos, pos), (doc._morph, morph)):
+                given = table[offset : offset + n]
+                column[:] = np.where(given > 0, given, column)
+            offset += n
+
+    def save_extra(self, path: Path) -> None:
+        if self.tag_map:
+            atomic_write_text(path / "tag_map.json", json.dumps(self.tag_map, ensure_ascii=False, indent=1, sort_keys=True))
+
+    def load_extra(self, path: Path) -> None:
+        if (path / "tag_map.json").exists():
+            self.tag_map = json.loads((path / "tag_map.json").read_text(encoding="utf8"))
 
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}

@@ -12,9 +12,10 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .iob import iob_to_biluo, normalize_biluo, tags_to_entities, detect_scheme
-from .span import Span
+from .span import Span, SpanGroups
 from .strings import Vocab
 from .token import Token
+from .underscore import HasExtensions
 
 STRING_ATTRS = ("orth", "tag", "pos", "morph", "lemma", "dep", "ent_type")
 # Column order of the token table (DocBin and Doc.to_array).
@@ -39,7 +40,7 @@ _LAZY_ARRAYS = {
 }
 
 
-class Doc:
+class Doc(HasExtensions):
     def __init__(
         self,
         vocab: Vocab,
@@ -95,6 +96,9 @@ class Doc:
 
     def __getattr__(self, name: str):
         """Allocate an unset annotation array (`_tag`, `_head`, ...) the first time it is read."""
+        if name == "_span_groups":
+            self._span_groups = SpanGroups(self)
+            return self._span_groups
         lazy = _LAZY_ARRAYS.get(name)
         if lazy is None:
             raise AttributeError(f"'Doc' object has no attribute {name!r}")
@@ -102,6 +106,20 @@ class Doc:
         arr = np.full(len(self._orth), fill, dtype=dtype)
         setattr(self, name, arr)
         return arr
+
+    def _extension_key(self, name: str) -> str:
+        return f"._.{name}"
+
+    @property
+    def spans(self) -> SpanGroups:
+        """Named groups of Spans that may overlap: `doc.spans["sc"] = [Span(doc, 0, 2, "ORG")]`.
+        Saved in `.lexloom` files; the `spancat`-style counterpart of `doc.ents`."""
+        return self._span_groups
+
+    @spans.setter
+    def spans(self, groups: dict) -> None:
+        self._span_groups = SpanGroups(self)
+        self._span_groups.update(groups)
 
     # --- construction helpers -------------------------------------------------
     def _check_len(self, name: str, values: Sequence) -> None:
@@ -222,7 +240,8 @@ class Doc:
         self._ent_iob[:] = 2
         self._ent_type[:] = 0
         taken = np.zeros(len(self), dtype=bool)
-        spans = [s if isinstance(s, Span) else Span(self, s[1], s[2], s[0]) if isinstance(s[0], str) else Span(self, *s) for s in spans]
+        # Spans, or spaCy's (label, start, end) tuples; a label is a string or its id
+        spans = [s if isinstance(s, Span) else Span(self, s[1], s[2], s[0]) for s in spans]
         for sp in sorted(spans, key=lambda sp: (sp.start, sp.end)):
             if taken[sp.start : sp.end].any():
                 raise ValueError(f"entity {sp.text!r} [{sp.start}:{sp.end}] overlaps another entity")
@@ -304,6 +323,8 @@ class Doc:
         d = self.slice(0, len(self))
         d._spaces[:] = self._spaces
         d.user_data = dict(self.user_data)
+        if "_span_groups" in self.__dict__:
+            d._span_groups = self._span_groups.copy(d)
         return d
 
     @classmethod

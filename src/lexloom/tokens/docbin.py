@@ -5,7 +5,8 @@ The file is a ZIP archive (readable from any language) of:
   `strings.json`         the shared string table (a JSON list; id = position)
   `NNNNNN/tokens.npy`    chunk NNNNNN's token table, one row per token, columns in `attrs` order
   `NNNNNN/lengths.npy`   tokens per Doc in the chunk
-  `NNNNNN/docs.json`     per Doc: cats and user_data
+  `NNNNNN/docs.json`     per Doc: cats, user_data (incl. `._` values) and span groups
+                         (`"spans": {"sc": [[start, end, "LABEL"], ...]}`, token offsets)
 Arrays use the narrowest integer type that holds them, and members are
 deflated. Chunks let readers stream Docs without loading the whole file.
 """
@@ -23,6 +24,7 @@ import numpy as np
 from ..errors import DataError
 from ..util import atomic_path
 from .doc import ATTRS, STRING_ATTRS, Doc
+from .span import Span
 from .strings import StringStore, Vocab
 
 FORMAT = "lexloom-docbin"
@@ -139,7 +141,7 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
                     table[:, c] = remap[table[:, c]]
                 tables.append(_encode_table(table))
                 lengths.append(len(doc))
-                extras.append({"cats": doc.cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {})
+                extras.append(_doc_extras(doc))
             table = np.concatenate(tables) if tables else np.zeros((0, len(ATTRS)), np.int64)
             _write(zf, f"{name}/tokens.npy", _npy_bytes(_narrow_columns(table)))
             _write(zf, f"{name}/lengths.npy", _npy_bytes(_narrow(np.asarray(lengths, dtype=np.int64))))
@@ -158,6 +160,17 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
         meta = {"format": FORMAT, "version": VERSION, "attrs": list(ATTRS), "n_docs": n_docs, "chunks": chunks}
         _write(zf, "meta.json", json.dumps(meta))
     return path
+
+
+def _doc_extras(doc: Doc) -> dict:
+    """What a Doc holds beyond its token table, as JSON (only the keys it uses)."""
+    # v2-style `{"POSITIVE": True}` categories are stored as the scores they stand for
+    cats = {label: float(v) if isinstance(v, bool) else v for label, v in doc.cats.items()}
+    extra: dict = {"cats": cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {}
+    groups = doc.__dict__.get("_span_groups")
+    if groups:
+        extra["spans"] = {name: [[s.start, s.end, s.label_] for s in group] for name, group in groups.items()}
+    return extra
 
 
 def _narrow_columns(table: np.ndarray) -> np.ndarray:
@@ -279,7 +292,20 @@ class _ChunkCheck:
                 self.fail(f"category labels must be non-empty strings, not {list(cats)!r}"[:200], k)
             if not isinstance(user_data, dict):
                 self.fail(f"user_data must be an object, not {type(user_data).__name__}", k)
+            self.span_groups(extra.get("spans", {}), int(lengths[k]), k)
         return lengths
+
+    def span_groups(self, groups: object, n_tokens: int, k: int) -> None:
+        """`{"name": [[start, end, "LABEL"], ...]}` with token offsets inside the doc."""
+        if not isinstance(groups, dict):
+            self.fail(f"spans must map group names to lists of spans, not {type(groups).__name__}", k)
+        for name, spans in groups.items():
+            for span in spans if isinstance(spans, list) else [spans]:
+                if not (
+                    isinstance(span, list) and len(span) == 3 and all(type(x) is int for x in span[:2])
+                    and 0 <= span[0] <= span[1] <= n_tokens and isinstance(span[2], str)
+                ):
+                    self.fail(f"span group {name!r}: {span!r} is not [start, end, \"LABEL\"] inside the doc's {n_tokens} tokens"[:300], k)
 
     def values(self, table: np.ndarray, lengths: np.ndarray, attrs: list[str], strings: list) -> None:
         doc_of = np.repeat(np.arange(len(lengths)), lengths)
@@ -331,4 +357,6 @@ def _doc_from_rows(vocab: Vocab, rows: np.ndarray, attrs: list[str], remap: np.n
     doc.cats = {label: float(score) for label, score in extra.get("cats", {}).items()}
     doc.user_data = dict(extra.get("user_data", {}))
     doc._offsets = None
+    for name, spans in extra.get("spans", {}).items():
+        doc.spans[name] = [Span(doc, start, end, label) for start, end, label in spans]
     return doc

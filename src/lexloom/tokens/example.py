@@ -68,8 +68,9 @@ class Example:
         """Build the reference from a dict of annotations (spaCy's keys).
 
         Keys: words, spaces, tags, pos, morphs, lemmas, heads, deps, sent_starts,
-        entities (char offsets or BILUO/IOB tags), cats. Token-level lists refer to
-        `words` when given, else to the predicted tokens.
+        entities (char offsets or BILUO/IOB tags), cats, spans ({group: [(start_char,
+        end_char, label), ...]}). Token-level lists refer to `words` when given, else to
+        the predicted tokens.
         """
         known = {"words", "spaces", "tags", "pos", "morphs", "lemmas", "heads", "deps", "sent_starts", "entities", "cats", "links", "spans"}
         unknown = set(annotations) - known
@@ -97,6 +98,8 @@ class Example:
             ref._sent_start[:] = -1
             if len(ref):
                 ref._sent_start[0] = 1
+        for group, spans in (annotations.get("spans") or {}).items():
+            ref.spans[group] = [cls._char_span(ref, start, end, label) for start, end, label in spans]
         ents = annotations.get("entities")
         if ents is not None:
             if ents and not isinstance(ents[0], str):
@@ -111,6 +114,13 @@ class Example:
             else:
                 ref.set_ent_tags(list(ents) if ents else ["O"] * len(ref))
         return cls(predicted, ref)
+
+    @staticmethod
+    def _char_span(doc: Doc, start: int, end: int, label: str):
+        span = doc.char_span(start, end, label)
+        if span is None:
+            raise ValueError(f"span ({start}, {end}, {label!r}) does not align with the tokens of {doc.text[:60]!r}")
+        return span
 
     def to_dict(self) -> dict[str, Any]:
         ref = self.reference

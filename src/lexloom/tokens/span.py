@@ -1,27 +1,35 @@
 """Span: a slice of a Doc with an optional label."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from .underscore import HasExtensions
 
 if TYPE_CHECKING:
     from .doc import Doc
     from .token import Token
 
 
-class Span:
+class Span(HasExtensions):
+    """Tokens [start, end) of `doc`. `label` is a string or its id in `doc.vocab.strings`
+    (e.g. a Matcher's match_id); `label_` is always the string, `label` always the id."""
+
     __slots__ = ("doc", "start", "end", "label_")
 
-    def __init__(self, doc: "Doc", start: int, end: int, label: str = ""):
+    def __init__(self, doc: "Doc", start: int, end: int, label: str | int = ""):
         if not 0 <= start <= end <= len(doc):
             raise IndexError(f"Span [{start}:{end}] is out of range for a Doc of {len(doc)} tokens")
         self.doc = doc
         self.start = start
         self.end = end
-        self.label_ = label
+        self.label_ = doc.vocab.strings.as_string(label)
 
     @property
-    def label(self) -> str:
-        return self.label_
+    def label(self) -> int:
+        return self.doc.vocab.strings.add(self.label_)
+
+    def _extension_key(self, name: str) -> str:
+        return f"._.{name}[{self.start}:{self.end}]"
 
     @property
     def start_char(self) -> int:
@@ -84,3 +92,64 @@ class Span:
 
     def as_doc(self) -> "Doc":
         return self.doc.slice(self.start, self.end)
+
+
+class SpanGroup(list):
+    """A named list of (possibly overlapping) Spans of one Doc: `doc.spans["sc"]`."""
+
+    def __init__(self, doc: "Doc", name: str = "", spans: Iterable[Span] = ()):
+        self.doc = doc
+        self.name = name
+        super().__init__(self._check(s) for s in spans)
+
+    def _check(self, span: Span) -> Span:
+        if not isinstance(span, Span):
+            raise TypeError(f"span group {self.name!r} holds Spans, not {type(span).__name__}")
+        if span.doc is not self.doc:
+            raise ValueError(f"span group {self.name!r}: {span.text!r} belongs to another Doc")
+        return span
+
+    def append(self, span: Span) -> None:
+        super().append(self._check(span))
+
+    def extend(self, spans: Iterable[Span]) -> None:
+        super().extend(self._check(s) for s in spans)
+
+    def __setitem__(self, i, value) -> None:
+        super().__setitem__(i, [self._check(s) for s in value] if isinstance(i, slice) else self._check(value))
+
+    def __iadd__(self, spans: Iterable[Span]) -> "SpanGroup":
+        self.extend(spans)
+        return self
+
+    def copy(self, doc: "Doc | None" = None) -> "SpanGroup":
+        doc = self.doc if doc is None else doc
+        return SpanGroup(doc, self.name, [Span(doc, s.start, s.end, s.label_) for s in self])
+
+
+class SpanGroups(dict):
+    """`doc.spans`: span groups by name. Assigning a list of Spans makes it a SpanGroup."""
+
+    def __init__(self, doc: "Doc"):
+        super().__init__()
+        self.doc = doc
+
+    def __setitem__(self, name: str, spans: Iterable[Span]) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"span group names are strings, not {name!r}")
+        super().__setitem__(name, SpanGroup(self.doc, name, spans))
+
+    def setdefault(self, name: str, spans: Iterable[Span] = ()) -> SpanGroup:
+        if name not in self:
+            self[name] = spans
+        return self[name]
+
+    def update(self, *args, **kwargs) -> None:
+        for name, spans in dict(*args, **kwargs).items():
+            self[name] = spans
+
+    def copy(self, doc: "Doc | None" = None) -> "SpanGroups":
+        out = SpanGroups(self.doc if doc is None else doc)
+        for name, group in self.items():
+            dict.__setitem__(out, name, group.copy(out.doc))
+        return out

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+import numpy as np
+
 
 class StringStore:
     """Interns strings as consecutive ids; id 0 is always the empty string."""
@@ -25,6 +27,20 @@ class StringStore:
         if isinstance(key, str):
             return self._ids[key]
         return self._strings[key]
+
+    def as_string(self, key: int | str) -> str:
+        """`key` as a string: a string as it is, an id (e.g. a Matcher's match_id) looked up.
+        This is how every place that takes a label accepts either."""
+        if isinstance(key, str):
+            return key
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)):
+            raise TypeError(f"a label is a string or a string id, not {type(key).__name__} {key!r}")
+        if not 0 <= int(key) < len(self._strings):
+            raise ValueError(
+                f"label id {int(key)} is not in this StringStore ({len(self._strings)} strings); "
+                "ids come from vocab.strings.add(...) or a Matcher's match_id on the same vocab"
+            )
+        return self._strings[int(key)]
 
     def __contains__(self, string: str) -> bool:
         return string in self._ids

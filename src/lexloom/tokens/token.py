@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from . import lexeme
+from .underscore import HasExtensions
 
 if TYPE_CHECKING:
     from .doc import Doc
@@ -11,12 +12,15 @@ if TYPE_CHECKING:
 IOB_STRINGS = ("", "I", "O", "B")
 
 
-class Token:
+class Token(HasExtensions):
     __slots__ = ("doc", "i")
 
     def __init__(self, doc: "Doc", i: int):
         self.doc = doc
         self.i = i
+
+    def _extension_key(self, name: str) -> str:
+        return f"._.{name}[{self.i}]"
 
     def _get(self, attr: str) -> str:
         return self.doc.vocab.strings[int(getattr(self.doc, "_" + attr)[self.i])]

@@ -18,3 +18,11 @@ def make_tokenizer(vocab: Vocab) -> Tokenizer:
         url_match=url_match,
         split_final_period=True,
     )
+
+
+def English(**kwargs):
+    """A blank English pipeline, as spaCy's `from spacy.lang.en import English; nlp = English()`
+    (the same as `lexloom.blank("en")`)."""
+    from ...language import Language
+
+    return Language.blank("en", **kwargs)
