@@ -1,9 +1,9 @@
 """What several test files share: a small tok2vec, one torch thread for small models, and
 `--seed-shift`, which checks trained figures against other draws of the seeds."""
+import importlib.util
 import os
-import random
+from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
@@ -29,8 +29,12 @@ def one_thread():
 # --- a different machine, simulated ------------------------------------------------------------
 # Training is bit-identical on one machine but not across CPUs (torch picks other kernels), and
 # over hundreds of steps that drift acts like a new seed. `--seed-shift N` (or LEXLOOM_SEED_SHIFT)
-# adds N to every seed given to torch, numpy and random, so a threshold on a trained figure can be
+# adds N to every seed given to torch, numpy and random, in this process and in every Python
+# process the suite starts (seed_shift/sitecustomize.py), so a threshold on a trained figure can be
 # checked against other draws: it must hold for them too (`make test-stress` runs one).
+SEED_SHIFT_DIR = Path(__file__).parent / "seed_shift"
+
+
 def pytest_addoption(parser):
     parser.addoption("--seed-shift", type=int, default=int(os.environ.get("LEXLOOM_SEED_SHIFT", "0")),
                      help="add this to every seed (simulates the float drift of another CPU)")
@@ -40,9 +44,11 @@ def pytest_configure(config):
     shift = config.getoption("--seed-shift")
     if not shift:
         return
-    for module, name in ((torch, "manual_seed"), (np.random, "seed"), (random, "seed")):
-        original = getattr(module, name)
-        setattr(module, name, lambda seed=None, _original=original: _original(None if seed is None else int(seed) + shift))
+    os.environ["LEXLOOM_SEED_SHIFT"] = str(shift)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(SEED_SHIFT_DIR), os.environ.get("PYTHONPATH")) if p)
+    # This process started before the variable was set: load the same file into it.
+    spec = importlib.util.spec_from_file_location("lexloom_seed_shift", SEED_SHIFT_DIR / "sitecustomize.py")
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
 def pytest_report_header(config):
