@@ -15,6 +15,10 @@ is what makes this fast in pure Python.
 Whitespace: one ordinary space after a token is its trailing-space flag; any
 other whitespace (newlines, tabs, a second space) becomes a whitespace token,
 so `"".join(w + " " * s for w, s in zip(words, spaces)) == text` always holds.
+CoNLL-U output turns whitespace tokens back into the MISC of the word before
+them (`SpacesAfter=`, see `lexloom.convert.conllu.write_conllu`).
+
+Each language's rules are one `TokenizerRules` record (see `lexloom.lang`).
 
 With `split_final_period`, a full stop ending the text is split off an
 abbreviation ("etc." -> "etc" "."), as treebanks do at the end of a sentence.
