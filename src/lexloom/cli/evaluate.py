@@ -47,7 +47,7 @@ def _percent(value: float | None) -> str:
 def _format_score(key: str, value) -> str:
     if value is None:
         return "-"
-    if key == "speed":
+    if key.endswith("speed"):
         return f"{value:,.0f} words/s"
     if isinstance(value, str) or isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -109,6 +109,7 @@ def evaluate_command(
     n_sents: int = typer.Option(10, "--n-sents", min=1, help="Sentences per document when DATA is CoNLL-U."),
     raw_text: bool = typer.Option(False, "--raw-text", help="Tokenize the text with the pipeline instead of using the gold words."),
     gold_sents: bool = typer.Option(False, "--gold-sents", help="Keep the gold sentence boundaries (as `lexloom apply` does for CoNLL-U)."),
+    raw: bool = typer.Option(False, "--raw", help="Also annotate the raw text of a .conllu DATA and score it as the CoNLL 2018 shared task did (raw_* keys; see docs/raw_text.md)."),
     per_type: bool = typer.Option(False, "--per-type", help="Also print the per-label tables."),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Documents per annotation batch."),
 ) -> None:
@@ -118,6 +119,10 @@ def evaluate_command(
     is given; then it tokenizes the text itself and scores go through the
     alignment of the two tokenizations. Only the scores of the pipeline's
     components are reported, plus tokenization and speed (words per second).
+    With --raw, the pipeline also annotates the raw text of a CoNLL-U DATA
+    (one document per paragraph) and the raw_* scores of the CoNLL 2018
+    shared task are added: raw_tokens_f, raw_sents_f, raw_words_f, raw_upos,
+    raw_lemmas, raw_las, raw_mlas, ...
 
     Example: lexloom evaluate training/model-best corpus/dev.lexloom --output metrics.json --html report/
     """
@@ -125,9 +130,15 @@ def evaluate_command(
 
     if not data.exists():
         raise DataError("no such file", data)
+    if raw and data.suffix != ".conllu":
+        raise DataError("--raw needs the gold treebank as a .conllu file, with its # text lines", data)
     nlp = load(model, gpu_id=gpu_id)
     references = read_corpus_docs(data, nlp.vocab, n_sents)
     scores, examples = evaluate_pipeline(nlp, references, raw_text=raw_text, gold_sents=gold_sents, batch_size=batch_size)
+    if raw:
+        from ..raw_text import evaluate_raw_text
+
+        scores.update(evaluate_raw_text(nlp, data, batch_size=batch_size))
     info(f"Evaluated {model} on {len(examples)} documents of {data}")
     console.print(scores_table(scores))
     if per_type:

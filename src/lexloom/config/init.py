@@ -125,9 +125,11 @@ def encoder_config(optimize: str, width: int) -> dict:
 
 def init_config(lang: str, pipeline: Sequence[str], *, optimize: str = "efficiency", gpu: bool = False) -> Config:
     """A complete config for `pipeline` with one shared tok2vec and every default filled in."""
+    from ..lang import check_language_code
     from ..language import Language
     from ..pipeline.base import FACTORY_DEFAULTS
 
+    check_language_code(lang)
     if optimize not in ("efficiency", "accuracy"):
         raise ConfigError(f"--optimize must be efficiency or accuracy, not {optimize!r}")
     unknown = [p for p in pipeline if p not in FACTORY_DEFAULTS]

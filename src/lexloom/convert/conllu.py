@@ -25,9 +25,12 @@ and sentences grouped into one Doc (`n_sents`) are separated by one space.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import DataError
 from ..tokens import Doc, Vocab
@@ -225,27 +228,99 @@ def write_conllu(docs: Iterable[Doc], path: str | Path) -> Path:
 
     `# sent_id` comes from `user_data["sent_ids"]` when it has one entry per
     sentence, else it is the sentence's running number in the file; `# text`
-    is the sentence's text. Unset values are written as `_`, a root's HEAD as 0.
+    is the sentence's text as UD writes it (surface tokens, one space wherever
+    any whitespace follows one). Unset values are written as `_`, a root's HEAD as 0.
+
+    Whitespace is kept as UD keeps it, never as a word: a whitespace token
+    (newlines, tabs, a second space, a no-break space) is left out, and the
+    whitespace after each word goes into its MISC (see `whitespace_misc`), so
+    the file reproduces `doc.text`. A word whose head was a whitespace token
+    takes that token's head; where a whitespace token was a sentence's root,
+    the first word below it becomes the root. Every line is checked as the
+    CoNLL 2018 evaluation script reads it: ten columns, a FORM with a visible
+    character, no tab or line break in a value.
     """
     path = Path(path)
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
         n_written = 0
         for doc_number, doc in enumerate(docs, 1):
+            surface = _Surface(doc)
             sents = list(doc.sents)
-            heads, spaces = doc.heads, doc.spaces
-            if spaces:
-                spaces[-1] = True  # a Doc's end is also a sentence end: no SpaceAfter=No there
             sent_ids = _per_sentence(doc, "sent_ids", len(sents))
             mwts = _per_sentence(doc, "mwts", len(sents))
             for k, sent in enumerate(sents):
+                words = surface.words_in(sent.start, sent.end)
+                if not words:
+                    continue  # whitespace only: it is already the previous word's SpacesAfter
                 n_written += 1
                 sent_id = sent_ids[k] if sent_ids and sent_ids[k] else str(n_written)
-                out.write(f"# sent_id = {sent_id}\n# text = {sent.text}\n")
                 ranges = {start: (end, form) for start, end, form in (mwts[k] if mwts else [])}
-                for line in _sentence_lines(doc, heads, spaces, sent.start, sent.end, ranges, path, doc_number):
-                    out.write(line)
+                text, lines = _sentence_lines(doc, surface, words, sent.start, sent.end, ranges, path, doc_number)
+                out.write(f"# sent_id = {sent_id}\n# text = {text}\n")
+                out.writelines(lines)
                 out.write("\n")
     return path
+
+
+# UD's escapes for whitespace in MISC values (SpacesAfter, SpacesBefore), as UDPipe writes them.
+_SPACE_ESCAPES = {" ": r"\s", "\t": r"\t", "\n": r"\n", "\r": r"\r", "|": r"\p", "\\": "\\\\"}
+_SPACE_UNESCAPES = {escaped[1]: char for char, escaped in _SPACE_ESCAPES.items()}
+
+
+def escape_spaces(text: str) -> str:
+    r"""Whitespace as a MISC value: `\s` space, `\t` tab, `\n` newline, `\r`, `\p` for "|", `\\` for "\"."""
+    return "".join(_SPACE_ESCAPES.get(char, char) for char in text)
+
+
+def unescape_spaces(value: str) -> str:
+    """The whitespace a `SpacesAfter=` / `SpacesBefore=` value stands for (inverse of `escape_spaces`)."""
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value) and value[i + 1] in _SPACE_UNESCAPES:
+            out.append(_SPACE_UNESCAPES[value[i + 1]])
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def whitespace_misc(after: str) -> str | None:
+    r"""The MISC field for the whitespace after a token: none for one space, `SpaceAfter=No`
+    for none, else `SpacesAfter=` with the whitespace escaped (`SpacesAfter=\n\n`)."""
+    if after == " ":
+        return None
+    if not after:
+        return "SpaceAfter=No"
+    return "SpacesAfter=" + escape_spaces(after)
+
+
+class _Surface:
+    """A Doc's words as CoNLL-U sees them: its tokens less the whitespace tokens, each with the
+    exact whitespace that follows it. The Doc's text is built once, so that writing a long
+    Doc stays linear in its length (`Span.text` would rebuild it for every sentence)."""
+
+    def __init__(self, doc: Doc):
+        self.text = doc.text
+        offsets = doc._char_offsets()
+        strings = doc.vocab.strings
+        lengths = np.fromiter((len(strings[int(o)]) for o in doc._orth), dtype=np.int64, count=len(doc))
+        self.starts = offsets[:-1]
+        self.ends = self.starts + lengths
+        is_space = np.fromiter((strings[int(o)].isspace() for o in doc._orth), dtype=bool, count=len(doc))
+        self.is_space = is_space
+        self.words = np.flatnonzero(~is_space)  # token indices of the words
+        starts, ends = self.starts[self.words], self.ends[self.words]
+        # the whitespace after each word: up to the next word, or to the end of the Doc ("" there means
+        # only that the Doc ends, as after any sentence: no SpaceAfter=No)
+        next_starts = np.append(starts[1:], len(self.text))
+        self.after = {int(w): self.text[e:n] or (" " if k == len(self.words) - 1 else "")
+                      for k, (w, e, n) in enumerate(zip(self.words, ends, next_starts))}
+        self.leading = self.text[: starts[0]] if len(self.words) else ""
+
+    def words_in(self, start: int, end: int) -> list[int]:
+        """The token indices of the words (not whitespace) among tokens [start, end)."""
+        return self.words[np.searchsorted(self.words, start) : np.searchsorted(self.words, end)].tolist()
 
 
 def _per_sentence(doc: Doc, key: str, n_sents: int) -> list | None:
@@ -253,31 +328,88 @@ def _per_sentence(doc: Doc, key: str, n_sents: int) -> list | None:
     return values if isinstance(values, list) and len(values) == n_sents else None
 
 
+def _word_heads(doc: Doc, surface: _Surface, words: list[int], start: int, end: int, path: Path, doc_number: int) -> dict[int, int | None]:
+    """Each word's head as a token index (its own index for the root, None if unset), a
+    whitespace head replaced by the first word above it; see `write_conllu`."""
+    heads = doc._head
+    resolved: dict[int, int | None] = {}
+    orphans = []  # words below a whitespace root
+    for i in words:
+        head = int(heads[i])
+        for _ in range(end - start):  # climb over whitespace tokens (a tree has no cycle to loop on)
+            if head < 0 or head == i or not surface.is_space[head]:
+                break
+            above = int(heads[head])
+            head = -2 if above < 0 or above == head else above  # -2: a whitespace root
+        if head == -2 or (head >= 0 and surface.is_space[head]):
+            orphans.append(i)
+        elif head >= 0 and not start <= head < end:
+            raise DataError(f"doc {doc_number}, token {i} ({doc[i].text!r}): its head {head} lies outside its sentence", path)
+        else:
+            resolved[i] = None if head < 0 else head
+    if orphans:
+        root = next((i for i in words if resolved.get(i) == i), orphans[0])
+        resolved.update((i, root) for i in orphans)
+    return resolved
+
+
 def _sentence_lines(
-    doc: Doc, heads: list[int], spaces: list[bool], start: int, end: int, ranges: dict, path: Path, doc_number: int
-) -> Iterator[str]:
-    """The word lines (and multi-word range lines) of the sentence doc[start:end]."""
+    doc: Doc, surface: _Surface, words: list[int], start: int, end: int, ranges: dict, path: Path, doc_number: int
+) -> tuple[str, list[str]]:
+    """The `# text` and the word lines (and multi-word range lines) of the sentence doc[start:end]."""
+    strings = doc.vocab.strings
+    heads = _word_heads(doc, surface, words, start, end, path, doc_number)
+    word_ids = {i: n for n, i in enumerate(words, 1)}
+    lines: list[str] = []
+    text: list[str] = []  # surface tokens, each followed by " " where whitespace follows it
     mwt_end = start
-    for i in range(start, end):
-        token = doc[i]
+    for i in words:
         offset = i - start
+        n = word_ids[i]
+        form = strings[int(doc._orth[i])]
         if offset in ranges:
-            range_end, form = ranges[offset]
+            range_end, range_form = ranges[offset]
             mwt_end = start + range_end
-            misc = "_" if spaces[mwt_end - 1] else "SpaceAfter=No"
-            yield f"{offset + 1}-{range_end}\t{form}\t_\t_\t_\t_\t_\t_\t_\t{misc}\n"
+            last = words[bisect_left(words, mwt_end) - 1]  # the range's last word
+            misc = whitespace_misc(surface.after[last]) or "_"
+            lines.append(_checked_line((f"{n}-{word_ids[last]}", range_form, *"_______", misc), path, doc_number, i))
+            text += [range_form, " " if surface.after[last] else ""]
+        elif i >= mwt_end:
+            text += [form, " " if surface.after[i] else ""]
         head = heads[i]
-        if head < 0:
+        dep = strings[int(doc._dep[i])]
+        if head is None:
             head_column = "_"
         elif head == i:
             head_column = "0"
-        elif start <= head < end:
-            head_column = str(head - start + 1)
+            if int(doc._head[i]) != i:
+                dep = "root"  # it takes the place of a whitespace root
         else:
-            raise DataError(f"doc {doc_number}, token {i} ({token.text!r}): its head {head} lies outside its sentence", path)
-        misc = "SpaceAfter=No" if not spaces[i] and i >= mwt_end else "_"
+            head_column = str(word_ids[head])
+        misc_fields = []
+        if i == surface.words[0] and surface.leading:
+            misc_fields.append("SpacesBefore=" + escape_spaces(surface.leading))
+        if i >= mwt_end:
+            field = whitespace_misc(surface.after[i])
+            if field:
+                misc_fields.append(field)
         columns = (
-            str(offset + 1), token.text, token.lemma_ or "_", token.pos_ or "_", token.tag_ or "_",
-            token.morph_ or "_", head_column, token.dep_ or "_", "_", misc,
+            str(n), form, strings[int(doc._lemma[i])] or "_", strings[int(doc._pos[i])] or "_",
+            strings[int(doc._tag[i])] or "_", strings[int(doc._morph[i])] or "_", head_column, dep or "_", "_",
+            "|".join(misc_fields) or "_",
         )
-        yield "\t".join(columns) + "\n"
+        lines.append(_checked_line(columns, path, doc_number, i))
+    return "".join(text).rstrip(" "), lines
+
+
+_COLUMN_NAMES = ("ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL", "DEPS", "MISC")
+
+
+def _checked_line(columns: tuple[str, ...], path: Path, doc_number: int, token: int) -> str:
+    """One CoNLL-U line, refused if a value holds a tab or a line break (the line would not have
+    ten columns) or is empty; the FORM has a visible character since whitespace tokens are left out."""
+    for name, value in zip(_COLUMN_NAMES, columns):
+        if not value or "\t" in value or "\n" in value or "\r" in value:
+            raise DataError(f"doc {doc_number}, token {token}: {name} {value!r} cannot be written to CoNLL-U "
+                            "(empty, or holding a tab or a line break)", path)
+    return "\t".join(columns) + "\n"

@@ -15,6 +15,10 @@ is what makes this fast in pure Python.
 Whitespace: one ordinary space after a token is its trailing-space flag; any
 other whitespace (newlines, tabs, a second space) becomes a whitespace token,
 so `"".join(w + " " * s for w, s in zip(words, spaces)) == text` always holds.
+CoNLL-U output turns whitespace tokens back into the MISC of the word before
+them (`SpacesAfter=`, see `lexloom.convert.conllu.write_conllu`).
+
+Each language's rules are one `TokenizerRules` record (see `lexloom.lang`).
 
 With `split_final_period`, a full stop ending the text is split off an
 abbreviation ("etc." -> "etc" "."), as treebanks do at the end of a sentence.
@@ -22,6 +26,7 @@ abbreviation ("etc." -> "etc" "."), as treebanks do at the end of a sentence.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 from ..tokens import Doc, Vocab
@@ -51,8 +56,39 @@ def compile_infix_regex(entries: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(entries))
 
 
+@dataclass(frozen=True)
+class TokenizerRules:
+    """What a language's tokenizer knows: every language module defines one as `RULES`.
+
+    `prefixes`, `suffixes` and `infixes` are regex fragments (see the module
+    docstring for the order they apply in); `special_cases` maps a whole chunk
+    to its tokens; `token_match` and `url_match` keep a matching string whole.
+    """
+
+    prefixes: Sequence[str]
+    suffixes: Sequence[str]
+    infixes: Sequence[str]
+    special_cases: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    token_match: SearchFunction | None = None
+    url_match: SearchFunction | None = None
+    split_final_period: bool = False
+
+
 class Tokenizer:
     """Splits text into words and trailing-space flags; `__call__` wraps them in a Doc."""
+
+    @classmethod
+    def from_rules(cls, vocab: Vocab, rules: TokenizerRules) -> "Tokenizer":
+        return cls(
+            vocab,
+            rules=rules.special_cases,
+            prefix_search=compile_prefix_regex(rules.prefixes).search,
+            suffix_search=compile_suffix_regex(rules.suffixes).search,
+            infix_finditer=compile_infix_regex(rules.infixes).finditer,
+            token_match=rules.token_match,
+            url_match=rules.url_match,
+            split_final_period=rules.split_final_period,
+        )
 
     def __init__(
         self,

@@ -37,6 +37,28 @@ def segments_from_starts(starts: Sequence[np.ndarray]) -> list[tuple[int, int, i
     return out
 
 
+# Longer sentences are cut before decoding: maximum-spanning-tree decoding grows faster than
+# the square of a sentence's length, so one run-on "sentence" of thousands of words (a text
+# without punctuation, a missed boundary) would make annotation time grow with its square.
+MAX_SENTENCE_LENGTH = 300
+
+
+def cut_long_segments(
+    segments: Sequence[tuple[int, int, int]], start_scores: Sequence[np.ndarray], max_length: int = MAX_SENTENCE_LENGTH
+) -> list[tuple[int, int, int]]:
+    """Segments of at most `max_length` tokens: a longer one is cut where a sentence most likely
+    starts (the highest of `start_scores[doc]`) in the second half of each `max_length` window."""
+    out = []
+    for b, s, e in segments:
+        while e - s > max_length:
+            low = s + max_length // 2
+            cut = low + int(np.argmax(start_scores[b][low : s + max_length + 1]))
+            out.append((b, s, cut))
+            s = cut
+        out.append((b, s, e))
+    return out
+
+
 def length_groups(segments: Sequence[tuple[int, int, int]], max_waste: float = 0.25, slack: int = 256) -> list[list[int]]:
     """Indices of `segments` grouped by sentence length, shortest first.
 
@@ -138,14 +160,14 @@ class DependencyParser(TrainablePipe):
     def predict(self, batch: Batch):
         with torch.no_grad():
             tokvecs, sent_logits = self.forward(batch)
-            own = (sent_logits[:, 1] > sent_logits[:, 0]).cpu().numpy()
+            margins = batch.split((sent_logits[:, 1] - sent_logits[:, 0]).cpu().numpy())
             starts = []
-            for doc, own_starts in zip(batch.docs, batch.split(own)):
+            for doc, margin in zip(batch.docs, margins):
                 if self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"):
                     starts.append(doc._sent_start == 1)
                 else:
-                    starts.append(own_starts)
-            segments = segments_from_starts(starts)
+                    starts.append(margin > 0)
+            segments = cut_long_segments(segments_from_starts(starts), margins)
             heads: list[np.ndarray] = [None] * len(segments)
             labels: list[np.ndarray] = [None] * len(segments)
             biaffine = self.model.head.biaffine

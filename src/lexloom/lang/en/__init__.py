@@ -1,23 +1,19 @@
 """English tokenizer following UD English-EWT conventions (see `punctuation.py`, `exceptions.py`)."""
 from __future__ import annotations
 
-from ...tokens import Vocab
-from ..tokenizer import Tokenizer, compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from ..tokenizer import TokenizerRules
 from .exceptions import special_cases
 from .punctuation import INFIXES, PREFIXES, SUFFIXES, token_match, url_match
 
-
-def make_tokenizer(vocab: Vocab) -> Tokenizer:
-    return Tokenizer(
-        vocab,
-        rules=special_cases(),
-        prefix_search=compile_prefix_regex(PREFIXES).search,
-        suffix_search=compile_suffix_regex(SUFFIXES).search,
-        infix_finditer=compile_infix_regex(INFIXES).finditer,
-        token_match=token_match,
-        url_match=url_match,
-        split_final_period=True,
-    )
+RULES = TokenizerRules(
+    prefixes=PREFIXES,
+    suffixes=SUFFIXES,
+    infixes=INFIXES,
+    special_cases=special_cases(),
+    token_match=token_match,
+    url_match=url_match,
+    split_final_period=True,
+)
 
 
 def English(**kwargs):

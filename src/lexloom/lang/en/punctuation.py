@@ -7,14 +7,17 @@ What EWT does, as read off its train split, and the rule that follows it:
 - hyphens split words ("long - term", "15 - year") except after a short list of
   bound prefixes ("e-mail", "non-stop", "re-read") and inside phone numbers
   ("713-853-3989") -> an infix, with `token_match` keeping the exceptions whole;
-- a slash between words splits ("and / or"); dates ("11/28/2000") stay whole.
+- a slash between words splits ("and / or"); dates ("11/28/2000") stay whole;
+- punctuation and symbols beyond ASCII (emoji, "、", "।") split like the
+  language-neutral rules, and scripts written without spaces split per character.
 """
 from __future__ import annotations
 
 import re
 
 from ..xx.punctuation import (
-    CLOSE_BRACKETS, CURRENCY, EMAIL_PATTERN, HYPHENS, LETTER, OPEN_BRACKETS, QUOTES, URL_PATTERN, ALNUM,
+    ALNUM, CLOSE_BRACKETS, CURRENCY, EMAIL_PATTERN, HYPHENS, LETTER, OPEN_BRACKETS, PUNCT, QUOTES, SYMBOLS,
+    UNSEGMENTED_CHARACTER, URL_PATTERN,
 )
 
 APOSTROPHES = "'’`"
@@ -43,6 +46,7 @@ PREFIXES = [
     r"[¿¡§#~@]",
     r"--+",
     rf"[{HYPHENS}]",
+    rf"(?![\x00-\x7f])[{PUNCT}{SYMBOLS}]",  # any other sign beyond ASCII: emoji, "、", "।"
 ]
 
 SUFFIXES = [
@@ -61,9 +65,11 @@ SUFFIXES = [
     rf"[{HYPHENS}]+",
     r"\*+",
     r"\.",
+    rf"(?![\x00-\x7f])[{PUNCT}{SYMBOLS}]",
 ]
 
 INFIXES = [
+    UNSEGMENTED_CHARACTER,
     r"\.\.+",
     r"…",
     r"--+",

@@ -1,17 +1,9 @@
-"""Language-neutral tokenizer: punctuation affixes and infixes, URLs and e-mails, no special cases."""
+"""Language-neutral rules, the defaults of every language without a module of its own:
+Unicode punctuation and symbols, numbers with separators, URLs and e-mails,
+per-character splitting of scripts written without spaces (see `punctuation.py`)."""
 from __future__ import annotations
 
-from ...tokens import Vocab
-from ..tokenizer import Tokenizer, compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from ..tokenizer import TokenizerRules
 from .punctuation import INFIXES, PREFIXES, SUFFIXES, url_match
 
-
-def make_tokenizer(vocab: Vocab) -> Tokenizer:
-    return Tokenizer(
-        vocab,
-        rules={},
-        prefix_search=compile_prefix_regex(PREFIXES).search,
-        suffix_search=compile_suffix_regex(SUFFIXES).search,
-        infix_finditer=compile_infix_regex(INFIXES).finditer,
-        url_match=url_match,
-    )
+RULES = TokenizerRules(prefixes=PREFIXES, suffixes=SUFFIXES, infixes=INFIXES, url_match=url_match)
