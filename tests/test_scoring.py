@@ -28,7 +28,6 @@ from lexloom.scoring import (
     score_spans,
     score_token_attr,
     score_tokenization,
-    tasks_for_factories,
 )
 from lexloom.tokens import Doc, Example, Vocab, read_docbin
 
@@ -259,10 +258,7 @@ def test_roc_auc_matches_pairwise_definition_with_ties():
 # --- Scorer -----------------------------------------------------------------------------
 
 
-def test_tasks_for_factories_and_scorer_keys():
-    assert tasks_for_factories(["tok2vec", "morphologizer", "parser", "ner"]) == [
-        "tokens", "pos", "morph", "deps", "sents", "ents",
-    ]
+def test_scorer_keys():
     vocab = Vocab()
     reference = make_doc(vocab, "a b", tags=["X", "Y"], cats={"L": 1.0})
     predicted = make_doc(vocab, "a b", tags=["X", "X"], cats={"L": 0.9})
@@ -272,6 +268,44 @@ def test_tasks_for_factories_and_scorer_keys():
     assert "dep_las" not in scores and "ents_f" not in scores
     with pytest.raises(ValueError, match="unknown scoring task"):
         Scorer(["parse"])
+
+
+def test_pipeline_scorer_asks_each_component_for_its_scores():
+    nlp = lexloom.blank("en")
+    for factory in ("tok2vec", "morphologizer", "parser", "ner"):
+        nlp.add_pipe(factory)
+    reference = make_doc(nlp.vocab, "a b", pos=["X", "Y"], heads=[1, 1], deps=["x", "root"], ents=["U-A", "O"], tags=["T", "T"])
+    predicted = make_doc(nlp.vocab, "a b", pos=["X", "X"], heads=[1, 1], deps=["x", "root"], ents=["U-A", "O"], tags=["T", "T"])
+    scores = Scorer.for_pipeline(nlp).score([Example(predicted, reference)])
+    assert scores["pos_acc"] == 0.5 and scores["dep_las"] == 1.0 and scores["ents_f"] == 1.0 and scores["sents_f"] == 1.0
+    assert "tag_acc" not in scores and "lemma_acc" not in scores and "cats_score" not in scores
+    with nlp.select_pipes(disable=["parser"]):
+        assert "dep_las" not in Scorer.for_pipeline(nlp).score([Example(predicted, reference)])
+
+
+def test_several_text_classifiers_are_each_scored_on_their_own_labels():
+    from lexloom.training.loop import score_weights
+
+    nlp = lexloom.blank("en")
+    sentiment = nlp.add_pipe("textcat", name="sentiment")
+    topics = nlp.add_pipe("textcat_multilabel", name="topics", config={"threshold": 0.7})
+    for label in ("POS", "NEG"):
+        sentiment.add_label(label)
+    for label in ("SPORT", "FOOD"):
+        topics.add_label(label)
+    gold = [{"POS": 1.0, "NEG": 0.0, "SPORT": 1.0, "FOOD": 0.0}, {"POS": 0.0, "NEG": 1.0, "SPORT": 1.0, "FOOD": 1.0}]
+    guess = [{"POS": 0.8, "NEG": 0.2, "SPORT": 0.6, "FOOD": 0.1}, {"POS": 0.6, "NEG": 0.4, "SPORT": 0.9, "FOOD": 0.8}]
+    examples = [Example(make_doc(nlp.vocab, "a b", cats=p), make_doc(nlp.vocab, "a b", cats=g)) for p, g in zip(guess, gold)]
+    scores = Scorer.for_pipeline(nlp).score(examples)
+    by_component = {name: {k[len(name) + 1 :]: v for k, v in scores.items() if k.startswith(name + "_")} for name in ("sentiment", "topics")}
+    assert by_component["sentiment"] == score_cats(examples, ["POS", "NEG"], multi_label=False)
+    assert by_component["topics"] == score_cats(examples, ["SPORT", "FOOD"], multi_label=True, threshold=0.7)
+    assert by_component["sentiment"]["cats_score"] != by_component["topics"]["cats_score"]
+    assert "cats_score" not in scores
+    assert score_weights(nlp, None) == {"sentiment_cats_score": 0.5, "topics_cats_score": 0.5}
+    # alone in its pipeline, a text classifier keeps spaCy's keys
+    nlp.remove_pipe("topics")
+    assert Scorer.for_pipeline(nlp).score(examples)["cats_score"] == by_component["sentiment"]["cats_score"]
 
 
 def test_scoring_leaves_docs_unchanged():

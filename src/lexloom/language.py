@@ -18,8 +18,9 @@ from .about import __version__
 from .config.loading import resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
-from .pipeline.base import FACTORY_DEFAULTS, TrainablePipe
+from .pipeline.base import Pipe
 from .pipeline.batch import Batch
+from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
 from .tokens import Doc, Example, Vocab
 from .util import atomic_path, atomic_write_text
 
@@ -51,7 +52,7 @@ class PipelineLoss(torch.nn.Module):
     def forward(self, examples: list[Example], batch: Batch, exclude: set[str], only: set[str] | None, needed: set[str] | None, losses: dict) -> torch.Tensor | None:
         total = None
         for name, proc in self.pipeline:
-            if needed is not None and name not in needed:
+            if not proc.is_trainable or (needed is not None and name not in needed):
                 continue
             frozen = name in exclude
             with torch.set_grad_enabled(not frozen), self.autocast():
@@ -67,12 +68,19 @@ class PipelineLoss(torch.nn.Module):
 
 
 class Language:
+    # Register component factories: `@Language.factory("name", default_config=..., assigns=...)`
+    # for a factory (a class or function taking nlp, name and its settings), and
+    # `@Language.component("name")` for a function from Doc to Doc (see pipeline/factories.py).
+    factory = staticmethod(factory)
+    component = staticmethod(component)
+    get_factory_meta = staticmethod(get_factory_meta)
+
     def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int = -1, meta: dict | None = None):
         self.vocab = vocab
         self.tokenizer = tokenizer
         self.device = _device(gpu_id)
         self.meta: dict[str, Any] = {"lang": vocab.lang, "name": "pipeline", "version": "0.0.0", **(meta or {})}
-        self._components: list[tuple[str, TrainablePipe]] = []
+        self._components: list[tuple[str, Pipe]] = []
         self._component_cfgs: dict[str, dict] = {}
         self._disabled: set[str] = set()
         # bf16 autocast for forward passes on CUDA ([training] mixed_precision = "bf16").
@@ -101,14 +109,14 @@ class Language:
         return [n for n, _ in self._components]
 
     @property
-    def pipeline(self) -> list[tuple[str, TrainablePipe]]:
+    def pipeline(self) -> list[tuple[str, Pipe]]:
         return [(n, p) for n, p in self._components if n not in self._disabled]
 
     @property
-    def components(self) -> list[tuple[str, TrainablePipe]]:
+    def components(self) -> list[tuple[str, Pipe]]:
         return list(self._components)
 
-    def get_pipe(self, name: str) -> TrainablePipe:
+    def get_pipe(self, name: str) -> Pipe:
         for n, p in self._components:
             if n == name:
                 return p
@@ -117,7 +125,7 @@ class Language:
     def has_pipe(self, name: str) -> bool:
         return name in self.component_names
 
-    def add_pipe(self, factory_name: str, name: str | None = None, *, config: dict | None = None, source: "Language | None" = None, before: str | None = None, after: str | None = None, first: bool = False, last: bool = False) -> TrainablePipe:
+    def add_pipe(self, factory_name: str, name: str | None = None, *, config: dict | None = None, source: "Language | None" = None, before: str | None = None, after: str | None = None, first: bool = False, last: bool = False) -> Pipe:
         """Add a component made by `factory_name` (filled with its defaults), or copied from `source`."""
         name = name or factory_name
         if self.has_pipe(name):
@@ -125,13 +133,11 @@ class Language:
         if source is not None:
             proc = source.get_pipe(factory_name)
             proc.nlp = self
-            cfg = source._component_cfgs[factory_name]
+            cfg = source.get_pipe_config(factory_name)
             if proc.model is not None:
                 proc.model.to(self.device)
         else:
-            if factory_name not in FACTORY_DEFAULTS:
-                raise ValueError(f"no component factory {factory_name!r}; available: {sorted(FACTORY_DEFAULTS)}")
-            cfg = _deep_merge(FACTORY_DEFAULTS[factory_name], config or {})
+            cfg = fill_defaults(factory_name, config or {})
             cfg["factory"] = factory_name
             proc = self._make_component(name, cfg)
         index = len(self._components)
@@ -146,12 +152,21 @@ class Language:
         self._sync_config()
         return proc
 
-    def _make_component(self, name: str, cfg: dict) -> TrainablePipe:
+    def get_pipe_config(self, name: str) -> dict:
+        """The config a component was made from (its `[components.NAME]` section)."""
+        self.get_pipe(name)
+        return self._component_cfgs[name]
+
+    def get_pipe_meta(self, name: str) -> FactoryMeta:
+        """The metadata of the factory that made a component (see `Language.factory`)."""
+        return get_factory_meta(self.get_pipe_config(name)["factory"])
+
+    def _make_component(self, name: str, cfg: dict) -> Pipe:
         args = {k: v for k, v in cfg.items() if k not in ("factory", "source")}
         resolved = resolve_section({name: args}, name, path=f"[components.{name}]")
         return registry.factories.get(cfg["factory"])(self, name, **resolved)
 
-    def remove_pipe(self, name: str) -> TrainablePipe:
+    def remove_pipe(self, name: str) -> Pipe:
         proc = self.get_pipe(name)
         self._components = [(n, p) for n, p in self._components if n != name]
         self._component_cfgs.pop(name, None)
@@ -302,7 +317,7 @@ class Language:
 
     def __call__(self, text: str | Doc) -> Doc:
         doc = text if isinstance(text, Doc) else self.make_doc(text)
-        return self._annotate([doc])[0]
+        return self._annotate([doc], self.pipeline)[0]
 
     def _with_upstreams(self, names: Iterable[str] | None) -> set[str] | None:
         """`names` plus the tok2vec components they listen to (None stands for every component)."""
@@ -315,43 +330,59 @@ class Language:
                 needed.add(listener.upstream)
         return needed
 
-    def _annotate(self, docs: list[Doc], only: Iterable[str] | None = None) -> list[Doc]:
-        nonempty = [d for d in docs if len(d)]
-        if not nonempty:
+    def _annotate(self, docs: list[Doc], pipeline: list[tuple[str, Pipe]]) -> list[Doc]:
+        """Run `pipeline` on the non-empty `docs` as one batch: trainable components predict
+        on the batch, others run Doc by Doc. Returns the Docs (a component may return new ones)."""
+        docs = list(docs)
+        positions = [i for i, d in enumerate(docs) if len(d)]
+        if not positions:
             return docs
-        needed = self._with_upstreams(only)
-        batch = Batch(nonempty, self.device)
+        batch = Batch([docs[i] for i in positions], self.device)
         with torch.no_grad(), self._autocast():
-            for name, proc in self.pipeline:
-                if needed is not None and name not in needed:
+            for _, proc in pipeline:
+                if proc.is_trainable:
+                    proc.set_annotations(batch.docs, proc.predict(batch))
                     continue
-                scores = proc.predict(batch)
-                proc.set_annotations(nonempty, scores)
+                out = [proc(doc) for doc in batch.docs]
+                if any(new is not old for new, old in zip(out, batch.docs)):
+                    tokvecs = batch.tokvecs
+                    batch = Batch(out, self.device)
+                    if all(len(new) == len(old) for new, old in zip(out, docs)):
+                        batch.tokvecs = tokvecs
+        for i, doc in zip(positions, batch.docs):
+            docs[i] = doc
         return docs
 
-    def _annotate_stream(self, docs: Iterable[Doc], batch_size: int, only=None) -> Iterator[Doc]:
+    def _annotate_stream(self, docs: Iterable[Doc], batch_size: int, pipeline: list[tuple[str, Pipe]]) -> Iterator[Doc]:
         buf: list[Doc] = []
         for doc in docs:
             buf.append(doc)
             if len(buf) >= batch_size:
-                yield from self._annotate_sorted(buf, only)
+                yield from self._annotate_sorted(buf, pipeline)
                 buf = []
         if buf:
-            yield from self._annotate_sorted(buf, only)
+            yield from self._annotate_sorted(buf, pipeline)
 
-    def _annotate_sorted(self, docs: list[Doc], only=None) -> list[Doc]:
+    def _annotate_sorted(self, docs: list[Doc], pipeline: list[tuple[str, Pipe]]) -> list[Doc]:
         """Annotate in sub-batches of similar length (less padding), return in input order."""
         order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
-        step = ANNOTATE_DOCS
-        for k in range(0, len(order), step):
-            self._annotate([docs[i] for i in order[k : k + step]], only)
-        return docs
+        out = list(docs)
+        for k in range(0, len(order), ANNOTATE_DOCS):
+            chunk = order[k : k + ANNOTATE_DOCS]
+            for i, doc in zip(chunk, self._annotate([docs[i] for i in chunk], pipeline)):
+                out[i] = doc
+        return out
 
-    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int = 256) -> Iterator[Doc]:
-        """Annotate a stream of texts or Docs in batches (sorted by length inside each batch)."""
+    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int = 256, disable: Iterable[str] = ()) -> Iterator[Doc]:
+        """Annotate a stream of texts or Docs in batches (sorted by length inside each batch),
+        without the components named in `disable`."""
+        skip = set(disable)
+        for name in skip:
+            self.get_pipe(name)
+        pipeline = [(n, p) for n, p in self.pipeline if n not in skip]
         self._train_mode(False)
         docs = (t if isinstance(t, Doc) else self.make_doc(t) for t in texts)
-        return self._annotate_stream(docs, batch_size)
+        return self._annotate_stream(docs, batch_size, pipeline)
 
     def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256) -> dict[str, Any]:
         """Annotate each example's predicted Doc and score it against the reference."""
@@ -404,8 +435,6 @@ class Language:
             if "source" in cfg:
                 source = load_pipeline(cfg["source"], gpu_id=gpu_id)
                 nlp.add_pipe(cfg.get("component", name), name=name, source=source)
-                nlp._component_cfgs[name] = source._component_cfgs[cfg.get("component", name)]
-                nlp._sync_config()
             else:
                 nlp.add_pipe(cfg["factory"], name=name, config={k: v for k, v in cfg.items() if k != "factory"})
         for key in ("training", "initialize", "paths", "system", "corpora", "pretraining"):
@@ -419,16 +448,6 @@ class Language:
                 proc.from_disk(path / name)
         self._train_mode(False)  # loaded weights predict: dropout off
         return self
-
-
-def _deep_merge(base: dict, update: dict) -> dict:
-    out = json.loads(json.dumps(base))
-    for k, v in update.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and not any(key.startswith("@") for key in v):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 def _check_model_dir(path: Path) -> None:

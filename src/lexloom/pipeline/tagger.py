@@ -8,15 +8,16 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ..scoring import score_token_attr
 from ..tokens import Doc, Example
-from .base import ModelSpec, default_tok2vec, factory, TrainablePipe
+from .base import ModelSpec, TrainablePipe, default_tok2vec
 from .batch import Batch
+from .factories import factory
 
 
 class Tagger(TrainablePipe):
     """Predicts the string annotation `attr` ("tag") of every token with a softmax."""
 
-    factory = "tagger"
     attr = "tag"
 
     def __init__(self, nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0, **cfg: Any):
@@ -72,10 +73,14 @@ class Tagger(TrainablePipe):
             getattr(doc, "_" + self.attr)[:] = values[offset : offset + len(doc)]
             offset += len(doc)
 
+    def score(self, examples: Sequence[Example]) -> dict:
+        """`{attr}_acc` (`tag_acc`)."""
+        return score_token_attr(examples, self.attr)
+
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}
 
 
-@factory("tagger", DEFAULT_CONFIG)
+@factory("tagger", DEFAULT_CONFIG, assigns=["token.tag"], default_score_weights={"tag_acc": 1.0}, listens=True, grows_labels=True)
 def make_tagger(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> Tagger:
     return Tagger(nlp, name, model, label_smoothing=label_smoothing)

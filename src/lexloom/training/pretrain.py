@@ -34,7 +34,7 @@ from ..errors import ConfigError, DataError
 from ..language import Language, set_seed
 from ..models.pretrain import CharacterObjective
 from ..pipeline.batch import Batch
-from ..pipeline.tok2vec import Tok2VecLayer
+from ..pipeline.tok2vec import Tok2Vec, Tok2VecLayer
 from ..tokens import Doc, read_docbin
 from ..util import atomic_path, atomic_write_text
 from .corpus import corpus_files
@@ -204,8 +204,9 @@ def _tok2vec_layer(nlp: Language, name: str, config_path: str | Path) -> Tok2Vec
     if not nlp.has_pipe(name):
         raise ConfigError(f"{config_path}: [pretraining] component {name!r} is not in the pipeline ({nlp.component_names})")
     proc = nlp.get_pipe(name)
-    if proc.factory != "tok2vec":
-        raise ConfigError(f"{config_path}: [pretraining] component {name!r} is a {proc.factory!r}; pretraining needs a tok2vec component")
+    if not isinstance(proc, Tok2Vec):
+        factory = nlp.get_pipe_config(name).get("factory")
+        raise ConfigError(f"{config_path}: [pretraining] component {name!r} is a {factory!r}; pretraining needs a tok2vec component")
     proc.build()
     if not isinstance(proc.model, Tok2VecLayer):
         raise ConfigError(f"{config_path}: [pretraining] component {name!r} is not a lexloom.Tok2Vec.v1 layer; pretraining teaches hashed embeddings (a transformer comes pretrained)")
