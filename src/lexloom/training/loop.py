@@ -250,7 +250,7 @@ def train(
         output = None
     logger = logger or T.get("logger") or TrainingLogger()
     trainable = [n for n, p in nlp.pipeline if n not in frozen and p.is_trainable and p.reports_loss]
-    logger.start(output / "log.jsonl" if output else None, trainable, list(settings.score_weights), settings.eval_frequency)
+    logger.start(output / "log.jsonl" if output else None, trainable, list(settings.score_weights), settings.eval_frequency, append=resume)
     try:
         for step in loop.steps():
             logger.step()
@@ -365,7 +365,7 @@ def _counted_batcher(config: Config, config_path) -> tuple[Callable, dict[str, _
 
 def _remove_stale_temporaries(output: Path) -> None:
     """Temporaries that a killed run left beside its outputs (see `atomic_path`)."""
-    for name in ("model-best", "model-last", CHECKPOINT_DIR):
+    for name in ("model-best", "model-last", CHECKPOINT_DIR, "log.jsonl"):
         for tmp in output.glob(f".{name}.*.tmp"):
             if tmp.is_dir():
                 shutil.rmtree(tmp, ignore_errors=True)
