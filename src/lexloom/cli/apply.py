@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import typer
 
@@ -10,7 +10,7 @@ from ..convert._lines import read_json_lines, read_lines
 from ..convert.conllu import write_conllu
 from ..errors import DataError
 from ..tokens import Doc, Vocab, write_docbin
-from ._app import app
+from ._app import app, code_option, import_user_code
 from ._output import good
 from .evaluate import read_corpus_docs
 
@@ -77,6 +77,7 @@ def apply_command(
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Documents per annotation batch."),
     n_sents: int = typer.Option(1, "--n-sents", min=1, help="Sentences per document when INPUT is CoNLL-U."),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU to run on; -1 for the CPU."),
+    code: Optional[Path] = code_option(),
 ) -> None:
     """Annotate texts or documents with a pipeline and write the annotated documents.
 
@@ -89,6 +90,7 @@ def apply_command(
     """
     from .. import load
 
+    import_user_code(code)
     check_suffix(input_path, INPUT_SUFFIXES, "input")
     check_suffix(output_path, OUTPUT_SUFFIXES, "output")
     if not input_path.exists():

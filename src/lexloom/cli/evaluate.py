@@ -12,7 +12,7 @@ from ..convert.conllu import read_conllu
 from ..errors import DataError
 from ..tokens import Doc, Example, Vocab, read_docbin
 from ..util import atomic_write_text
-from ._app import app
+from ._app import app, code_option, import_user_code
 from ._output import console, good, info
 
 CORPUS_SUFFIXES = (".lexloom", ".conllu")
@@ -111,6 +111,7 @@ def evaluate_command(
     gold_sents: bool = typer.Option(False, "--gold-sents", help="Keep the gold sentence boundaries (as `lexloom apply` does for CoNLL-U)."),
     per_type: bool = typer.Option(False, "--per-type", help="Also print the per-label tables."),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Documents per annotation batch."),
+    code: Optional[Path] = code_option(),
 ) -> None:
     """Score a pipeline on a gold corpus and print the scores (spaCy's key names).
 
@@ -123,6 +124,7 @@ def evaluate_command(
     """
     from .. import load
 
+    import_user_code(code)
     if not data.exists():
         raise DataError("no such file", data)
     nlp = load(model, gpu_id=gpu_id)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..config.registry import registry
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from ..tokens import Doc
@@ -110,11 +111,14 @@ def component(
 
 
 def get_factory_meta(name: str) -> FactoryMeta:
-    """The metadata of the factory `name`; a ValueError listing the known ones if there is none."""
+    """The metadata of the factory `name`; a ConfigError (a ValueError) listing the known ones if there is none."""
     try:
         return FACTORIES[name]
     except KeyError:
-        raise ValueError(f"no component factory {name!r}; available: {', '.join(sorted(FACTORIES))}") from None
+        raise ConfigError(
+            f"no component factory {name!r}; available: {', '.join(sorted(FACTORIES))} "
+            "(a component of your own: import its file with --code FILE)"
+        ) from None
 
 
 def has_factory(name: str) -> bool:
