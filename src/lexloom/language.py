@@ -392,7 +392,8 @@ class Language:
 
         examples = list(examples)
         start = time.perf_counter()
-        list(self.pipe((eg.predicted for eg in examples), batch_size=batch_size))
+        for eg, doc in zip(examples, self.pipe((eg.predicted for eg in examples), batch_size=batch_size)):
+            eg.predicted = doc  # the same Doc, unless a component returned a new one
         seconds = time.perf_counter() - start
         return Scorer.for_pipeline(self).score(examples, seconds=seconds)
 
