@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import random
@@ -27,12 +26,13 @@ from rich.console import Console
 from ..config import load_config, resolve_section
 from ..errors import ConfigError
 from ..language import Language, set_seed
-from ..tokens import Doc, Example
+from ..tokens import Example
 from ..util import atomic_write_text
 from .checkpoint import CHECKPOINT_DIR, load_checkpoint, rng_state_from_json, rng_state_to_json, save_checkpoint
 from . import distributed
-from .corpus import corpus_files
+from .data import CountedSchedule, TrainingData, counted_batcher, file_sha256
 from .logger import TrainingLogger
+from .rehearsal import Rehearsal, add_new_labels, make_rehearsal
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Settings:
     """`[training]`, resolved: what the loop goes by."""
 
     batcher: Callable[[Iterable[Example]], Iterable[list[Example]]]
-    schedules: dict[str, "_CountedSchedule"]  # the batcher's schedules, counted for resuming
+    schedules: dict[str, "CountedSchedule"]  # the batcher's schedules, counted for resuming
     score_weights: dict[str, float]
     frozen: tuple[str, ...] = ()
     dropout: float = 0.1
@@ -69,7 +69,7 @@ class Settings:
     @classmethod
     def from_config(cls, config: Config, T: dict, nlp: Language, config_path) -> "Settings":
         """From the interpolated config and its resolved `[training]` section `T`."""
-        batcher, schedules = _counted_batcher(config, config_path)
+        batcher, schedules = counted_batcher(config, config_path)
         return cls(
             batcher=batcher,
             schedules=schedules,
@@ -104,15 +104,6 @@ def score_weights(nlp: Language, configured: dict[str, float] | None) -> dict[st
 
 def combined_score(scores: dict[str, Any], weights: dict[str, float]) -> float:
     return float(sum(w * float(scores.get(k) or 0.0) for k, w in weights.items()))
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    for f in corpus_files(path):
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
 
 
 def apply_params_file(overrides: dict[str, Any], config: Config, params_path: Path | None, key: str | None) -> dict[str, Any]:
@@ -224,8 +215,8 @@ def train(
     max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
         optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
-    rehearse = _rehearsal(nlp, T, sourced, corpora)
-    _add_new_labels(nlp, sorted(sourced - set(frozen)), lambda: data.head(max_init))
+    rehearse = make_rehearsal(nlp, T, sourced, corpora)
+    add_new_labels(nlp, sorted(sourced - set(frozen)), lambda: data.head(max_init))
     if distributed.world_size() > 1:
         # Rank 0's initial weights go to every rank; from here on each rank draws its own dropout.
         nlp.data_parallel()
@@ -275,94 +266,6 @@ def _save_models(nlp: Language, loop: "Loop", output: Path, step: "Step", run: d
         nlp.to_disk(output / "model-last", extra_meta=info)
 
 
-class TrainingData:
-    """The training corpus, epoch by epoch, in an order drawn from the loop's RNG.
-
-    With `shuffle_buffer = 0` the Examples are held in memory and each epoch is a full
-    shuffle. With `shuffle_buffer = N` the reader is streamed anew each epoch and shuffled
-    within a window of N Examples, so a corpus of any size trains in bounded memory.
-    """
-
-    def __init__(self, nlp: Language, reader: Callable[[Language], Iterable[Example]], shuffle_buffer: int):
-        self.nlp = nlp
-        self.reader = reader
-        self.shuffle_buffer = shuffle_buffer
-        self.examples: list[Example] | None = None if shuffle_buffer else list(self._read())
-
-    def _read(self) -> Iterable[Example]:
-        """The reader's Examples; in a data-parallel run, this rank's shard of them."""
-        examples = self.reader(self.nlp)
-        world = distributed.world_size()
-        return itertools.islice(examples, distributed.rank(), None, world) if world > 1 else examples
-
-    def stream(self) -> Iterable[Example]:
-        return self.examples if self.examples is not None else self._read()
-
-    def is_empty(self) -> bool:
-        return next(iter(self.stream()), None) is None
-
-    def head(self, n: int) -> Iterable[Example]:
-        """The first `n` Examples (all when n is 0): what labels are collected from. Every
-        rank of a data-parallel run reads them from the whole corpus, so all get the same labels."""
-        source = self.reader(self.nlp) if distributed.world_size() > 1 else self.stream()
-        return itertools.islice(source, n) if n else source
-
-    def epoch(self, rng: random.Random) -> Iterator[Example]:
-        if self.examples is not None:
-            order = list(self.examples)
-            rng.shuffle(order)
-            return iter(order)
-        return _buffer_shuffle(self._read(), self.shuffle_buffer, rng)
-
-
-def _buffer_shuffle(items: Iterable[Example], size: int, rng: random.Random) -> Iterator[Example]:
-    """Shuffle a stream within a window of `size` items: each arriving item takes the place
-    of a randomly chosen one, which is yielded; the last window is shuffled whole."""
-    buffer: list[Example] = []
-    for item in items:
-        if len(buffer) < size:
-            buffer.append(item)
-            continue
-        i = rng.randrange(size)
-        yield buffer[i]
-        buffer[i] = item
-    rng.shuffle(buffer)
-    yield from buffer
-
-
-class _CountedSchedule:
-    """A schedule (an iterator of numbers) that counts the values taken from it, so that a
-    resumed run can advance a fresh one to the same place."""
-
-    def __init__(self, values: Iterable[float]):
-        self._values = iter(values)
-        self.taken = 0
-
-    def __iter__(self) -> "_CountedSchedule":
-        return self
-
-    def __next__(self) -> float:
-        value = next(self._values)
-        self.taken += 1
-        return value
-
-    def advance_to(self, taken: int) -> None:
-        while self.taken < taken:
-            next(self)
-
-
-def _counted_batcher(config: Config, config_path) -> tuple[Callable, dict[str, _CountedSchedule]]:
-    """The `[training.batcher]`, built with each of its schedule arguments (e.g. `size`) wrapped
-    in a `_CountedSchedule`."""
-    section = dict(config["training"]["batcher"])
-    schedules: dict[str, _CountedSchedule] = {}
-    for key, value in section.items():
-        if isinstance(value, dict) and "@schedules" in value:
-            schedules[key] = _CountedSchedule(resolve_section({key: value}, key, config_path))
-            section[key] = schedules[key]
-    return resolve_section({"batcher": section}, "batcher", config_path), schedules
-
-
 def _remove_stale_temporaries(output: Path) -> None:
     """Temporaries that a killed run left beside its outputs (see `atomic_path`)."""
     for name in ("model-best", "model-last", CHECKPOINT_DIR, "log.jsonl"):
@@ -387,55 +290,6 @@ def _truncate_log(log_path: Path, step: int) -> None:
         except (json.JSONDecodeError, KeyError, TypeError):
             break  # a record cut short by the kill
     atomic_write_text(log_path, "".join(line + "\n" for line in kept))
-
-
-class _Rehearsal:
-    """With `[training] rehearse_ratio > 0` and a raw-text corpus, mix the original pipeline's own
-    predictions on raw text into every batch, so updating it does not forget what it knew."""
-
-    def __init__(self, nlp: Language, teacher: list[Doc], ratio: float):
-        self.nlp = nlp
-        self.teacher = teacher
-        self.ratio = ratio
-        self.rng = random.Random(0)
-
-    def __call__(self, n_words: int) -> list[Example]:
-        out, words = [], 0
-        while self.teacher and words < n_words * self.ratio:
-            ref = self.rng.choice(self.teacher)
-            out.append(Example(Doc(self.nlp.vocab, words=ref.words, spaces=ref.spaces), ref))
-            words += len(ref)
-        return out
-
-
-def _rehearsal(nlp: Language, T: dict, sourced: set[str], corpora: dict) -> _Rehearsal | None:
-    ratio = float(T.get("rehearse_ratio", 0.0))
-    if not ratio or "raw" not in corpora:
-        return None
-    raw_docs = [eg.reference for eg in corpora["raw"](nlp)]
-    keep = sourced | {nlp.get_pipe(n).listener.upstream for n in sourced if nlp.get_pipe(n).listener is not None}
-    if any("doc.ents" in nlp.get_pipe_meta(n).assigns for n in keep):
-        # The teacher predicts the entities: any in the raw text would be kept as given.
-        for doc in raw_docs:
-            doc.set_ent_tags(["-"] * len(doc))
-    with nlp.select_pipes(enable=sorted(keep)):
-        teacher = list(nlp.pipe(raw_docs))
-    return _Rehearsal(nlp, teacher, ratio)
-
-
-def _add_new_labels(nlp: Language, names: list[str], get_examples: Callable[[], Iterable[Example]]) -> None:
-    """A sourced component keeps its labels and weights and gains the training data's new
-    labels (e.g. GADGET for a trained NER), each a fresh output row. Called after the
-    rehearsal teacher has annotated, so the teacher never predicts a label it never learned."""
-    for name in names:
-        if not nlp.get_pipe_meta(name).grows_labels:
-            continue  # its label set is fixed (e.g. the lemmatizer's edit trees)
-        proc = nlp.get_pipe(name)
-        new = [label for label in proc.labels_from(get_examples()) if label not in proc.labels]
-        for label in new:
-            proc.add_label(label)
-        if new and distributed.is_main():
-            Console(stderr=True).print(f"{name}: new labels from the training data: {', '.join(new)}")
 
 
 @dataclass
@@ -465,7 +319,7 @@ class Loop:
     the batcher does.
     """
 
-    def __init__(self, nlp: Language, optimizer, data: TrainingData, dev_examples: list[Example], settings: Settings, *, rehearse: _Rehearsal | None = None):
+    def __init__(self, nlp: Language, optimizer, data: TrainingData, dev_examples: list[Example], settings: Settings, *, rehearse: Rehearsal | None = None):
         self.nlp, self.optimizer, self.data, self.dev_examples = nlp, optimizer, data, dev_examples
         self.settings = settings
         self.rehearse = rehearse
