@@ -164,7 +164,9 @@ class Language:
     def _make_component(self, name: str, cfg: dict) -> Pipe:
         args = {k: v for k, v in cfg.items() if k not in ("factory", "source")}
         resolved = resolve_section({name: args}, name, path=f"[components.{name}]")
-        return registry.factories.get(cfg["factory"])(self, name, **resolved)
+        proc = registry.factories.get(cfg["factory"])(self, name, **resolved)
+        proc.factory = cfg["factory"]
+        return proc
 
     def remove_pipe(self, name: str) -> Pipe:
         proc = self.get_pipe(name)

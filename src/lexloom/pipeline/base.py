@@ -73,6 +73,8 @@ class Pipe:
     check, saving and loading. A rule-based component subclasses it and implements `__call__`."""
 
     is_trainable = False
+    # The name of the factory that made it (set by the Language; its metadata: nlp.get_pipe_meta(name)).
+    factory = ""
     model: nn.Module | None = None
     listener: "Listener | None" = None
     # The checks `check_gold` may report: name -> (severity "error" | "warning", description).
