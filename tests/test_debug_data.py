@@ -11,7 +11,8 @@ import lexloom
 from lexloom.cli import app
 from lexloom.config.init import init_config
 from lexloom.convert import convert
-from lexloom.debug_data import analyze, tree_problems
+from lexloom.debug_data import analyze
+from lexloom.pipeline.parser import tree_problems
 from lexloom.tokens import Doc, write_docbin
 
 DATA = Path(__file__).parent / "data"
