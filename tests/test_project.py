@@ -113,10 +113,16 @@ def test_dvc_yaml_is_stable_and_declares_plots():
     assert render_dvc_yaml(project) == render_dvc_yaml(load_project(ROOT / "project.yml"))
     config = dvc_config(project)
     assert list(config["stages"]) == list(project.stages)
-    plots = {path: spec for entry in config["plots"] for path, spec in entry.items()}
-    assert plots["training/ud/scores.csv"]["x"] == "step"
-    assert "dep_las" in plots["training/ud/scores.csv"]["y"]
-    assert "training/ud/scores.csv" in config["stages"]["train_ud"]["outs"]
+    tables = {name: spec for entry in config["plots"] if isinstance(entry, dict) for name, spec in entry.items()}
+    images = [entry for entry in config["plots"] if isinstance(entry, str)]
+    scores = tables["ud_dev_scores"]
+    assert scores["x"] == "step" and "dep_las" in scores["y"]["training/ud/scores.csv"]
+    assert scores["title"] and scores["x_label"] == "training step" and scores["y_label"].startswith("dev score")
+    assert tables["ud_loss"]["y"] == {"training/ud/scores.csv": ["loss"]}
+    # the static pictures are plots too: `dvc plots show` embeds them, no network needed
+    assert images == [f"training/{p}/curves.png" for p in PIPELINES]
+    outs = config["stages"]["train_ud"]["outs"]
+    assert {"training/ud/scores.csv", "training/ud/curves.png", "training/ud/curves.svg"} <= set(outs) and len(outs) == len(set(outs))
 
 
 # --- Snakemake and DVC see the same graph ----------------------------------------------
