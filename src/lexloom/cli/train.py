@@ -49,4 +49,8 @@ def train(
     else:
         out = run_training(config, output, **kwargs)
     if out is not None:
+        from ..training.curves import write_training_curves
+
         good(f"Saved pipelines to {out}/model-best and {out}/model-last")
+        if write_training_curves(out):
+            good(f"Training curves: {out}/curves.png, {out}/curves.svg (data: {out}/scores.csv)")
