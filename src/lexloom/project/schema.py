@@ -53,13 +53,13 @@ PIPELINE_STAGES: dict[str, dict[str, Any]] = {
     },
     "debug_data": {
         "help": "{name}: check the corpora against {config} before training",
-        "cmd": "lexloom debug-data {config} --paths.train {train_corpus} --paths.dev {dev_corpus} --output corpus/{name}/debug-data.json",
+        "cmd": "lexloom debug-data {config} --nlp.lang {lang} --paths.train {train_corpus} --paths.dev {dev_corpus} --output corpus/{name}/debug-data.json",
         "deps": ["{config}", "{train_corpus}", "{dev_corpus}"],
         "outs": ["corpus/{name}/debug-data.json"],
     },
     "train": {
         "help": "{name}: train {config}{about}; loss and dev-score curves in training/{name}/curves.png",
-        "cmd": "lexloom train {config} --output training/{name} --paths.train {train_corpus} --paths.dev {dev_corpus}"
+        "cmd": "lexloom train {config} --output training/{name} --nlp.lang {lang} --paths.train {train_corpus} --paths.dev {dev_corpus}"
                " --params params.yaml --params-key {name} --gpu-id ${{vars.gpu_id}}{init_tok2vec_arg}",
         "deps": ["{config}", "{train_corpus}", "{dev_corpus}", "corpus/{name}/debug-data.json", "{init_tok2vec}"],
         "params": ["training", "{name}"],
