@@ -39,15 +39,24 @@ def project_assets(
     project_file: Path = PROJECT_OPTION,
     dataset: str = typer.Option(None, "--dataset", "-d", help="Which source of each asset: sample (bundled) or full. Default: vars.dataset."),
     retries: int = typer.Option(4, "--retries", help="Extra attempts per download after a network error.", min=0),
+    set_vars: list[str] = typer.Option([], "--set", help="Override a variable of project.yml, NAME=VALUE (repeatable), as Snakemake's --config does."),
 ) -> None:
     """Fetch the project's assets (copy bundled ones, download and verify the rest).
 
     Example: lexloom project assets --dataset full
+
+    Example: lexloom project assets --dataset full --set treebank=UD_Spanish-GSD
     """
     from ..project import load_project
     from ..project.assets import fetch_assets
 
-    project = load_project(project_file)
+    overrides = {}
+    for item in set_vars:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
+        overrides[name] = value
+    project = load_project(project_file, overrides=overrides)
     for fetched in fetch_assets(project, dataset, retries=retries):
         good(f"{fetched.action}: {fetched.dest.relative_to(project.root)}")
         if fetched.action == "downloaded" and not fetched.verified:

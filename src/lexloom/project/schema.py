@@ -228,6 +228,7 @@ class _Validator:
     def __init__(self, path: Path):
         self.path = path
         self.vars: dict[str, Any] = {}
+        self.asset_overrides: dict[str, Any] = {}
         package_dir = find_package_dir(path.parent)
         self.source_tree = SourceTree(package_dir) if package_dir else None
 
@@ -267,6 +268,7 @@ class _Validator:
     def project(self, raw: Any, overrides: dict[str, Any]) -> Project:
         raw = self.mapping(raw, "top level", _TOP_KEYS)
         self.vars = self.variables(raw.get("vars") or {}, overrides)
+        self.asset_overrides = self.overrides_of(raw.get("vars") or {}, raw.get("assets") or [], overrides)
         assets = self.assets(raw.get("assets") or [])
         stages: dict[str, Stage] = {}
         if assets:
@@ -321,6 +323,18 @@ class _Validator:
         else:
             raise self.error("vars", "variables refer to each other in a cycle")
         return self.vars
+
+    def overrides_of(self, raw_vars: dict, raw_assets: Any, overrides: dict[str, Any]) -> dict[str, Any]:
+        """The overrides that change an asset (directly, or through the variables an asset names),
+        which the fetch stage must pass on to `lexloom project assets`."""
+        names = set(_VAR.findall(yaml.safe_dump(raw_assets)))
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            more = set(_VAR.findall(str(raw_vars.get(name, "")))) | ({"treebank"} if name in _TREEBANK_VARS else set())
+            todo += list(more - names)
+            names |= more
+        return {k: v for k, v in overrides.items() if k in names}
 
     def pipelines(self, raw: Any) -> dict[str, dict[str, Any]]:
         """The rows of `pipelines:`, checked, variables substituted."""
@@ -425,7 +439,7 @@ class _Validator:
     def fetch_stage(self, assets: list[Asset]) -> Stage:
         dataset = self.vars["dataset"]
         bundled = tuple(a.sources[dataset].path for a in assets if a.sources[dataset].path)
-        cmd = f"lexloom project assets --dataset {dataset}"
+        cmd = f"lexloom project assets --dataset {dataset}" + "".join(f" --set {k}={v}" for k, v in sorted(self.asset_overrides.items()))
         return Stage(
             name=FETCH_STAGE,
             help=f"Fetch the {dataset!r} assets (built from `assets:` in project.yml)",
