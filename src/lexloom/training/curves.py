@@ -14,10 +14,10 @@ From the training log (`log.jsonl`, one record per evaluation) this writes, next
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
-from ..convert._lines import read_json_lines
 from ..errors import DataError
 from ..util import atomic_path
 
@@ -26,11 +26,23 @@ FIXED_COLUMNS = ["step", "epoch", "seconds", "words", "score", "loss"]
 _NOT_DRAWN = ("speed", "token_acc", "token_p", "token_r", "token_f", "token_unaligned")
 
 
+def _log_records(path: Path) -> Iterator[tuple[int, Any]]:
+    # Not convert/_lines.read_json_lines: importing lexloom.convert runs every converter's module,
+    # and `lexloom train` would then depend on all of them (see project/code_deps.py).
+    with open(path, encoding="utf8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise DataError(f"invalid JSON at column {e.colno}: {e.msg}", path, number) from None
+
+
 def read_log(path: Path) -> list[dict[str, Any]]:
     """The rows of `scores.csv` from a training log, in order of steps."""
     rows: list[dict[str, Any]] = []
     previous_step = 0
-    for number, entry in read_json_lines(path):
+    for number, entry in _log_records(path):
         if not isinstance(entry, dict) or not isinstance(entry.get("step"), int):
             raise DataError("expected an object with an integer 'step'", path, number)
         steps = max(entry["step"] - previous_step, 1)
@@ -86,8 +98,10 @@ def draw_curves(rows: Sequence[dict[str, Any]], paths: Sequence[Path], title: st
             axes.legend(fontsize="small", loc="best")
     fig.suptitle(title)
     for path in paths:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=path.suffix.lstrip("."), dpi=100)
+        kind = path.suffix.lstrip(".")
+        # SVG text stays text (searchable), and no date: the same log draws the same bytes
+        with atomic_path(path) as tmp, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "lexloom"}):
+            fig.savefig(tmp, format=kind, dpi=100, metadata={"Date": None} if kind == "svg" else None)
     plt.close(fig)
     return list(paths)
 
