@@ -77,8 +77,10 @@ for stage in PROJECT.stages.values():
     workflow.get_rule(stage.name).docstring = stage.help
 
 
-# DVC ran since Snakemake last did? Take over what `dvc status` calls up to date.
-adopt_dvc_state(PROJECT, Path(workflow.main_snakefile), overrides=dict(config), log=lambda message: print(message, file=sys.stderr))
+# DVC ran since Snakemake last did? Record what it built, before planning (in the main
+# process only: a cluster job reads this file again).
+if workflow.is_main_process:
+    adopt_dvc_state(PROJECT, Path(workflow.main_snakefile), overrides=dict(config), log=lambda message: print(message, file=sys.stderr))
 
 
 def ran_stages():
