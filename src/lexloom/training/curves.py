@@ -79,7 +79,7 @@ def draw_curves(rows: Sequence[dict[str, Any]], paths: Sequence[Path], title: st
     if score_keys is None:
         score_keys = sorted({k for row in rows for k in row if k not in FIXED_COLUMNS and not k.startswith("loss_") and k not in _NOT_DRAWN})
     marker = "o" if len(rows) <= 30 else None
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 4.5), layout="constrained")
     for key in loss_keys:
         left.plot(steps, [row.get(key) for row in rows], marker=marker, markersize=3, label=key.removeprefix("loss_"))
     left.set(title="training loss per component", xlabel="training step", ylabel="mean loss per step")
@@ -94,8 +94,8 @@ def draw_curves(rows: Sequence[dict[str, Any]], paths: Sequence[Path], title: st
     right.set(title="dev scores", xlabel="training step", ylabel="dev score (%)")
     for axes in (left, right):
         axes.grid(alpha=0.3)
-        if axes.lines:
-            axes.legend(fontsize="small", loc="best")
+        if axes.lines:  # beside the panel, so it hides no line
+            axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.suptitle(title)
     for path in paths:
         kind = path.suffix.lstrip(".")
