@@ -18,7 +18,7 @@ from lexloom.convert import convert
 from lexloom.errors import DataError, LexloomError
 from lexloom.language import Language
 from lexloom.tokens import Doc, Example
-from lexloom.util import import_code
+from lexloom.config.registry import import_code
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "custom_component.py"

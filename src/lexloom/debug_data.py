@@ -61,6 +61,8 @@ TOKEN_ARRAYS = {"tag": "_tag", "pos": "_pos", "morph": "_morph", "lemma": "_lemm
 CHECKS_FIRST: dict[str, tuple[str, str]] = {
     "empty_docs": ("error", "docs without tokens"),
     "no_annotation": ("error", "components whose annotation the training corpus lacks entirely"),
+    "left_out": ("warning", "components whose annotation the training corpus lacks entirely: "
+                 "training leaves them out ([training] unannotated = \"skip\")"),
     "long_docs": ("warning", "docs longer than {max_doc_length} tokens"),
 }
 CHECKS_LAST: dict[str, tuple[str, str]] = {
@@ -118,12 +120,14 @@ def debug_data(
     for key in ("train", "dev"):
         if key not in corpora:
             raise ConfigError(f"{config_path}: missing section [corpora.{key}]")
+    training = resolve_section(config, "training", config_path) if "training" in config else {}
     report = analyze(
         nlp,
         (eg.reference for eg in corpora["train"](nlp)),
         (eg.reference for eg in corpora["dev"](nlp)),
         min_label_examples=min_label_examples,
         max_doc_length=max_doc_length,
+        skip_unannotated=training.get("unannotated") == "skip",
     )
     report["summary"]["config"] = str(config_path)
     return report
@@ -136,8 +140,11 @@ def analyze(
     *,
     min_label_examples: int = MIN_LABEL_EXAMPLES,
     max_doc_length: int = MAX_DOC_LENGTH,
+    skip_unannotated: bool = False,
 ) -> dict[str, Any]:
-    """The report for gold Docs (which must share `nlp.vocab`), checked for `nlp`'s components."""
+    """The report for gold Docs (which must share `nlp.vocab`), checked for `nlp`'s components.
+    A component whose annotation the training Docs lack entirely is an error, or with
+    `skip_unannotated` (training will leave it out) a warning."""
     learns = {name: _learned_kinds(nlp, name) for name, _ in nlp.components}
     components: dict[str, list[str]] = {}  # annotation kind -> the components that learn from it
     for name, kinds in learns.items():
@@ -167,7 +174,7 @@ def analyze(
                 finding("dev_labels_unseen").add({"kind": kind, "label": label, "count": n})
     for name, kinds in learns.items():
         if kinds and train.docs and not any(train.annotated[kind] for kind in kinds):
-            finding("no_annotation").add({"component": name, "annotation": list(kinds)})
+            finding("left_out" if skip_unannotated else "no_annotation").add({"component": name, "annotation": list(kinds)})
     if train.words < LOW_DATA_WORDS:
         finding("low_data").add({"words": train.words})
 
@@ -190,6 +197,19 @@ def analyze(
     summary["n_errors"] = len(report["errors"])
     summary["n_warnings"] = len(report["warnings"])
     return report
+
+
+def unannotated_components(nlp: Language, docs: Iterable[Doc]) -> list[str]:
+    """The trainable components whose annotation (what their factory `assigns`) none of `docs`
+    carries: a treebank without XPOS for a tagger, say. Reads only as far as it must."""
+    learns = {name: _learned_kinds(nlp, name) for name, _ in nlp.components}
+    wanted = {kind for kinds in learns.values() for kind in kinds}
+    seen: set[str] = set()
+    for doc in docs:
+        seen |= {kind for kind in wanted - seen if _count_labels(doc, kind, Counter())}
+        if seen == wanted:
+            break
+    return [name for name, kinds in learns.items() if kinds and not seen & set(kinds)]
 
 
 def _learned_kinds(nlp: Language, name: str) -> tuple[str, ...]:

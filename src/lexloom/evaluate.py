@@ -7,7 +7,7 @@ from typing import Iterable
 
 from .errors import DataError
 from .tokens import Doc, Example
-from .util import atomic_write_text
+from .files import atomic_write_text
 
 
 def predicted_doc(nlp, reference: Doc, raw_text: bool = False, gold_sents: bool = False) -> Doc:

@@ -24,7 +24,7 @@ from .pipeline.base import Pipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
 from .tokens import Doc, Example, Vocab
-from .util import atomic_path, atomic_write_text
+from .files import atomic_path, atomic_write_text
 
 FORMAT_VERSION = 1
 # Docs annotated together: larger batches pad less but hold more memory at once

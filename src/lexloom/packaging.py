@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 from .about import __version__ as lexloom_version
 from .errors import ConfigError, DataError, LexloomError, ModelLoadError
-from .util import atomic_path, set_default_modes
+from .files import atomic_path, set_default_modes
 
 SHIPPED_UMASK = 0o022
 _ASCII_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

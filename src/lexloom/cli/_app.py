@@ -45,6 +45,6 @@ def code_option():
 
 def import_user_code(code: Optional[Path]) -> None:
     if code is not None:
-        from ..util import import_code
+        from ..config.registry import import_code
 
         import_code(code)

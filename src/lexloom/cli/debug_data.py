@@ -32,7 +32,7 @@ def debug_data(
     Example: lexloom debug-data configs/ud.cfg --paths.train corpus/ud/train.lexloom --paths.dev corpus/ud/dev.lexloom --output corpus/ud/debug-data.json
     """
     from ..debug_data import debug_data as run_checks
-    from ..util import atomic_write_text
+    from ..files import atomic_write_text
 
     import_user_code(code)
     report = run_checks(config, overrides=parse_overrides(ctx.args))

@@ -63,6 +63,8 @@ def evaluate_command(
     model: str = typer.Argument(..., metavar="MODEL", help="Pipeline directory or installed pipeline package."),
     data: Path = typer.Argument(..., metavar="DATA", help="Gold corpus: .lexloom, .conllu, IOB, .jsonl... (a file or a folder)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the scores to this JSON file."),
+    metrics: Optional[Path] = typer.Option(None, "--metrics", help="Also write only the headline scores (--metrics-keys) to this JSON file, e.g. DVC's metrics file."),
+    metrics_keys: str = typer.Option("", "--metrics-keys", help="Comma-separated score keys for --metrics, e.g. pos_acc,dep_las."),
     html: Optional[Path] = typer.Option(None, "--html", help="Write DIR/index.html showing the annotated documents."),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU to run on; -1 for the CPU."),
     n_sents: int = typer.Option(10, "--n-sents", min=1, help="Sentences per document when DATA is CoNLL-U or IOB."),
@@ -85,16 +87,22 @@ def evaluate_command(
     raw_lemmas, raw_las, raw_mlas, ...
 
     Example: lexloom evaluate training/model-best corpus/dev.lexloom --output metrics.json --html report/
+
+    Example: lexloom evaluate training/ud/model-best corpus/ud/dev.lexloom --output scores.json --metrics metrics/ud.json --metrics-keys pos_acc,dep_las
     """
     from .. import load
     from ..convert import read_docs
     from ..evaluate import evaluate_pipeline, write_scores
+    from ..scoring.headline import headline_scores
 
     import_user_code(code)
     if not data.exists():
         raise DataError("no such file", data)
     if raw and data.suffix != ".conllu":
         raise DataError("--raw needs the gold treebank as a .conllu file, with its # text lines", data)
+    keys = [k.strip() for k in metrics_keys.split(",") if k.strip()]
+    if metrics is not None and not keys:
+        raise typer.BadParameter("--metrics needs --metrics-keys, e.g. --metrics-keys pos_acc,dep_las", param_hint="--metrics-keys")
     nlp = load(model, gpu_id=gpu_id)
     references = read_docs(data, nlp.vocab, n_sents=n_sents, make_doc=nlp.make_doc)
     scores, examples = evaluate_pipeline(nlp, references, raw_text=raw_text, gold_sents=gold_sents, batch_size=batch_size)
@@ -110,6 +118,9 @@ def evaluate_command(
     if output is not None:
         write_scores(scores, output)
         good(f"Scores written to {output}")
+    if metrics is not None:
+        write_scores(headline_scores(scores, keys), metrics)
+        good(f"Headline scores ({', '.join(keys)}) written to {metrics}")
     if html is not None:
         from ..render import render_html
 

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..config import load_config
-from ..util import atomic_write_text
+from ..files import atomic_write_text
 from ._app import code_option, import_user_code, init_app
 from ._output import good
 

@@ -48,7 +48,11 @@ def train(
     else:
         out = train_with_code(code, config, output, **kwargs)
     if out is not None:
+        from ..training.curves import write_training_curves
+
         good(f"Saved pipelines to {out}/model-best and {out}/model-last")
+        if write_training_curves(out):
+            good(f"Training curves: {out}/curves.png, {out}/curves.svg (data: {out}/scores.csv)")
 
 
 def train_with_code(code: Optional[Path], config: Path, output: Optional[Path], **kwargs):

@@ -47,6 +47,7 @@ checkpoint_every = 0
 shuffle_buffer = 0
 # "bf16": bfloat16 autocast on GPU (no effect on CPU)
 mixed_precision = false
+unannotated = "error"
 score_weights = {}
 
 [training.optimizer]

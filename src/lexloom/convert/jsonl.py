@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..tokens import Doc, Vocab, offsets_to_biluo_tags
-from ..util import atomic_path
+from ..files import atomic_path
 from ._lines import read_json_lines
 
 Tokenizer = Callable[[str], Doc]

@@ -12,7 +12,7 @@ from torch import nn
 
 from ..errors import ModelLoadError
 from ..tokens import Doc, Example
-from ..util import atomic_write_text
+from ..files import atomic_write_text
 from .batch import Batch
 
 if TYPE_CHECKING:

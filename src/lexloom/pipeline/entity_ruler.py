@@ -27,7 +27,7 @@ from ..errors import DataError
 from ..matcher import Matcher, longest_non_overlapping
 from ..scoring import score_spans
 from ..tokens import Doc, Example, Span
-from ..util import atomic_write_text
+from ..files import atomic_write_text
 from .base import Pipe
 from .factories import factory
 

@@ -12,7 +12,7 @@ from torch.nn import functional as F
 
 from ..scoring import score_token_attr
 from ..tokens import Doc, Example
-from ..util import atomic_write_text
+from ..files import atomic_write_text
 from .base import ModelSpec, TrainablePipe, default_tok2vec
 from .batch import Batch
 from .factories import factory

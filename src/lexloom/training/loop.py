@@ -27,7 +27,7 @@ from ..config import load_config, resolve_section
 from ..errors import ConfigError
 from ..language import Language, set_seed
 from ..tokens import Example
-from ..util import atomic_write_text
+from ..files import atomic_write_text
 from .checkpoint import CHECKPOINT_DIR, load_checkpoint, rng_state_from_json, rng_state_to_json, save_checkpoint
 from . import distributed
 from .data import CountedSchedule, TrainingData, counted_batcher, file_sha256
@@ -217,6 +217,7 @@ def train(
     for name in frozen:
         if not nlp.has_pipe(name):
             raise ConfigError(f"[training] frozen_components names {name!r}, which is not in the pipeline")
+    check_annotation(nlp, data, skip=T["unannotated"] == "skip", keep=set(frozen) | sourced, config_path=config_path)
     max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
         optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
@@ -259,6 +260,26 @@ def train(
     finally:
         logger.finish()
     return output
+
+
+def check_annotation(nlp: Language, data: TrainingData, *, skip: bool, keep: set[str], config_path) -> None:
+    """A component to train whose annotation the training corpus lacks entirely (a tagger on a
+    treebank without XPOS) is an error, or with `[training] unannotated = "skip"` it is taken
+    out of the pipeline (and of the saved config), so that one config serves any treebank.
+    Frozen and sourced components (in `keep`) are not trained from the corpus: never checked."""
+    from ..debug_data import unannotated_components
+
+    missing = [name for name in unannotated_components(nlp, (eg.reference for eg in data.stream())) if name not in keep]
+    if missing and not skip:
+        raise ConfigError(
+            f"{config_path}: the training corpus has no annotation for {', '.join(missing)} "
+            f"({', '.join(nlp.get_pipe_meta(missing[0]).assigns)}); remove it from the pipeline, "
+            'or set [training] unannotated = "skip" to leave out such components'
+        )
+    for name in missing:
+        nlp.remove_pipe(name)
+        if distributed.is_main():
+            Console(stderr=True).print(f"{name}: the training corpus has none of its annotation; left out of the pipeline")
 
 
 def _save_models(nlp: Language, loop: "Loop", output: Path, step: "Step", run: dict) -> None:

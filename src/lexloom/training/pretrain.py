@@ -35,7 +35,7 @@ from ..models.pretrain import CharacterObjective
 from ..pipeline.batch import Batch
 from ..pipeline.tok2vec import Tok2Vec, Tok2VecLayer
 from ..tokens import Doc
-from ..util import atomic_path, atomic_write_text
+from ..files import atomic_path, atomic_write_text
 
 MASK_TOKEN = "[MASK]"
 # 0xFF never occurs in UTF-8, so it can stand for "no byte here" in words shorter than n_characters.
