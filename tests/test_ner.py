@@ -212,3 +212,28 @@ def test_crf_loss_is_the_gold_sequences_share_among_valid_ones():
     started = [v for k, v in score.items() if k[0] == names.index("B-X")]
     assert float(constrained_crf_loss(emissions, mask, partial)) == pytest.approx(log_z - np.logaddexp.reduce(started), rel=1e-6)
     assert float(constrained_crf_loss(emissions, mask, torch.full((1, 3), -1))) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_per_sentence_training_does_not_depend_on_how_sentences_are_grouped(tmp_path):
+    """`per_sentence` corpora: one-sentence and ten-sentence documents of the same sentences
+    train the same weights, bit for bit (the workflow converts with --n-sents 10)."""
+    from lexloom.config.init import init_config
+    from lexloom.convert import convert
+    from lexloom.training.loop import train
+
+    weights = []
+    for n_sents in (1, 10):
+        (corpus,) = convert(DATA / "en_ewt-ud-train-200.iob2", tmp_path / f"corpus-{n_sents}", n_sents=n_sents)
+        cfg = init_config("en", ["ner"])
+        cfg["components"]["tok2vec"]["model"] = SMALL_TOK2VEC
+        cfg["paths"]["train"] = cfg["paths"]["dev"] = str(corpus)
+        cfg["corpora"]["train"]["per_sentence"] = True
+        cfg["corpora"]["dev"]["limit"] = 5
+        cfg["system"]["threads"] = 1
+        cfg["training"].update({"max_steps": 12, "eval_frequency": 12})
+        cfg["training"]["logger"]["progress_bar"] = False
+        path = tmp_path / f"ner-{n_sents}.cfg"
+        path.write_text(cfg.to_str(interpolate=False))
+        out = train(path, tmp_path / f"out-{n_sents}")
+        weights.append({p.parent.name: p.read_bytes() for p in (out / "model-last").glob("*/model.safetensors")})
+    assert weights[0] == weights[1] and set(weights[0]) == {"tok2vec", "ner"}

@@ -16,7 +16,7 @@ from lexloom.convert import convert, read_docs
 from lexloom.errors import ConfigError, DataError
 from lexloom.language import Language
 from lexloom.tokens import Doc, write_docbin
-from lexloom.training.pretrain import CharacterTargets, mask_features, pretrain
+from lexloom.training.pretrain import CharacterTargets, choose_masked, pretrain
 
 DATA = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
 REPO = Path(__file__).parent.parent
@@ -117,11 +117,18 @@ def test_masking_hides_about_the_asked_share_of_tokens():
     rng = np.random.default_rng(0)
     ids = rng.integers(0, 1000, size=(2000, 4, 2))
     mask_row = np.full((4, 2), -7)
-    assert mask_features(ids, mask_row, 0.0, rng) is ids
-    masked = mask_features(ids, mask_row, 0.5, rng)
+    assert choose_masked(len(ids), 0.0, rng) is None
+    masking = choose_masked(len(ids), 0.5, rng)
+    masked = masking.apply(ids, mask_row)
     share = (masked == -7).all(axis=(1, 2)).mean()
     assert 0.35 < share < 0.45  # 80% of the 50% chosen
     assert (masked != ids).any(axis=(1, 2)).mean() < 0.5
+    # every input of a token is hidden alike: another per-token array follows the same choice
+    index = np.arange(len(ids))
+    hidden = masking.apply(index, -1)
+    assert ((hidden == -1) == (masked == -7).all(axis=(1, 2))).all()
+    swapped = (hidden >= 0) & (hidden != index)
+    assert (masked[swapped] == ids[hidden[swapped]]).all()
 
 
 def test_raw_text_formats(tmp_path):

@@ -18,8 +18,37 @@ class HashEmbed(nn.Module):
         for t in self.tables:
             nn.init.uniform_(t.weight, -0.1, 0.1)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return torch.cat([table(ids[:, f]).sum(dim=1) for f, table in enumerate(self.tables)], dim=-1)
+    def forward(self, ids: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """`keep` (N, n_features), optional: a weight per token and feature (0 drops the feature)."""
+        parts = [table(ids[:, f]).sum(dim=1) for f, table in enumerate(self.tables)]
+        if keep is not None:
+            parts = [part * keep[:, f, None] for f, part in enumerate(parts)]
+        return torch.cat(parts, dim=-1)
+
+
+class CharCNN(nn.Module):
+    """A word's vector from its characters: character embeddings, a convolution over every
+    `window` consecutive characters, ReLU, max-pooled over the word.
+
+    Input: (n_words, n_chars) character rows, 0 for padding (see `CharExtractor`).
+    Output: (n_words, width). Words are the distinct words of a batch, so each is encoded once.
+    """
+
+    def __init__(self, rows: int, width: int = 128, char_width: int = 32, window: int = 3):
+        super().__init__()
+        if window < 1 or window % 2 == 0:
+            raise ValueError(f"the character window must be odd and positive, not {window}")
+        self.width = width
+        self.embed = nn.Embedding(rows, char_width, padding_idx=0)
+        nn.init.uniform_(self.embed.weight, -0.1, 0.1)
+        with torch.no_grad():
+            self.embed.weight[0].zero_()
+        self.conv = nn.Conv1d(char_width, width, window, padding=window // 2)
+
+    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+        present = (chars > 0).unsqueeze(1).to(self.embed.weight.dtype)
+        h = torch.relu(self.conv(self.embed(chars).transpose(1, 2))) * present
+        return h.amax(dim=2) if h.shape[2] else h.new_zeros(h.shape[0], h.shape[1])
 
 
 class Maxout(nn.Module):
@@ -84,28 +113,58 @@ class BiLSTMEncoder(nn.Module):
 
 
 class Tok2VecModel(nn.Module):
-    """Hashed features (and static vectors, `pretrained_width` wide) -> maxout mixing layer -> encoder.
-    Output (batch, length, width)."""
+    """Hashed features (and a character CNN's word vectors, and static vectors `pretrained_width`
+    wide) -> maxout mixing layer -> encoder. Output (batch, length, width).
 
-    def __init__(self, rows: list[int], width: int, encoder: nn.Module, embed_width: int | None = None, dropout: float = 0.1, pretrained_width: int = 0):
+    Word dropout (training only): each token loses its whole-word features (the hashed
+    features listed in `word_features`, e.g. NORM) with probability `word_dropout`, so the
+    model learns to read a word from its spelling, as it must for words unseen in training.
+    It is not an `nn.Dropout`: the training loop's `dropout` setting does not change it.
+    """
+
+    def __init__(
+        self, rows: list[int], width: int, encoder: nn.Module, embed_width: int | None = None, dropout: float = 0.1, pretrained_width: int = 0,
+        chars: CharCNN | None = None, word_dropout: float = 0.0, word_features: tuple[int, ...] = (),
+    ):
         super().__init__()
+        if not 0.0 <= word_dropout < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1), not {word_dropout}")
         embed_width = embed_width or width
         self.width = width
         self.embed = HashEmbed(rows, embed_width)
-        self.mix = Maxout(len(rows) * embed_width + pretrained_width, width, 3)
+        self.chars = chars
+        n_in = len(rows) * embed_width + pretrained_width + (chars.width if chars is not None else 0)
+        self.mix = Maxout(n_in, width, 3)
         self.norm = nn.LayerNorm(width)
         self.dropout = nn.Dropout(dropout)
         self.encoder = encoder
+        self.word_dropout = word_dropout
+        self.word_features = tuple(word_features)
 
-    def embed_tokens(self, ids: torch.Tensor, vectors: torch.Tensor | None = None) -> torch.Tensor:
-        x = self.embed(ids)
-        if vectors is not None:
-            x = torch.cat([x, vectors], dim=-1)
+    def _keep(self, n_tokens: int, n_features: int, device: torch.device) -> torch.Tensor | None:
+        if not (self.training and self.word_dropout and self.word_features and n_tokens):
+            return None
+        keep = torch.ones(n_tokens, n_features, device=device)
+        dropped = torch.rand(n_tokens, device=device) < self.word_dropout
+        keep[:, list(self.word_features)] = (~dropped).to(keep.dtype)[:, None]
+        return keep
+
+    def embed_tokens(self, ids: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """`chars`: the character rows of the batch's distinct words and each token's word index."""
+        x = self.embed(ids, self._keep(ids.shape[0], ids.shape[1], ids.device))
+        extra = [vectors] if vectors is not None else []
+        if self.chars is not None:
+            if chars is None:
+                raise ValueError("this tok2vec reads characters: pass chars=(rows, index)")
+            rows, index = chars
+            extra.append(self.chars(rows)[index])
+        if extra:
+            x = torch.cat([x, *extra], dim=-1)
         return self.dropout(self.norm(self.mix(x)))
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """`ids`: (n_tokens, n_features, n_seeds) for the unpadded tokens; `mask`: (batch, length)."""
-        flat = self.embed_tokens(ids, vectors)
+        flat = self.embed_tokens(ids, vectors, chars)
         x = flat.new_zeros(mask.shape[0], mask.shape[1], flat.shape[-1])
         x[mask] = flat
         return self.encoder(x, mask)

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from torch import nn
 
 from ..config.registry import registry
 from ..models import heads
-from ..models.tok2vec import BiLSTMEncoder, MaxoutWindowEncoder, Tok2VecModel
+from ..models.tok2vec import BiLSTMEncoder, CharCNN, MaxoutWindowEncoder, Tok2VecModel
 from .base import Listener, ModelSpec
-from .features import FeatureExtractor
+from .features import CharExtractor, FeatureExtractor
 from .tok2vec import Tok2VecLayer, Tok2VecSpec
 from .vectors import StaticVectors
 
@@ -25,6 +26,28 @@ def bilstm_encoder(width: int, hidden: int = 200, depth: int = 2, dropout: float
     return partial(BiLSTMEncoder, width, hidden, depth, dropout)
 
 
+class CharsSpec:
+    """What `lexloom.CharCNN.v1` resolves to: how to make the character rows of words and the
+    model that reads them."""
+
+    def __init__(self, extractor: Callable[[], CharExtractor], model: Callable[[], CharCNN]):
+        self.extractor = extractor
+        self.model = model
+
+
+@registry.architectures("lexloom.CharCNN.v1")
+def char_cnn(width: int = 128, char_width: int = 32, window: int = 3, n_chars: int = 16, rows: int = 1024) -> CharsSpec:
+    """Word vectors `width` wide from the words' characters (the first and last `n_chars // 2`
+    of each): `char_width`-wide character embeddings in a table of `rows`, a convolution over
+    `window` characters, max-pooled. For `lexloom.Tok2Vec.v1`'s `chars`."""
+    CharExtractor(n_chars, rows)  # checks the settings before any training starts
+    return CharsSpec(partial(CharExtractor, n_chars, rows), partial(CharCNN, rows, width, char_width, window))
+
+
+# Hashed features that stand for the whole word, which word dropout removes.
+WORD_FEATURES = ("NORM", "LOWER", "ORTH")
+
+
 @registry.architectures("lexloom.Tok2Vec.v1")
 def tok2vec(
     width: int,
@@ -36,10 +59,19 @@ def tok2vec(
     dropout: float = 0.1,
     vectors: str | None = None,
     vectors_rows: int = 0,
+    chars: CharsSpec | None = None,
+    word_dropout: float = 0.0,
 ) -> Tok2VecSpec:
     """Hashed embeddings of lexical features, plus static word vectors read from the text
-    file `vectors` (its first `vectors_rows` words; 0 = all) when given, then `encoder`."""
+    file `vectors` (its first `vectors_rows` words; 0 = all) when given, plus word vectors
+    from the words' characters (`chars`, e.g. `lexloom.CharCNN.v1`) when given, then
+    `encoder`. `word_dropout`: in training, the share of tokens whose whole-word features
+    (NORM, LOWER, ORTH) are dropped, so that the rest (affixes, shape, characters) learns
+    to stand in for them, as it must for unseen words."""
     attrs, rows = list(attrs), list(rows)
+    word_features = tuple(i for i, a in enumerate(attrs) if a in WORD_FEATURES)
+    if word_dropout and not word_features:
+        raise ValueError(f"word_dropout needs a whole-word feature ({', '.join(WORD_FEATURES)}) among attrs {attrs}")
 
     def build(saved: Path | None = None) -> Tok2VecLayer:
         if saved is not None:
@@ -48,8 +80,11 @@ def tok2vec(
             table = StaticVectors.from_file(vectors, vectors_rows) if vectors else None
         extractor = FeatureExtractor(attrs, rows, n_seeds)
         pretrained_width = table.dim if table is not None else 0
-        model = Tok2VecModel(rows, width, encoder(), embed_width=embed_width or None, dropout=dropout, pretrained_width=pretrained_width)
-        return Tok2VecLayer(extractor, model, table)
+        model = Tok2VecModel(
+            rows, width, encoder(), embed_width=embed_width or None, dropout=dropout, pretrained_width=pretrained_width,
+            chars=chars.model() if chars is not None else None, word_dropout=word_dropout, word_features=word_features,
+        )
+        return Tok2VecLayer(extractor, model, table, chars.extractor() if chars is not None else None)
 
     return Tok2VecSpec(width, build)
 

@@ -29,6 +29,10 @@ class EditTreeLemmatizer(Tagger):
         super().__init__(nlp, name, model, label_smoothing=label_smoothing, min_tree_freq=min_tree_freq, top_k=top_k)
         self.trees = EditTrees()
         self._pair_cache: dict[tuple[str, str], int] = {}
+        # (tree id, form's string id) -> lemma string id, or 0 when the tree does not fit: most
+        # tokens are frequent words, whose trees need not be applied again. For one StringStore.
+        self._lemma_cache: dict[tuple[int, int], int] = {}
+        self._cache_strings = None
 
     def _tree(self, form: str, lemma: str) -> int:
         key = (form, lemma)
@@ -61,19 +65,24 @@ class EditTreeLemmatizer(Tagger):
             return
         tree_ids = [int(label) for label in self._labels]
         strings = docs[0].vocab.strings
-        add = strings.add
-        apply = self.trees.apply
+        cache = self._lemma_cache
+        if len(cache) > 200_000 or self._cache_strings is not strings:
+            cache.clear()
+            self._cache_strings = strings
         row = 0
         for doc in docs:
             out = doc._lemma
             for i, orth in enumerate(doc._orth.tolist()):
-                form = strings[orth]
-                lemma = None
+                lemma = 0
                 for c in candidates[row].tolist():
-                    lemma = apply(tree_ids[c], form)
+                    key = (tree_ids[c], orth)
+                    lemma = cache.get(key)
+                    if lemma is None:
+                        made = self.trees.apply(key[0], strings[orth])
+                        lemma = cache[key] = strings.add(made) if made else 0
                     if lemma:
                         break
-                out[i] = add(lemma or form)
+                out[i] = lemma or orth
                 row += 1
 
     def save_extra(self, path: Path) -> None:
@@ -81,6 +90,7 @@ class EditTreeLemmatizer(Tagger):
 
     def load_extra(self, path: Path) -> None:
         self.trees = EditTrees.from_json(json.loads((path / "trees.json").read_text(encoding="utf8")))
+        self._lemma_cache.clear()
 
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}, "min_tree_freq": 2, "top_k": 3}

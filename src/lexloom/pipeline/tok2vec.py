@@ -12,25 +12,35 @@ from ..tokens import Doc, Example
 from .base import TrainablePipe, default_tok2vec
 from .batch import Batch
 from .factories import factory
-from .features import FeatureExtractor
+from .features import CharExtractor, FeatureExtractor
 from .vectors import StaticVectors
 
 
 class Tok2VecLayer(nn.Module):
     """Featurize a Batch's Docs and encode them: (batch, length, width). Static word
-    vectors, when given, join the hashed embeddings before the mixing layer."""
+    vectors and the words' characters (for a character CNN), when given, join the hashed
+    embeddings before the mixing layer."""
 
-    def __init__(self, extractor: FeatureExtractor, model: Tok2VecModel, vectors: StaticVectors | None = None):
+    def __init__(self, extractor: FeatureExtractor, model: Tok2VecModel, vectors: StaticVectors | None = None, chars: CharExtractor | None = None):
         super().__init__()
         self.extractor = extractor
         self.model = model
         self.vectors = vectors
+        self.chars = chars
         self.width = model.width
+
+    def char_input(self, docs: Sequence[Doc], device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The character rows of the docs' distinct words and each token's word index, or None
+        when the model reads no characters."""
+        if self.chars is None:
+            return None
+        rows, index = self.chars(docs)
+        return torch.from_numpy(rows).to(device), torch.from_numpy(index).to(device)
 
     def forward(self, batch: Batch) -> torch.Tensor:
         ids = torch.from_numpy(self.extractor(batch.docs)).to(batch.device)
         vectors = self.vectors(batch.docs) if self.vectors is not None else None
-        return self.model(ids, batch.mask, vectors)
+        return self.model(ids, batch.mask, vectors, self.char_input(batch.docs, batch.device))
 
     def save_assets(self, directory: Path) -> None:
         """Tables beside the weights: the words of the static vectors."""

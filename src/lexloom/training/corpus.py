@@ -26,11 +26,14 @@ class Corpus:
     """Iterate Examples of a corpus. With `max_length`, docs are cut at sentence boundaries
     into pieces of consecutive sentences of at most `max_length` tokens (a longer sentence
     is a piece of its own): short sequences train faster and still teach sentence
-    boundaries. `limit` keeps the first N pieces."""
+    boundaries. With `per_sentence`, every sentence is an Example of its own (spaCy's
+    `gold_preproc`), so that training sees the same Examples however the converter grouped
+    sentences into docs (`--n-sents`). `limit` keeps the first N pieces."""
 
-    def __init__(self, path: str | Path, *, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0):
+    def __init__(self, path: str | Path, *, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False):
         self.path = Path(path)
         self.max_length = max_length
+        self.per_sentence = per_sentence
         self.limit = limit
         self.shuffle = shuffle
         self._rng = random.Random(seed)
@@ -46,6 +49,10 @@ class Corpus:
                         return
 
     def _split(self, doc: Doc) -> Iterator[Doc]:
+        if self.per_sentence and doc.has_annotation("SENT_START"):
+            for sent in doc.sents:
+                yield doc.slice(sent.start, sent.end)
+            return
         if not self.max_length or len(doc) <= self.max_length:
             yield doc
             return
@@ -67,5 +74,5 @@ class Corpus:
 
 
 @registry.readers("lexloom.Corpus.v1")
-def create_corpus(path: str, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0) -> Corpus:
-    return Corpus(path, max_length=max_length, limit=limit, shuffle=shuffle, seed=seed)
+def create_corpus(path: str, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False) -> Corpus:
+    return Corpus(path, max_length=max_length, limit=limit, shuffle=shuffle, seed=seed, per_sentence=per_sentence)

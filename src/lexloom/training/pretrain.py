@@ -19,7 +19,7 @@ import json
 import random
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -70,29 +70,34 @@ class CharacterTargets:
         return rows[inverse.reshape(-1)]
 
 
-def mask_features(ids: np.ndarray, mask_rows: np.ndarray, probability: float, rng: np.random.Generator, vector_rows: np.ndarray | None = None):
-    """Hide a share of the tokens' hashed features: of the chosen tokens 80% get `mask_rows`
-    (the features of "[MASK]"), 10% another token's features, 10% keep their own.
+class Masking(NamedTuple):
+    """Which tokens' input is hidden: `masked` ones read as "[MASK]", each of `swapped` reads as
+    the token `sources` (same order) points to."""
 
-    With `vector_rows` (each token's static-vector row), the same tokens lose their vector
-    too (row 0, zeros) or take the other token's, and `(ids, vector_rows)` is returned:
-    a masked word must not be recoverable from its vector."""
-    if not probability or not len(ids):
-        return ids if vector_rows is None else (ids, vector_rows)
-    out = ids.copy()
-    chosen = rng.random(len(ids)) < probability
-    roll = rng.random(len(ids))
-    masked = chosen & (roll < 0.8)
-    out[masked] = mask_rows
-    swap = np.flatnonzero(chosen & (roll >= 0.8) & (roll < 0.9))
-    sources = rng.integers(0, len(ids), size=len(swap))
-    out[swap] = ids[sources]
-    if vector_rows is None:
+    masked: np.ndarray
+    swapped: np.ndarray
+    sources: np.ndarray
+
+    def apply(self, values: np.ndarray, mask_value) -> np.ndarray:
+        """A copy of the per-token `values` with the masked tokens' set to `mask_value` and the
+        swapped tokens' taken from their sources."""
+        out = values.copy()
+        out[self.masked] = mask_value
+        out[self.swapped] = values[self.sources]
         return out
-    rows = vector_rows.copy()
-    rows[masked] = 0
-    rows[swap] = vector_rows[sources]
-    return out, rows
+
+
+def choose_masked(n_tokens: int, probability: float, rng: np.random.Generator) -> Masking | None:
+    """Choose a share `probability` of the tokens to hide, BERT-style: 80% of them are masked,
+    10% read as another token of the batch, 10% keep their own input. None: nothing to hide.
+    Every input of a hidden token (hashed features, static vector, characters) is hidden alike,
+    so that the word cannot be recovered from any of them."""
+    if not probability or not n_tokens:
+        return None
+    chosen = rng.random(n_tokens) < probability
+    roll = rng.random(n_tokens)
+    swapped = np.flatnonzero(chosen & (roll >= 0.8) & (roll < 0.9))
+    return Masking(chosen & (roll < 0.8), swapped, rng.integers(0, n_tokens, size=len(swapped)))
 
 
 def build_objective(cfg: dict[str, Any], width: int) -> tuple[CharacterObjective, float]:
@@ -203,7 +208,8 @@ class _Trainer:
         self.mask_probability = mask_probability
         self.optimizer = optimizer
         self.targets = CharacterTargets(objective.n_positions // 2)
-        self.mask_rows = layer.extractor([Doc(nlp.vocab, [MASK_TOKEN])])[0]
+        self.mask_doc = Doc(nlp.vocab, [MASK_TOKEN])
+        self.mask_rows = layer.extractor([self.mask_doc])[0]
         self.rng = np.random.default_rng(seed)
         self.step = 0
         for module in (layer, objective):
@@ -215,13 +221,20 @@ class _Trainer:
     def update(self, docs: list[Doc]) -> tuple[float, int]:
         """One step; returns the batch's mean loss per token and position, and its token count."""
         batch = Batch(docs, self.nlp.device)
-        ids, vectors = self.layer.extractor(docs), None
-        if self.layer.vectors is None:
-            ids = mask_features(ids, self.mask_rows, self.mask_probability, self.rng)
-        else:
-            ids, rows = mask_features(ids, self.mask_rows, self.mask_probability, self.rng, self.layer.vectors.rows(docs))
+        ids, vectors, chars = self.layer.extractor(docs), None, None
+        masking = choose_masked(len(ids), self.mask_probability, self.rng)
+        if masking is not None:
+            ids = masking.apply(ids, self.mask_rows)
+        if self.layer.vectors is not None:
+            rows = self.layer.vectors.rows(docs)
+            rows = masking.apply(rows, 0) if masking is not None else rows  # row 0: zeros
             vectors = self.layer.vectors.table[torch.from_numpy(rows).to(batch.device)]
-        tokvecs = self.layer.model(torch.from_numpy(ids).to(batch.device), batch.mask, vectors)[batch.mask]
+        if self.layer.chars is not None:
+            # the [MASK] word's characters go last; masked tokens point to them
+            char_rows, index = self.layer.chars(docs + [self.mask_doc])
+            index = masking.apply(index[:-1], index[-1]) if masking is not None else index[:-1]
+            chars = (torch.from_numpy(char_rows).to(batch.device), torch.from_numpy(index).to(batch.device))
+        tokvecs = self.layer.model(torch.from_numpy(ids).to(batch.device), batch.mask, vectors, chars)[batch.mask]
         targets = torch.from_numpy(self.targets(docs).astype(np.int64)).to(batch.device)
         loss = self.objective.loss(self.objective(tokvecs), targets)
         loss.backward()

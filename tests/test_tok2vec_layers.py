@@ -1,0 +1,139 @@
+"""The tok2vec's word representations: a character CNN and word dropout, on real EWT sentences."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import lexloom
+from lexloom.cli import app
+from lexloom.config.init import init_config
+from lexloom.config.registry import registry
+from lexloom.convert import convert
+from lexloom.models.tok2vec import BiLSTMEncoder, CharCNN, Tok2VecModel
+from lexloom.pipeline.features import CharExtractor
+from lexloom.tokens import Doc
+from lexloom.training.loop import train
+
+DATA = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
+CHARS = {"@architectures": "lexloom.CharCNN.v1", "width": 24, "char_width": 8, "n_chars": 8, "rows": 512}
+
+
+def test_char_rows_keep_both_ends_of_long_words_and_hash_other_scripts():
+    nlp = lexloom.blank("en")
+    chars = CharExtractor(n_chars=6, rows=512)
+    docs = [Doc(nlp.vocab, ["ab", "Berlin", "unbelievable", "ab"]), Doc(nlp.vocab, ["été", "日本"])]
+    rows, index = chars(docs)
+    words = [nlp.vocab.strings[int(o)] for o in np.unique(np.concatenate([d._orth for d in docs]))]
+    assert [words[i] for i in index] == ["ab", "Berlin", "unbelievable", "ab", "été", "日本"]
+    by_word = dict(zip(words, rows.tolist()))
+    assert by_word["ab"] == [1 + ord("a"), 1 + ord("b"), 0, 0, 0, 0]  # padded with row 0
+    assert by_word["Berlin"] == [1 + ord(c) for c in "Berlin"]
+    assert by_word["unbelievable"] == [1 + ord(c) for c in "unbble"]  # first and last three
+    assert by_word["été"][:3] == [1 + ord("é"), 1 + ord("t"), 1 + ord("é")]
+    assert all(256 <= r < 512 for r in by_word["日本"][:2])  # above the code points, in the table
+    # the same rows in a fresh extractor and a fresh vocab: nothing is collected or saved
+    other = lexloom.blank("en")
+    again, _ = CharExtractor(n_chars=6, rows=512)([Doc(other.vocab, ["日本"])])
+    assert again.tolist() == [by_word["日本"]]
+    with pytest.raises(ValueError, match="at least 512 rows"):
+        CharExtractor(rows=100)
+
+
+def test_char_cnn_reads_a_word_the_same_whatever_else_is_in_the_batch():
+    torch.manual_seed(0)
+    cnn = CharCNN(rows=512, width=16, char_width=8, window=3).eval()
+    chars = CharExtractor(n_chars=16, rows=512)
+    nlp = lexloom.blank("en")
+    alone, _ = chars([Doc(nlp.vocab, ["cat"])])
+    mixed, index = chars([Doc(nlp.vocab, ["internationalization", "cat", "dog"])])
+    cat = int(index[1])
+    with torch.no_grad():
+        a = cnn(torch.from_numpy(alone))[0]
+        b = cnn(torch.from_numpy(mixed))[cat]
+        dog = cnn(torch.from_numpy(mixed))[int(index[2])]
+    assert a.shape == (16,)
+    assert torch.allclose(a, b, atol=1e-6)  # padding never reaches a word's vector
+    assert not torch.allclose(a, dog)
+    with pytest.raises(ValueError, match="odd"):
+        CharCNN(rows=512, window=2)
+
+
+def _model(word_dropout: float) -> Tok2VecModel:
+    return Tok2VecModel([100, 50], 16, BiLSTMEncoder(16, 8, 1), word_dropout=word_dropout, word_features=(0,))
+
+
+def test_word_dropout_drops_whole_word_features_in_training_only():
+    torch.manual_seed(0)
+    model = _model(0.5)
+    ids = torch.randint(0, 50, (4000, 2, 2))
+    model.train()
+    keep = model._keep(len(ids), 2, ids.device)
+    assert keep[:, 1].eq(1).all()  # only the whole-word feature is dropped
+    assert 0.45 < float((keep[:, 0] == 0).float().mean()) < 0.55
+    embedded = model.embed(ids, keep)
+    assert embedded[keep[:, 0] == 0][:, :16].abs().sum() == 0
+    assert embedded[keep[:, 0] == 1][:, :16].abs().sum() > 0
+    model.eval()
+    assert model._keep(len(ids), 2, ids.device) is None
+    # the loop's dropout setting (which sets every nn.Dropout's p) does not touch it
+    nlp_like = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    for m in nlp_like:
+        m.p = 0.0
+    assert model.word_dropout == 0.5
+    with pytest.raises(ValueError, match="word_dropout"):
+        _model(1.0)
+
+
+def test_word_dropout_needs_a_whole_word_feature():
+    with pytest.raises(ValueError, match="whole-word feature"):
+        registry.architectures.get("lexloom.Tok2Vec.v1")(
+            width=16, encoder=None, attrs=["PREFIX", "SUFFIX"], rows=[100, 100], word_dropout=0.2
+        )
+
+
+def _config(tmp_path: Path, corpus: Path, **tok2vec) -> Path:
+    cfg = init_config("en", ["tagger"])
+    cfg["components"]["tok2vec"]["model"] = {
+        "@architectures": "lexloom.Tok2Vec.v1", "width": 32, "rows": [1000, 200, 500, 200],
+        "encoder": {"@architectures": "lexloom.BiLSTMEncoder.v1", "width": 32, "hidden": 16, "depth": 1},
+        **tok2vec,
+    }
+    cfg["paths"]["train"] = cfg["paths"]["dev"] = str(corpus)
+    cfg["system"]["threads"] = 1
+    cfg["training"].update({"max_steps": 40, "eval_frequency": 20})
+    cfg["training"]["optimizer"]["learn_rate"] = 0.005
+    cfg["training"]["logger"]["progress_bar"] = False
+    path = tmp_path / "chars.cfg"
+    path.write_text(cfg.to_str(interpolate=False))
+    return path
+
+
+def test_a_tagger_with_characters_and_word_dropout_trains_saves_and_loads(tmp_path):
+    (corpus,) = convert(DATA, tmp_path / "corpus", n_sents=1)
+    out = train(_config(tmp_path, corpus, chars=CHARS, word_dropout=0.25), tmp_path / "out")
+    nlp = lexloom.load(out / "model-last")
+    layer = nlp.get_pipe("tok2vec").model
+    assert layer.chars is not None and layer.model.word_dropout == 0.25
+    doc = nlp("The cats were sleeping in Berlin.")
+    assert all(t.tag_ for t in doc)
+    import json
+
+    scores = [json.loads(line)["scores"]["tag_acc"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert scores[-1] > 0.35  # it learns: the most frequent tag alone is about 0.15
+
+
+def test_pretraining_hides_the_characters_of_masked_tokens(tmp_path):
+    """A pretrained tok2vec with a character CNN: the pretraining runs and its weights load into training."""
+    raw = tmp_path / "raw.txt"
+    texts = [line[len("# text = "):] for line in DATA.read_text(encoding="utf8").splitlines() if line.startswith("# text = ")]
+    raw.write_text("\n\n".join(texts[:60]), encoding="utf8")
+    (corpus,) = convert(DATA, tmp_path / "corpus", n_sents=1)
+    config = _config(tmp_path, corpus, chars=CHARS)
+    result = CliRunner().invoke(app, ["pretrain", str(config), str(tmp_path / "pre"), "--paths.raw_text", str(raw), "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    from safetensors.torch import load_file
+
+    weights = load_file(str(tmp_path / "pre" / "model-last.safetensors"))
+    assert "model.chars.conv.weight" in weights
