@@ -13,7 +13,7 @@ Prints markdown tables:
 
 Big files go to a temporary directory (--tmp) and are deleted at the end.
 
-Usage: .venv/bin/python benchmarks/reliability.py [--examples 10000] [--sentences 1000000] [--steps 300] [--only fuzz,corpus,huge,stream,resume]
+Usage: .venv/bin/python benchmarks/reliability.py [--examples 10000] [--sentences 1000000] [--steps 300] [--only fuzz,corpus,huge,stream,resume] [--commands debug-data]
 """
 from __future__ import annotations
 
@@ -82,8 +82,9 @@ def fuzz(n_examples: int, tmp: Path) -> list[dict]:
     return rows
 
 
-def corpus_fuzz(n_examples: int, tmp: Path) -> list[dict]:
-    """Structurally corrupted `.lexloom` archives (tests/test_corpus_fuzz.py) through each command."""
+def corpus_fuzz(n_examples: int, tmp: Path, names: list[str] | None = None) -> list[dict]:
+    """Structurally corrupted `.lexloom` archives (tests/test_corpus_fuzz.py) through each command
+    (or those in `names`)."""
     import torch
 
     torch.set_num_threads(1)
@@ -91,7 +92,7 @@ def corpus_fuzz(n_examples: int, tmp: Path) -> list[dict]:
     seed = commands.valid.read_bytes()
     target = commands.root / "corrupt.lexloom"
     rows = []
-    for command in Commands.names:
+    for command in names or Commands.names:
         outcomes: Counter[str] = Counter()
         first: dict[str, str] = {}
         start = time.perf_counter()
@@ -307,15 +308,19 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=1_000_000, help="sentences of the streamed corpus")
     parser.add_argument("--steps", type=int, default=300, help="training steps on the streamed corpus")
     parser.add_argument("--only", default="fuzz,corpus,huge,stream,resume", help="comma-separated parts to run")
+    parser.add_argument("--commands", default="", help=f"corpus part: comma-separated commands to run (default all: {','.join(Commands.names)})")
     parser.add_argument("--tmp", default=None, help="where to put the big temporary files")
     args = parser.parse_args()
     parts = set(args.only.split(","))
+    unknown = set(filter(None, args.commands.split(","))) - set(Commands.names)
+    if unknown:
+        parser.error(f"--commands: no such command {', '.join(sorted(unknown))} (commands: {', '.join(Commands.names)})")
     tmp = Path(tempfile.mkdtemp(prefix="lexloom-reliability-", dir=args.tmp))
     try:
         if "fuzz" in parts:
             print(f"## Fuzzed inputs ({args.examples} per entry point)\n\n{table(fuzz(args.examples, tmp))}\n", flush=True)
         if "corpus" in parts:
-            print(f"## Corrupted corpora ({args.examples} per command)\n\n{table(corpus_fuzz(args.examples, tmp))}\n", flush=True)
+            print(f"## Corrupted corpora ({args.examples} per command)\n\n{table(corpus_fuzz(args.examples, tmp, [c for c in args.commands.split(',') if c]))}\n", flush=True)
         if "huge" in parts:
             print(f"## Huge inputs (each in its own process)\n\n{table(huge_inputs(tmp))}\n", flush=True)
         if "stream" in parts:
