@@ -369,9 +369,37 @@ class Language(LanguageV2Aliases):
 
     # --- applying ----------------------------------------------------------------------------
     def make_doc(self, text: str) -> Doc:
-        if self.tokenizer is None:
-            raise LexloomError("this pipeline has no tokenizer")
-        return self.tokenizer(text)
+        return self.make_docs([text])[0]
+
+    def make_docs(self, texts: Sequence[str]) -> list[Doc]:
+        """Docs of `texts`: made by the pipeline's tokenizing components (a `segmenter`, then an
+        `mwt` expander) where it has them, in their order, else by the tokenizer."""
+        docs = None
+        for _, proc in self.pipeline:
+            if proc.tokenizes:
+                docs = proc.make_docs(texts, docs)
+        if docs is None:
+            if self.tokenizer is None:
+                raise LexloomError("this pipeline has no tokenizer")
+            docs = [self.tokenizer(text) for text in texts]
+        return docs
+
+    def _docs_of(self, texts: Iterable[str | Doc], batch_size: int) -> Iterator[Doc]:
+        """Texts made into Docs `batch_size` at a time (a learned tokenizer reads them in
+        batches); a Doc passes as it is."""
+        buf: list[str | Doc] = []
+        for text in texts:
+            buf.append(text)
+            if len(buf) >= batch_size:
+                yield from self._docs_of_batch(buf)
+                buf = []
+        if buf:
+            yield from self._docs_of_batch(buf)
+
+    def _docs_of_batch(self, items: list[str | Doc]) -> list[Doc]:
+        strings = [t for t in items if not isinstance(t, Doc)]
+        made = iter(self.make_docs(strings) if strings else [])
+        return [t if isinstance(t, Doc) else next(made) for t in items]
 
     def __call__(self, text: str | Doc) -> Doc:
         doc = text if isinstance(text, Doc) else self.make_doc(text)
@@ -396,8 +424,8 @@ class Language(LanguageV2Aliases):
         batch = Batch(nonempty, self.device)
         with torch.no_grad(), self._autocast():
             for name, proc in self.pipeline:
-                if needed is not None and name not in needed:
-                    continue
+                if (needed is not None and name not in needed) or proc.tokenizes:
+                    continue  # a tokenizing component made the Docs already (make_docs)
                 scores = proc.predict(batch)
                 proc.set_annotations(nonempty, scores)
         return docs
@@ -429,10 +457,9 @@ class Language(LanguageV2Aliases):
         self._train_mode(False)
         if as_tuples:
             return _with_contexts(self, texts, batch_size, list(disable))
-        docs = (t if isinstance(t, Doc) else self.make_doc(t) for t in texts)
         if disable:
-            return _without(self, list(disable), self._annotate_stream(docs, batch_size))
-        return self._annotate_stream(docs, batch_size)
+            return _without(self, list(disable), self._annotate_stream(self._docs_of(texts, batch_size), batch_size))
+        return self._annotate_stream(self._docs_of(texts, batch_size), batch_size)
 
     def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256) -> dict[str, Any]:
         """Annotate each example's predicted Doc and score it against the reference."""
@@ -444,7 +471,11 @@ class Language(LanguageV2Aliases):
         start = time.perf_counter()
         list(self.pipe((eg.predicted for eg in examples), batch_size=batch_size))
         seconds = time.perf_counter() - start
-        return Scorer.for_pipeline(self).score(examples, seconds=seconds)
+        scores = Scorer.for_pipeline(self).score(examples, seconds=seconds)
+        for _, proc in self.pipeline:
+            if proc.tokenizes:  # scored on the references' raw text: the examples' Docs skipped them
+                scores.update(proc.score(examples))
+        return scores
 
     # --- saving and loading ------------------------------------------------------------------
     def to_disk(self, path: str | Path, *, extra_meta: dict | None = None) -> Path:

@@ -76,6 +76,9 @@ class TrainablePipe:
 
     factory = ""
     uses_tok2vec = True
+    # A component that makes the Docs from text (`make_docs(texts, docs)`): it runs in
+    # `nlp.make_doc` / `nlp.pipe(texts)` in place of the tokenizer, never on a given Doc.
+    tokenizes = False
 
     def __init__(self, nlp: "Language", name: str, model: ModelSpec, **cfg: Any):
         self.nlp = nlp

@@ -1,0 +1,243 @@
+"""`mwt`: multi-word tokens expanded into their syntactic words ("del" -> "de" "el", "dárselo" -> "dar" "se" "lo").
+
+Learned from the multi-word tokens of the training data (`user_data["mwts"]`):
+
+- **a dictionary** of every surface form seen, with its most frequent expansion
+  (exact form first, then the lowercased form, its case carried over);
+- **suffix rules** for forms never seen, as morphological guessers learn them:
+  each training pair whose trailing words spell the end of the surface form
+  ("quedarse" = "quedar" + "se", "convirtiéndose" = "convirtiendo" + "se")
+  gives a rule, the trailing words plus how the rest becomes the first word
+  (unchanged, accents removed, or its last letters rewritten). Rules are indexed
+  by the form's ending: the trailing words' letters and up to `max_suffix`
+  letters before them. An unseen form takes the most frequent rule of its
+  longest known ending ("dejarlos" ends like "transportarlos": "dejar" + "los").
+
+It expands the tokens the `segmenter` marked as multi-word (one-word ranges in
+`user_data["mwts"]`); a token no entry or rule fits stays one word. The Doc keeps
+its text: the words of each multi-word token are one range of
+`user_data["mwts"]`, spelled by the surface form (`Doc.text`) and written as a
+`3-4 del` range line in CoNLL-U.
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..tokens import Doc, Example
+from ..util import atomic_write_text
+from .base import TrainablePipe, factory
+
+# A rule: (trailing words, strip accents from the rest, letters cut from its end, letters added)
+Rule = tuple[tuple[str, ...], bool, int, str]
+
+
+def strip_accents(text: str) -> str:
+    """`text` without combining accents ("convirtiéndo" -> "convirtiendo")."""
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)))
+
+
+def _with_case(words: Sequence[str], form: str) -> list[str]:
+    """`words` (lowercase) cased like the surface `form`: the form's own letters where the words
+    spell it, else all upper case for an upper-case form, a capital first word for a capitalized one."""
+    if "".join(words).lower() == form.lower():
+        out, position = [], 0
+        for w in words:
+            out.append(form[position : position + len(w)])
+            position += len(w)
+        return out
+    if form.isupper() and len(form) > 1:
+        return [w.upper() for w in words]
+    if form[:1].isupper():
+        return [words[0][:1].upper() + words[0][1:], *words[1:]]
+    return list(words)
+
+
+def rule_of(form: str, words: Sequence[str]) -> Rule | None:
+    """The suffix rule of one training pair, or None where the trailing words do not spell the
+    end of the form (a contraction such as "del" = "de" + "el" is left to the dictionary)."""
+    form, words = form.lower(), [w.lower() for w in words]
+    tail = "".join(words[1:])
+    if len(form) <= len(tail) or not form.endswith(tail):
+        return None
+    stem, first = form[: len(form) - len(tail)], words[0]
+    best = None
+    for strip in (False, True):
+        source = strip_accents(stem) if strip else stem
+        common = 0
+        while common < min(len(source), len(first)) and source[common] == first[common]:
+            common += 1
+        rule = (tuple(words[1:]), strip, len(source) - common, first[common:])
+        if best is None or (rule[2], len(rule[3])) < (best[2], len(best[3])):
+            best = rule
+    return best
+
+
+def apply_rule(form: str, rule: Rule) -> list[str] | None:
+    """The words of `form` under `rule`, cased like the form; None where it does not fit."""
+    tail_words, strip, cut, add = rule
+    tail = "".join(tail_words)
+    if len(form) <= len(tail) or not form.lower().endswith(tail):
+        return None
+    stem = form[: len(form) - len(tail)]
+    source = strip_accents(stem) if strip else stem
+    if cut >= len(source) or (strip and source == stem):
+        return None
+    first = source[: len(source) - cut] + (add.upper() if stem.isupper() else add)
+    out, position = [first], len(stem)
+    for w in tail_words:  # the trailing words keep the surface's own letters
+        out.append(form[position : position + len(w)])
+        position += len(w)
+    return out
+
+
+class MultiWordTokenExpander(TrainablePipe):
+    """Expands the multi-word tokens the segmenter marked (see the module docstring)."""
+
+    factory = "mwt"
+    uses_tok2vec = False
+    tokenizes = True
+
+    def __init__(self, nlp, name: str, model=None, max_suffix: int = 4, min_rule_count: int = 1):
+        super().__init__(nlp, name, model, max_suffix=max_suffix, min_rule_count=min_rule_count)
+        self.exact: dict[str, list[str]] = {}
+        self.lower: dict[str, list[str]] = {}
+        self.rules: dict[str, list[tuple[Rule, int]]] = {}
+
+    @property
+    def listener(self):
+        return None
+
+    def build(self) -> None:
+        self.model = None
+
+    # --- learning the table and the rules ------------------------------------------------------
+    def initialize(self, get_examples, labels=None) -> None:
+        self._saved_dir = None
+        exact: dict[str, Counter] = defaultdict(Counter)
+        lower: dict[str, Counter] = defaultdict(Counter)
+        rules: dict[str, Counter] = defaultdict(Counter)
+        for eg in get_examples():
+            for form, words in multiword_pairs(eg.reference):
+                exact[form][tuple(words)] += 1
+                lower[form.lower()][tuple(w.lower() for w in words)] += 1
+                rule = rule_of(form, words)
+                if rule is None:
+                    continue
+                tail = len("".join(rule[0]))
+                low = form.lower()
+                for length in range(tail, min(len(low) - 1, tail + self.cfg["max_suffix"]) + 1):
+                    rules[low[-length:]][rule] += 1
+        self.exact = {f: list(c.most_common(1)[0][0]) for f, c in exact.items()}
+        self.lower = {f: list(c.most_common(1)[0][0]) for f, c in lower.items()}
+        minimum = self.cfg["min_rule_count"]
+        self.rules = {s: [(r, n) for r, n in c.most_common() if n >= minimum] for s, c in rules.items()}
+        self._labels = []
+
+    # --- expanding ----------------------------------------------------------------------------
+    def expand(self, form: str) -> list[str] | None:
+        """The syntactic words of the surface token `form`, or None where nothing fits."""
+        words = self.exact.get(form)
+        if words is not None:
+            return list(words)
+        words = self.lower.get(form.lower())
+        if words is not None:
+            return _with_case(words, form)
+        low = form.lower()
+        for length in range(len(low) - 1, 0, -1):
+            for rule, _ in self.rules.get(low[-length:], ()):
+                words = apply_rule(form, rule)
+                if words is not None:
+                    return words
+        return None
+
+    def make_docs(self, texts: Sequence[str], docs: Sequence[Doc] | None = None) -> list[Doc]:
+        """`docs` (made by the segmenter, or by the tokenizer when there is none) with every
+        token marked multi-word replaced by its words."""
+        if docs is None:
+            docs = [self.nlp.tokenizer(t) for t in texts]
+        return [self.expand_doc(doc) for doc in docs]
+
+    def expand_doc(self, doc: Doc) -> Doc:
+        """A new Doc where each one-word range of `user_data["mwts"]` is expanded; the ranges
+        of the words that replaced it say which surface token they spell."""
+        per_sentence = doc.user_data.get("mwts")
+        sents = list(doc.sents)
+        if not per_sentence or len(per_sentence) != len(sents) or not any(e - s == 1 for r in per_sentence for s, e, _ in r):
+            return doc
+        words, spaces, starts, mwts = [], [], [], []
+        old_words, old_spaces, old_starts = doc.words, doc.spaces, doc._sent_start.tolist()
+        for sent, ranges in zip(sents, per_sentence):
+            marked = {sent.start + s: form for s, e, form in ranges if e - s == 1}
+            whole = {sent.start + s: (sent.start + e, form) for s, e, form in ranges if e - s > 1}
+            begin = len(words)
+            sentence_mwts = []
+            i = sent.start
+            while i < sent.end:
+                if i in whole:  # already expanded: keep it, at its new place
+                    end, form = whole[i]
+                    sentence_mwts.append([len(words) - begin, len(words) - begin + end - i, form])
+                    words += old_words[i:end]
+                    spaces += old_spaces[i:end]
+                    starts += old_starts[i:end]
+                    i = end
+                    continue
+                expansion = self.expand(old_words[i]) if i in marked else None
+                if expansion and len(expansion) > 1 and all(expansion):
+                    sentence_mwts.append([len(words) - begin, len(words) - begin + len(expansion), old_words[i]])
+                    words += expansion
+                    spaces += [False] * (len(expansion) - 1) + [old_spaces[i]]
+                    starts += [old_starts[i]] + [-1] * (len(expansion) - 1)
+                else:
+                    words.append(old_words[i])
+                    spaces.append(old_spaces[i])
+                    starts.append(old_starts[i])
+                i += 1
+            mwts.append(sentence_mwts)
+        new = Doc(doc.vocab, words, spaces, sent_starts=[None if s == 0 else s == 1 for s in starts])
+        new.user_data = {**doc.user_data, "mwts": mwts}
+        return new
+
+    # --- not trained by gradient -----------------------------------------------------------------
+    def forward(self, batch):
+        return None
+
+    def get_loss(self, examples, batch, output):
+        return None
+
+    def predict(self, batch):
+        return None
+
+    def set_annotations(self, docs, scores) -> None:
+        pass
+
+    def score(self, examples: Iterable[Example]) -> dict[str, float]:
+        """`mwt_acc`: the share of the references' multi-word tokens expanded into their words."""
+        pairs = [pair for eg in examples for pair in multiword_pairs(eg.reference)]
+        if not pairs:
+            return {}
+        return {"mwt_acc": sum(self.expand(form) == words for form, words in pairs) / len(pairs)}
+
+    # --- saving ------------------------------------------------------------------------------------
+    def save_extra(self, path: Path) -> None:
+        table = {"exact": self.exact, "lower": self.lower, "rules": {s: [[list(r[0]), r[1], r[2], r[3], n] for r, n in rs] for s, rs in self.rules.items()}}
+        atomic_write_text(path / "expansions.json", json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True))
+
+    def load_extra(self, path: Path) -> None:
+        table = json.loads((path / "expansions.json").read_text(encoding="utf8"))
+        self.exact, self.lower = table["exact"], table["lower"]
+        self.rules = {s: [((tuple(t), bool(strip), int(cut), add), int(n)) for t, strip, cut, add, n in rs] for s, rs in table["rules"].items()}
+
+
+def multiword_pairs(doc: Doc) -> list[tuple[str, list[str]]]:
+    """(surface form, words) of each multi-word token of a Doc."""
+    words = doc.words
+    return [(form, words[start:end]) for start, end, form in doc.multiword_tokens()]
+
+
+@factory("mwt", {"max_suffix": 4, "min_rule_count": 1})
+def make_mwt(nlp, name: str, max_suffix: int = 4, min_rule_count: int = 1) -> MultiWordTokenExpander:
+    return MultiWordTokenExpander(nlp, name, None, max_suffix=max_suffix, min_rule_count=min_rule_count)
