@@ -14,7 +14,9 @@ Learned from the multi-word tokens of the training data (`user_data["mwts"]`):
   longest known ending ("dejarlos" ends like "transportarlos": "dejar" + "los").
 
 It expands the tokens the `segmenter` marked as multi-word (one-word ranges in
-`user_data["mwts"]`); a token no entry or rule fits stays one word. The Doc keeps
+`user_data["mwts"]`), and those whose form was a multi-word token more often than
+a single word in the training data; a token no entry or rule fits stays one word.
+Docs the segmenter did not make (whose sentences are not known yet) are left alone. The Doc keeps
 its text: the words of each multi-word token are one range of
 `user_data["mwts"]`, spelled by the surface form (`Doc.text`) and written as a
 `3-4 del` range line in CoNLL-U.
@@ -26,6 +28,8 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
+
+import numpy as np
 
 from ..tokens import Doc, Example
 from ..util import atomic_write_text
@@ -106,6 +110,8 @@ class MultiWordTokenExpander(TrainablePipe):
         self.exact: dict[str, list[str]] = {}
         self.lower: dict[str, list[str]] = {}
         self.rules: dict[str, list[tuple[Rule, int]]] = {}
+        # lowercased surface forms that were multi-word tokens more often than single words
+        self.usually: set[str] = set()
 
     @property
     def listener(self):
@@ -120,8 +126,15 @@ class MultiWordTokenExpander(TrainablePipe):
         exact: dict[str, Counter] = defaultdict(Counter)
         lower: dict[str, Counter] = defaultdict(Counter)
         rules: dict[str, Counter] = defaultdict(Counter)
+        as_mwt: Counter = Counter()
+        as_word: Counter = Counter()
         for eg in get_examples():
+            inside = np.zeros(len(eg.reference), dtype=bool)
+            for start, end, _ in eg.reference.multiword_tokens():
+                inside[start:end] = True
+            as_word.update(w.lower() for w, i in zip(eg.reference.words, inside) if not i)
             for form, words in multiword_pairs(eg.reference):
+                as_mwt[form.lower()] += 1
                 exact[form][tuple(words)] += 1
                 lower[form.lower()][tuple(w.lower() for w in words)] += 1
                 rule = rule_of(form, words)
@@ -135,6 +148,7 @@ class MultiWordTokenExpander(TrainablePipe):
         self.lower = {f: list(c.most_common(1)[0][0]) for f, c in lower.items()}
         minimum = self.cfg["min_rule_count"]
         self.rules = {s: [(r, n) for r, n in c.most_common() if n >= minimum] for s, c in rules.items()}
+        self.usually = {form for form, n in as_mwt.items() if n > as_word[form]}
         self._labels = []
 
     # --- expanding ----------------------------------------------------------------------------
@@ -166,7 +180,10 @@ class MultiWordTokenExpander(TrainablePipe):
         of the words that replaced it say which surface token they spell."""
         per_sentence = doc.user_data.get("mwts")
         sents = list(doc.sents)
-        if not per_sentence or len(per_sentence) != len(sents) or not any(e - s == 1 for r in per_sentence for s, e, _ in r):
+        if not per_sentence or len(per_sentence) != len(sents):
+            return doc  # not made by a segmenter: its sentences are not known yet
+        usually = self.usually
+        if not any(e - s == 1 for r in per_sentence for s, e, _ in r) and not any(w.lower() in usually for w in doc.words):
             return doc
         words, spaces, starts, mwts = [], [], [], []
         old_words, old_spaces, old_starts = doc.words, doc.spaces, doc._sent_start.tolist()
@@ -185,7 +202,8 @@ class MultiWordTokenExpander(TrainablePipe):
                     starts += old_starts[i:end]
                     i = end
                     continue
-                expansion = self.expand(old_words[i]) if i in marked else None
+                marked_here = i in marked or old_words[i].lower() in self.usually
+                expansion = self.expand(old_words[i]) if marked_here else None
                 if expansion and len(expansion) > 1 and all(expansion):
                     sentence_mwts.append([len(words) - begin, len(words) - begin + len(expansion), old_words[i]])
                     words += expansion
@@ -223,12 +241,12 @@ class MultiWordTokenExpander(TrainablePipe):
 
     # --- saving ------------------------------------------------------------------------------------
     def save_extra(self, path: Path) -> None:
-        table = {"exact": self.exact, "lower": self.lower, "rules": {s: [[list(r[0]), r[1], r[2], r[3], n] for r, n in rs] for s, rs in self.rules.items()}}
+        table = {"exact": self.exact, "lower": self.lower, "usually": sorted(self.usually), "rules": {s: [[list(r[0]), r[1], r[2], r[3], n] for r, n in rs] for s, rs in self.rules.items()}}
         atomic_write_text(path / "expansions.json", json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True))
 
     def load_extra(self, path: Path) -> None:
         table = json.loads((path / "expansions.json").read_text(encoding="utf8"))
-        self.exact, self.lower = table["exact"], table["lower"]
+        self.exact, self.lower, self.usually = table["exact"], table["lower"], set(table["usually"])
         self.rules = {s: [((tuple(t), bool(strip), int(cut), add), int(n)) for t, strip, cut, add, n in rs] for s, rs in table["rules"].items()}
 
 

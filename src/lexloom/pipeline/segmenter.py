@@ -406,8 +406,7 @@ class Segmenter(TrainablePipe):
         if not self.learned or (self.cfg["max_updates"] and self.updates >= self.cfg["max_updates"]):
             return None
         rows, spaces, gold = [], [], []
-        for eg in examples:
-            text, char_labels = raw_text_labels(eg.reference)
+        for text, char_labels in self._training_texts(examples):
             pieces = Pieces(text)
             if not len(pieces):
                 continue
@@ -423,6 +422,24 @@ class Segmenter(TrainablePipe):
         for k, g in enumerate(gold):
             targets[k, : len(g)] = g
         return F.cross_entropy(logits.reshape(-1, len(LABELS)), torch.from_numpy(targets).to(logits.device).reshape(-1), ignore_index=-1)
+
+    def _training_texts(self, examples: Sequence[Example]) -> list[tuple[str, np.ndarray]]:
+        """The references' raw texts and character labels, joined by a space into texts of about
+        `window` pieces (five characters a piece). Short Docs alone would end most of their
+        sentences at the end of a text, where every text ends one: joined, the segmenter has
+        to find the sentence ends inside a text, as it must in a paragraph."""
+        limit = 5 * self.cfg["window"]
+        out: list[tuple[list[str], list[np.ndarray]]] = []
+        for eg in examples:
+            text, labels = raw_text_labels(eg.reference)
+            if not text.strip():
+                continue
+            if out and sum(map(len, out[-1][0])) + len(text) < limit:
+                out[-1][0].extend([" ", text])
+                out[-1][1].extend([np.zeros(1, dtype=np.int64), labels])
+            else:
+                out.append(([text], [labels]))
+        return [("".join(texts), np.concatenate(labels)) for texts, labels in out]
 
     def predict(self, batch):
         return None

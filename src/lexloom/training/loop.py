@@ -215,7 +215,7 @@ def train(
         logger = TrainingLogger(console=Console(quiet=True), progress_bar=False)
         output = loop.output = None
     logger = logger or T.get("logger") or TrainingLogger()
-    trainable = [n for n in nlp.pipe_names if n not in frozen and nlp.get_pipe(n).factory != "tok2vec"]
+    trainable = [n for n in nlp.pipe_names if n not in frozen and nlp.get_pipe(n).factory != "tok2vec" and nlp.get_pipe(n).model is not None]
     logger.start(output / "log.jsonl" if output else None, trainable, list(weights), int(T["eval_frequency"]))
     loop.logger = logger
     try:
