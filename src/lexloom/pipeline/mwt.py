@@ -14,8 +14,9 @@ Learned from the multi-word tokens of the training data (`user_data["mwts"]`):
   longest known ending ("dejarlos" ends like "transportarlos": "dejar" + "los").
 
 It expands the tokens the `segmenter` marked as multi-word (one-word ranges in
-`user_data["mwts"]`), and those whose form was a multi-word token more often than
-a single word in the training data; a token no entry or rule fits stays one word.
+`user_data["mwts"]`), and those the treebank makes multi-word more often than not:
+by their form, or for a form it never saw, by its ending ("-arlos" was mostly
+multi-word, "-ase" was not). A token no entry or rule fits stays one word.
 Docs the segmenter did not make (whose sentences are not known yet) are left alone. The Doc keeps
 its text: the words of each multi-word token are one range of
 `user_data["mwts"]`, spelled by the surface form (`Doc.text`) and written as a
@@ -110,8 +111,9 @@ class MultiWordTokenExpander(TrainablePipe):
         self.exact: dict[str, list[str]] = {}
         self.lower: dict[str, list[str]] = {}
         self.rules: dict[str, list[tuple[Rule, int]]] = {}
-        # lowercased surface forms that were multi-word tokens more often than single words
-        self.usually: set[str] = set()
+        # how often each surface form was a multi-word token and a single word: [as mwt, as word],
+        # by exact form, by lowercased form, and for forms never seen by their ending
+        self.counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}, "ending": {}}
 
     @property
     def listener(self):
@@ -126,15 +128,15 @@ class MultiWordTokenExpander(TrainablePipe):
         exact: dict[str, Counter] = defaultdict(Counter)
         lower: dict[str, Counter] = defaultdict(Counter)
         rules: dict[str, Counter] = defaultdict(Counter)
-        as_mwt: Counter = Counter()
-        as_word: Counter = Counter()
+        surface: list[tuple[str, bool]] = []  # every surface token: its form, and whether it is multi-word
         for eg in get_examples():
-            inside = np.zeros(len(eg.reference), dtype=bool)
-            for start, end, _ in eg.reference.multiword_tokens():
+            ref = eg.reference
+            inside = np.zeros(len(ref), dtype=bool)
+            for start, end, _ in ref.multiword_tokens():
                 inside[start:end] = True
-            as_word.update(w.lower() for w, i in zip(eg.reference.words, inside) if not i)
-            for form, words in multiword_pairs(eg.reference):
-                as_mwt[form.lower()] += 1
+            surface += [(w, False) for w, i in zip(ref.words, inside) if not i and not w.isspace()]
+            for form, words in multiword_pairs(ref):
+                surface.append((form, True))
                 exact[form][tuple(words)] += 1
                 lower[form.lower()][tuple(w.lower() for w in words)] += 1
                 rule = rule_of(form, words)
@@ -148,8 +150,34 @@ class MultiWordTokenExpander(TrainablePipe):
         self.lower = {f: list(c.most_common(1)[0][0]) for f, c in lower.items()}
         minimum = self.cfg["min_rule_count"]
         self.rules = {s: [(r, n) for r, n in c.most_common() if n >= minimum] for s, c in rules.items()}
-        self.usually = {form for form, n in as_mwt.items() if n > as_word[form]}
+        counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}, "ending": {}}
+        for form, multiword in surface:
+            low = form.lower()
+            keys = [("exact", form), ("lower", low)]
+            keys += [("ending", low[-n:]) for n in range(1, len(low) - 1) if low[-n:] in self.rules]
+            for table, key in keys:
+                counts[table].setdefault(key, [0, 0])[0 if multiword else 1] += 1
+        # an exact form matters where its lowercased form was ever multi-word ("Al", a word, beside "al")
+        counts["exact"] = {k: v for k, v in counts["exact"].items() if counts["lower"][k.lower()][0]}
+        self.counts = counts
         self._labels = []
+
+    def is_multiword(self, form: str) -> bool:
+        """Whether the treebank makes `form` a multi-word token, when the segmenter did not mark it:
+        as it did more often than not with this exact form, or lowercased; a form never seen
+        by its longest ending (at least two letters before it) seen twice among the endings of
+        multi-word tokens."""
+        for table, key in (("exact", form), ("lower", form.lower())):
+            found = self.counts[table].get(key)
+            if found is not None:
+                return found[0] > found[1]
+        low = form.lower()
+        endings = self.counts["ending"]
+        for n in range(len(low) - 2, 0, -1):  # an ending leaves at least two letters before it
+            found = endings.get(low[-n:])
+            if found is not None and sum(found) >= 2:
+                return found[0] > found[1]
+        return False
 
     # --- expanding ----------------------------------------------------------------------------
     def expand(self, form: str) -> list[str] | None:
@@ -182,9 +210,6 @@ class MultiWordTokenExpander(TrainablePipe):
         sents = list(doc.sents)
         if not per_sentence or len(per_sentence) != len(sents):
             return doc  # not made by a segmenter: its sentences are not known yet
-        usually = self.usually
-        if not any(e - s == 1 for r in per_sentence for s, e, _ in r) and not any(w.lower() in usually for w in doc.words):
-            return doc
         words, spaces, starts, mwts = [], [], [], []
         old_words, old_spaces, old_starts = doc.words, doc.spaces, doc._sent_start.tolist()
         for sent, ranges in zip(sents, per_sentence):
@@ -202,8 +227,8 @@ class MultiWordTokenExpander(TrainablePipe):
                     starts += old_starts[i:end]
                     i = end
                     continue
-                marked_here = i in marked or old_words[i].lower() in self.usually
-                expansion = self.expand(old_words[i]) if marked_here else None
+                multiword = i in marked or self.is_multiword(old_words[i])
+                expansion = self.expand(old_words[i]) if multiword else None
                 if expansion and len(expansion) > 1 and all(expansion):
                     sentence_mwts.append([len(words) - begin, len(words) - begin + len(expansion), old_words[i]])
                     words += expansion
@@ -241,12 +266,12 @@ class MultiWordTokenExpander(TrainablePipe):
 
     # --- saving ------------------------------------------------------------------------------------
     def save_extra(self, path: Path) -> None:
-        table = {"exact": self.exact, "lower": self.lower, "usually": sorted(self.usually), "rules": {s: [[list(r[0]), r[1], r[2], r[3], n] for r, n in rs] for s, rs in self.rules.items()}}
+        table = {"exact": self.exact, "lower": self.lower, "counts": self.counts, "rules": {s: [[list(r[0]), r[1], r[2], r[3], n] for r, n in rs] for s, rs in self.rules.items()}}
         atomic_write_text(path / "expansions.json", json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True))
 
     def load_extra(self, path: Path) -> None:
         table = json.loads((path / "expansions.json").read_text(encoding="utf8"))
-        self.exact, self.lower, self.usually = table["exact"], table["lower"], set(table["usually"])
+        self.exact, self.lower, self.counts = table["exact"], table["lower"], table["counts"]
         self.rules = {s: [((tuple(t), bool(strip), int(cut), add), int(n)) for t, strip, cut, add, n in rs] for s, rs in table["rules"].items()}
 
 
