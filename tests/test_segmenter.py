@@ -119,7 +119,7 @@ def train_raw_text_pipeline(path: Path, lang: str, steps: int, n_sentences: int)
     torch.manual_seed(0)
     rng = random.Random(0)
     nlp = lexloom.blank(lang)
-    nlp.add_pipe("segmenter", config={"model": {"@architectures": "lexloom.Segmenter.v1", "hidden": 32, "embed": 16}})
+    nlp.add_pipe("segmenter", config={"model": {"@architectures": "lexloom.Segmenter.v1", "hidden": 32}})
     nlp.add_pipe("mwt")
     sentences = list(read_conllu(path, nlp.vocab))[:n_sentences]
     from lexloom.convert._sentences import group_sentences

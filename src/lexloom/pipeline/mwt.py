@@ -114,6 +114,7 @@ class MultiWordTokenExpander(TrainablePipe):
         # how often each surface form was a multi-word token and a single word: [as mwt, as word],
         # by exact form, by lowercased form, and for forms never seen by their ending
         self.counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}, "ending": {}}
+        self._cache: dict[tuple[str, bool], list[str] | None] = {}  # (form, marked) -> its words
 
     @property
     def listener(self):
@@ -160,6 +161,7 @@ class MultiWordTokenExpander(TrainablePipe):
         # an exact form matters where its lowercased form was ever multi-word ("Al", a word, beside "al")
         counts["exact"] = {k: v for k, v in counts["exact"].items() if counts["lower"][k.lower()][0]}
         self.counts = counts
+        self._cache = {}
         self._labels = []
 
     def is_multiword(self, form: str) -> bool:
@@ -204,21 +206,37 @@ class MultiWordTokenExpander(TrainablePipe):
         return [self.expand_doc(doc) for doc in docs]
 
     def expand_doc(self, doc: Doc) -> Doc:
-        """A new Doc where each one-word range of `user_data["mwts"]` is expanded; the ranges
-        of the words that replaced it say which surface token they spell."""
+        """`doc`, or a new Doc where each token to expand (marked by the segmenter, or multi-word
+        by the treebank's counts: `is_multiword`) is replaced by its words; the words of each
+        multi-word token are one range of `user_data["mwts"]`, spelled by its surface form."""
         per_sentence = doc.user_data.get("mwts")
-        sents = list(doc.sents)
+        starts = np.flatnonzero(doc._sent_start == 1).tolist()
+        if not starts or starts[0] != 0:
+            starts = [0] + starts
+        sents = list(zip(starts, starts[1:] + [len(doc)]))
         if not per_sentence or len(per_sentence) != len(sents):
             return doc  # not made by a segmenter: its sentences are not known yet
+        old_words = doc.words
+        marked = {first + s for (first, _), ranges in zip(sents, per_sentence) for s, e, _ in ranges if e - s == 1}
+        cache = self._cache
+        expansions = {}
+        for i, word in enumerate(old_words):
+            key = (word, i in marked)
+            if key not in cache:
+                words = self.expand(word) if key[1] or self.is_multiword(word) else None
+                cache[key] = words if words and len(words) > 1 and all(words) else None
+            if cache[key] is not None:
+                expansions[i] = cache[key]
+        if not expansions:
+            return doc
         words, spaces, starts, mwts = [], [], [], []
-        old_words, old_spaces, old_starts = doc.words, doc.spaces, doc._sent_start.tolist()
-        for sent, ranges in zip(sents, per_sentence):
-            marked = {sent.start + s: form for s, e, form in ranges if e - s == 1}
-            whole = {sent.start + s: (sent.start + e, form) for s, e, form in ranges if e - s > 1}
+        old_spaces, old_starts = doc.spaces, doc._sent_start.tolist()
+        for (first, last), ranges in zip(sents, per_sentence):
+            whole = {first + s: (first + e, form) for s, e, form in ranges if e - s > 1}
             begin = len(words)
             sentence_mwts = []
-            i = sent.start
-            while i < sent.end:
+            i = first
+            while i < last:
                 if i in whole:  # already expanded: keep it, at its new place
                     end, form = whole[i]
                     sentence_mwts.append([len(words) - begin, len(words) - begin + end - i, form])
@@ -227,9 +245,8 @@ class MultiWordTokenExpander(TrainablePipe):
                     starts += old_starts[i:end]
                     i = end
                     continue
-                multiword = i in marked or self.is_multiword(old_words[i])
-                expansion = self.expand(old_words[i]) if multiword else None
-                if expansion and len(expansion) > 1 and all(expansion):
+                expansion = expansions.get(i)
+                if expansion is not None:
                     sentence_mwts.append([len(words) - begin, len(words) - begin + len(expansion), old_words[i]])
                     words += expansion
                     spaces += [False] * (len(expansion) - 1) + [old_spaces[i]]
@@ -272,6 +289,7 @@ class MultiWordTokenExpander(TrainablePipe):
     def load_extra(self, path: Path) -> None:
         table = json.loads((path / "expansions.json").read_text(encoding="utf8"))
         self.exact, self.lower, self.counts = table["exact"], table["lower"], table["counts"]
+        self._cache = {}
         self.rules = {s: [((tuple(t), bool(strip), int(cut), add), int(n)) for t, strip, cut, add, n in rs] for s, rs in table["rules"].items()}
 
 

@@ -91,10 +91,13 @@ class Pieces:
         spaces = np.append(np.flatnonzero(~visible), len(text))
         # a piece ends at the next piece or at the whitespace after it, whichever comes first
         self.ends = np.minimum(following, spaces[np.searchsorted(spaces, self.starts)])
-        after = np.full(len(self.starts), SPACE_NONE, dtype=np.int64)
-        for k in np.flatnonzero(self.ends < following).tolist():
-            gap = text[self.ends[k] : following[k]]
-            after[k] = SPACE_ONE if gap == " " else SPACE_NEWLINE if ("\n" in gap or "\r" in gap) else SPACE_OTHER
+        # the whitespace up to the next piece: none, one space, with a line break, any other
+        gap = following - self.ends
+        breaks = np.concatenate([[0], np.cumsum((codes == 10) | (codes == 13))])
+        padded = np.append(codes, 0)
+        after = np.where(gap == 0, SPACE_NONE,
+                         np.where(breaks[following] > breaks[self.ends], SPACE_NEWLINE,
+                                  np.where((gap == 1) & (padded[self.ends] == 32), SPACE_ONE, SPACE_OTHER))).astype(np.int64)
         if len(after):
             after[-1] = SPACE_END
         self.after = after
@@ -135,29 +138,34 @@ class PieceFeatures:
         self.n_seeds = n_seeds
         self._of_piece = [(f, FEATURE_FUNCS[o]) for f, (a, o) in enumerate(zip(attrs, own)) if a == o]
         self._of_chunk = [(f, FEATURE_FUNCS[o]) for f, (a, o) in enumerate(zip(attrs, own)) if a != o]
-        self._cache: dict[tuple[str, bool], np.ndarray] = {}
+        # rows of every string seen, in one table per kind: a string's index, then its rows
+        self._index: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self._tables = [np.zeros((0, len(funcs), n_seeds), dtype=np.int64) for funcs in (self._of_piece, self._of_chunk)]
 
-    def _rows(self, string: str, chunk: bool) -> np.ndarray:
-        key = (string, chunk)
-        found = self._cache.get(key)
-        if found is None:
-            funcs = self._of_chunk if chunk else self._of_piece
-            found = np.array([[_hash(func(string), seed * 31 + f) % self.rows[f] for seed in range(self.n_seeds)]
-                              for f, func in funcs], dtype=np.int64).reshape(len(funcs), self.n_seeds)
-            if len(self._cache) > 500_000:
-                self._cache.clear()
-            self._cache[key] = found
-        return found
+    def _lookup(self, strings: list[str], kind: int) -> np.ndarray:
+        """The rows of `strings` (pieces: kind 0, chunks: kind 1), computing those not seen yet."""
+        index = self._index[kind]
+        if len(index) > 1_000_000:
+            index.clear()
+            self._tables[kind] = self._tables[kind][:0]
+        new = [s for s in dict.fromkeys(strings) if s not in index]
+        if new:
+            funcs = self._of_chunk if kind else self._of_piece
+            rows = np.array([[[_hash(func(s), seed * 31 + f) % self.rows[f] for seed in range(self.n_seeds)] for f, func in funcs]
+                             for s in new], dtype=np.int64).reshape(len(new), len(funcs), self.n_seeds)
+            base = len(self._tables[kind])
+            index.update((s, base + k) for k, s in enumerate(new))
+            self._tables[kind] = np.concatenate([self._tables[kind], rows])
+        return self._tables[kind][[index[s] for s in strings]]
 
     def __call__(self, pieces: "Pieces") -> np.ndarray:
         """(n_pieces, n_features, n_seeds) rows."""
         out = np.empty((len(pieces), len(self.attrs), self.n_seeds), dtype=np.int64)
         if not len(pieces):
             return out
-        own = [f for f, _ in self._of_piece]
-        out[:, own] = np.stack([self._rows(p, False) for p in pieces.strings])
+        out[:, [f for f, _ in self._of_piece]] = self._lookup(pieces.strings, 0)
         if self._of_chunk:
-            out[:, [f for f, _ in self._of_chunk]] = np.stack([self._rows(c, True) for c in pieces.chunks])
+            out[:, [f for f, _ in self._of_chunk]] = self._lookup(pieces.chunks, 1)
         return out
 
 
@@ -522,7 +530,6 @@ def segmenter_model(
     attrs: list[str] = ["LOWER", "PREFIX3", "SUFFIX", "SUFFIX2", "SHAPE", "CHUNK_LOWER", "CHUNK_SHAPE"],  # noqa: B006 (copied)
     rows: list[int] = [20000, 5000, 5000, 2000, 1000, 20000, 5000],  # noqa: B006
     n_seeds: int = 2,
-    embed: int = 32,
     hidden: int = 64,
     depth: int = 1,
     dropout: float = 0.1,
@@ -535,7 +542,7 @@ def segmenter_model(
 
     def build() -> SegmenterModel:
         n_contexts = N_SPACE_CLASSES * (2 if tokenizer_feature else 1)
-        return SegmenterModel(list(rows), n_contexts, len(LABELS), embed=embed, hidden=hidden, depth=depth, dropout=dropout,
+        return SegmenterModel(list(rows), n_contexts, len(LABELS), hidden=hidden, depth=depth, dropout=dropout,
                               feature_dropout=feature_dropout)
 
     return SegmenterSpec(features, build, tokenizer_feature)
