@@ -192,3 +192,39 @@ def test_lexloom_train_learns_the_segmenter_with_the_pipeline(tmp_path, one_thre
     system = tmp_path / "sys.conllu"
     evaluate_raw_text(nlp, EWT_SLICE, system_path=system)
     assert evaluate(gold, read_treebank(system))["Tokens"].f1 > 0.5
+
+
+def test_sentence_boundaries_set_later_keep_the_multi_word_tokens(one_thread):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import SMALL_TOK2VEC
+
+    nlp = lexloom.blank("es")
+    nlp.add_pipe("senter", config={"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": dict(SMALL_TOK2VEC)}})
+    parser = nlp.add_pipe("parser", config={"model": {"@architectures": "lexloom.BiaffineParser.v1", "tok2vec": dict(SMALL_TOK2VEC)}})
+    examples = [Example(d, d) for d in read_conllu(GSD_SLICE, nlp.vocab, n_sents=5)]
+    nlp.initialize(lambda: examples)
+
+    def doc_with_mwts(n_words: int) -> Doc:
+        words = (["Vengo", "de", "el", "mar", "."] * (n_words // 5 + 1))[:n_words]
+        spaces = [w not in ("de", "mar") for w in words[:-1]] + [False]
+        doc = Doc(nlp.vocab, words, spaces, sent_starts=[i in (0, n_words // 2) for i in range(n_words)])
+        doc.set_multiword_tokens([(i, i + 2, "del") for i, w in enumerate(words[:-1]) if w == "de"])
+        return doc
+
+    # a senter moves the boundaries: the multi-word tokens stay with their words
+    doc = doc_with_mwts(40)
+    before = doc.multiword_tokens()
+    senter = nlp.get_pipe("senter")
+    start, inside = senter.labels.index("S"), senter.labels.index("I")
+    senter.set_annotations([doc], np.array([start if i in (0, 5, 17, 30) else inside for i in range(40)]))
+    assert [s.start for s in doc.sents] == [0, 5, 17, 30]
+    assert doc.multiword_tokens() == [r for r in before if r != (16, 18, "del")]  # the one cut by a boundary goes
+    assert doc.text == ("Vengo del mar. " * 3 + "Vengo deel mar. " + "Vengo del mar. " * 4).rstrip()
+    # the parser keeps given sentences, even those it parses in pieces for their length
+    doc = doc_with_mwts(700)
+    before = doc.multiword_tokens()
+    parser(doc)
+    assert [len(s) for s in doc.sents] == [350, 350] and doc.multiword_tokens() == before
+    assert all(sum(t.head.i == t.i for t in s) == 1 for s in doc.sents)  # one tree each

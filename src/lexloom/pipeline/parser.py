@@ -189,6 +189,8 @@ class DependencyParser(TrainablePipe):
         add = docs[0].vocab.strings.add
         table = np.array([add(label) for label in self._labels] or [0], dtype=np.int32)
         run_on = add("parataxis")
+        # multi-word tokens are kept per sentence: they follow the sentences set here
+        mwts = {b: docs[b].multiword_tokens() for b in {b for b, _, _ in segments}}
         previous_root = -1
         for (b, s, e), h, lab, cont in zip(segments, heads, labels, continued):
             doc = docs[b]
@@ -204,6 +206,9 @@ class DependencyParser(TrainablePipe):
                 doc._sent_start[s] = 1
                 doc._sent_start[s + 1 : e] = -1
             previous_root = int(roots[0]) if len(roots) else -1
+        for b, ranges in mwts.items():
+            if ranges:
+                docs[b].set_multiword_tokens(ranges)
 
 
 @registry.architectures("lexloom.BiaffineParser.v1")

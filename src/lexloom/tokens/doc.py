@@ -207,6 +207,22 @@ class Doc(HasExtensions):
                     out.append((first + start, first + end, form))
         return out
 
+    def set_multiword_tokens(self, ranges: Iterable[tuple[int, int, str]]) -> None:
+        """Store multi-word tokens given as (first token, end token, surface form) in
+        `user_data["mwts"]`, one list per sentence of `doc.sents`. A component that moves
+        sentence boundaries keeps them this way: read `multiword_tokens()` before, set them
+        after (a token cut by a new boundary is left out)."""
+        starts = np.flatnonzero(self._sent_start == 1).tolist()
+        if not starts or starts[0] != 0:
+            starts = [0] + starts
+        per_sentence: list[list] = [[] for _ in starts]
+        for start, end, form in ranges:
+            k = int(np.searchsorted(starts, start, side="right")) - 1
+            sentence_end = starts[k + 1] if k + 1 < len(starts) else len(self)
+            if end <= sentence_end:
+                per_sentence[k].append([start - starts[k], end - starts[k], form])
+        self.user_data["mwts"] = per_sentence
+
     def _surface_words(self) -> list[str]:
         """The words, the first of each multi-word token replaced by its surface form, the others by ""."""
         words = self.words
