@@ -40,6 +40,7 @@ import torch
 from torch.nn import functional as F
 
 from ..config.registry import registry
+from ..lang.tokenizer import append_whitespace
 from ..lang.xx.punctuation import UNSEGMENTED
 from ..models.segmenter import SegmenterModel
 from ..tokens import Doc, Example, Vocab
@@ -241,12 +242,7 @@ def doc_from_segments(vocab: Vocab, text: str, segments: Iterable[tuple[int, int
     mwts: list[list] = []
 
     def whitespace(gap: str) -> None:
-        if words and gap[0] == " ":
-            spaces[-1] = True
-            gap = gap[1:]
-        if gap:
-            words.append(gap)
-            spaces.append(False)
+        if append_whitespace(words, spaces, gap):
             starts.append(not starts)  # leading whitespace is the first sentence's first token
 
     position = 0
