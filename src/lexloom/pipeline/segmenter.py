@@ -16,9 +16,11 @@ piece gets one label:
     mwt           the piece ends a multi-word token
     mwt_sentence  the piece ends a multi-word token that ends a sentence
 
-A bidirectional LSTM reads the pieces of a text (hashed embeddings of each
-piece's lexical features, and the whitespace after it) and labels them. Reading
-pieces rather than characters is what keeps it fast: a piece is about one word.
+A bidirectional LSTM reads the pieces of a text and labels them. Each piece is
+hashed embeddings of its lexical features and of the whitespace-delimited chunk
+it is in ("b/c", "08/16/2000"), plus the whitespace after it and whether the
+rule-based tokenizer ends a token there. Reading pieces rather than characters
+is what keeps it fast: a piece is about one word.
 
 At inference the segmenter makes the Docs (it runs in place of the tokenizer, see
 `Language.make_doc`): whitespace always ends a token, so does every piece labelled
@@ -45,7 +47,7 @@ from ..lang.xx.punctuation import UNSEGMENTED
 from ..models.segmenter import SegmenterModel
 from ..tokens import Doc, Example, Vocab
 from ..util import atomic_write_text
-from .base import ModelSpec, TrainablePipe, factory
+from .base import TrainablePipe, factory
 from .features import FEATURE_FUNCS, _hash
 
 LABELS = ("inside", "token", "sentence", "mwt", "mwt_sentence")
