@@ -162,7 +162,7 @@ def huge_inputs(tmp: Path) -> list[dict]:
         "read_iob": ("in.iob", "list(read_iob(p, Vocab('en')))"),
         "read_conll03": ("in.conll", "list(read_conll03(p, Vocab('en')))"),
         "read_jsonl": ("in.jsonl", "v = Vocab('en'); list(read_jsonl(p, v, tokenizer=create_tokenizer('en', v)))"),
-        "read_apply_input(.txt)": ("in.txt", "sum(len(t) for t in read_apply_input(p, Vocab('en'), 1))"),
+        "read_lines(.txt)": ("in.txt", "sum(len(t) for _, t in read_lines(p))"),
         "load_config(path)": ("in.cfg", "load_config(p)"),
         "load_project": ("project.yml", "load_project(p)"),
     }
@@ -173,7 +173,7 @@ def huge_inputs(tmp: Path) -> list[dict]:
         {BASELINE}
         from pathlib import Path
         from lexloom.convert import read_conllu, read_iob, read_conll03, read_jsonl
-        from lexloom.cli.apply import read_apply_input
+        from lexloom.convert._lines import read_lines
         from lexloom.config import load_config
         from lexloom.project import load_project
         from lexloom.lang import create_tokenizer

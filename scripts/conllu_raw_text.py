@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from lexloom.errors import DataError
-from lexloom.util import atomic_path
+from lexloom.files import atomic_path
 
 PREFIX = "# text = "
 

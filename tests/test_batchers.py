@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lexloom.convert import convert_file
+from lexloom.convert import read_docs
 from lexloom.training.batchers import minibatch_by_padded, minibatch_by_words
 
 EWT_SLICE = Path(__file__).parent / "data" / "edit_trees" / "en_ewt-ud-train-first300.conllu"
 
 
 def sentences() -> list:
-    return list(convert_file(EWT_SLICE, converter="conllu", n_sents=1))
+    return list(read_docs(EWT_SLICE, format="conllu", n_sents=1))
 
 
 def test_batch_by_padded_bounds_padded_size_and_keeps_every_item_once():

@@ -1,6 +1,7 @@
 """Converters and `lexloom convert` on real slices (tests/data/{ud,uner,iob,textcat}) and malformed input."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -16,13 +17,14 @@ from lexloom.cli import app
 from lexloom.convert import (
     CorpusStats,
     convert,
-    convert_file,
-    detect_converter,
+    detect_format,
     read_conll03,
     read_conllu,
+    read_docs,
     read_iob,
     read_jsonl,
     write_conllu,
+    write_docs,
 )
 from lexloom.errors import DataError, LexloomError
 from lexloom.tokens import Doc, DocBin, Vocab, read_docbin
@@ -185,7 +187,7 @@ def test_write_conllu_marks_unset_values_and_numbers_sentences(tmp_path):
     doc = Doc(vocab, ["Hello", ",", "world", "!", "Bye"], [False, True, False, True, False], sent_starts=[1, 0, 0, 0, 1])
     path = write_conllu([doc], tmp_path / "out.conllu")
     assert path.read_text(encoding="utf-8") == (
-        "# sent_id = 1\n# text = Hello, world!\n"
+        "# newdoc id = 1\n# sent_id = 1\n# text = Hello, world!\n"
         "1\tHello\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No\n"
         "2\t,\t_\t_\t_\t_\t_\t_\t_\t_\n"
         "3\tworld\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No\n"
@@ -347,12 +349,92 @@ def test_non_utf8_input_names_the_line(tmp_path):
 # --- detection, directories, CLI ------------------------------------------------------------
 
 
-def test_detect_converter():
-    assert detect_converter(EWT) == "conllu"
-    assert detect_converter(UNER) == "iob"
-    assert detect_converter(IOB / "conll03-uner.conll") == "conll03"
-    assert detect_converter(IOB / "word_tag-iob2.iob") == "iob"
-    assert detect_converter(COOKING) == "jsonl"
+def test_detect_format(tmp_path):
+    assert detect_format(EWT) == "conllu"
+    assert detect_format(UNER) == "iob"
+    assert detect_format(IOB / "conll03-uner.conll") == "conll03"
+    assert detect_format(IOB / "word_tag-iob2.iob") == "iob"
+    assert detect_format(COOKING) == "jsonl"
+    texts, tagged = tmp_path / "texts.txt", tmp_path / "tagged.txt"
+    texts.write_text("Apple rose on Monday.\nIt fell. O\n")
+    tagged.write_text("Apple B-ORG\nrose O\n\nIt O\n")
+    assert detect_format(texts) == "txt" and detect_format(tagged) == "iob"
+    assert detect_format(tmp_path / "texts.lexloom") == "lexloom"  # by extension, not read
+
+
+def test_read_docs_reads_every_format_a_folder_and_stdin(tmp_path, monkeypatch):
+    vocab = Vocab("en")
+    (corpus,) = convert(UNER, tmp_path / "corpus", n_sents=1)
+    from_corpus = [ents(d) for d in read_docs(corpus, vocab)]
+    assert from_corpus == [ents(d) for d in read_docs(UNER, vocab)] and any(from_corpus)
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Apple rose.\n\nIt fell sharply\n")
+    assert [d.text for d in read_docs(texts, vocab)] == ["Apple rose.", "It fell sharply"]
+    folder = tmp_path / "folder"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "README.txt").write_text("not a corpus\n")
+    convert(UNER, folder / "sub", n_sents=50)
+    (folder / "b.jsonl").write_text('{"text": "Hi there", "cats": {"A": 1.0}}\n')
+    docs = list(read_docs(folder, vocab))
+    assert [d.cats for d in docs[:1]] == [{"A": 1.0}] and len(docs) == 1 + 2  # b.jsonl, then sub/ (100 sentences)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(EWT.read_bytes())))
+    assert [d.text for d in read_docs("-", vocab)] == [d.text for d in read_conllu(EWT, vocab)]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b'{"text": "ok"}\n{"text": 3}\n')))
+    with pytest.raises(DataError, match=r"^<stdin>:2: 'text' must be a string"):
+        list(read_docs("-", vocab))
+    with pytest.raises(DataError, match="no such file"):
+        read_docs(tmp_path / "missing.conllu", vocab)
+
+
+def test_conllu_keeps_entities_and_categories(tmp_path):
+    """.lexloom -> CoNLL-U -> .lexloom loses no entity (nor its missing annotation) and no category."""
+    vocab = Vocab("en")
+    docs = list(read_iob(UNER, vocab, n_sents=3))
+    docs[0].cats = {"NEWS": 1.0, "SPORT": 0.0}
+    docs[1]._ent_iob[2:4] = 0  # two tokens without entity annotation
+    docs[1]._ent_type[2:4] = 0
+    docs[2]._ent_iob[:] = 0  # a doc without entity annotation
+    docs[2]._ent_type[:] = 0
+    corpus = write_docs(docs, tmp_path / "in.lexloom")
+    (written,) = convert(corpus, tmp_path / "out", to="conllu")
+    text = written.read_text()
+    assert "# newdoc id = 1\n# cats = {\"NEWS\": 1.0, \"SPORT\": 0.0}\n" in text and text.count("# newdoc id = ") == len(docs)
+    assert "\tNE=B-" in text and "|NE=O\n" in text
+    (back,) = convert(written, tmp_path / "back", n_sents=3)
+    again = list(read_docbin(back, vocab))
+    for a, b in zip(docs, again):
+        assert ents(a) == ents(b) and a.cats == b.cats
+        assert np.array_equal(a._ent_iob, b._ent_iob)
+    # an entity across a sentence boundary stays whole when the sentences are read into one Doc
+    doc = Doc(vocab, ["New", "York", "City", "is", "big"], sent_starts=[1, 0, 1, 0, 0], ents=["B-GPE", "I-GPE", "L-GPE", "O", "O"])
+    (joined,) = read_conllu(write_conllu([doc], tmp_path / "cross.conllu"), vocab, n_sents=2)
+    assert ents(joined) == [("New York City", "GPE")]
+    bad = write_lines(tmp_path / "bad.conllu", "# cats = {\"A\": \"yes\"}", "1\ta\t_\t_\t_\t_\t_\t_\t_\tNE=X")
+    with pytest.raises(DataError, match=r"bad.conllu:1: # cats must be"):
+        list(read_conllu(bad, vocab))
+
+
+def test_to_json_and_from_json_round_trip_every_annotation(tmp_path):
+    vocab = Vocab("en")
+    docs = list(read_conllu(EWT, vocab, n_sents=5))[:6] + list(read_iob(UNER, vocab, n_sents=4))[:3]
+    docs += list(read_jsonl(COOKING, vocab, tokenizer=simple_tokenizer(vocab)))[:3]
+    for doc in docs:
+        data = json.loads(json.dumps(doc.to_json()))
+        again = Doc(vocab).from_json(data)
+        assert again.to_json() == data
+        assert again.words == doc.words and again.spaces == doc.spaces
+        for attr in ("tag", "pos", "morph", "lemma", "dep"):
+            assert again._strings_of(attr) == doc._strings_of(attr), attr
+        assert again.heads == doc.heads and ents(again) == ents(doc) and again.cats == doc.cats
+        assert [s.text for s in again.sents] == [s.text for s in doc.sents]
+    first = docs[0].to_json()
+    assert set(first) == {"text", "sents", "tokens"} and set(first["tokens"][0]) == {"id", "start", "end", "tag", "pos", "morph", "lemma", "dep", "head"}
+    assert set(docs[-1].to_json()) == {"text", "ents", "cats", "tokens"}
+    # the JSONL writer's lines read back through the JSONL reader
+    path = write_docs(docs, tmp_path / "docs.jsonl")
+    assert [d.to_json() for d in read_docs(path, vocab)] == [d.to_json() for d in docs]
+    with pytest.raises(ValueError, match="tokens must cover the text"):
+        Doc(vocab).from_json({"text": "ab  c", "tokens": [{"start": 0, "end": 2}, {"start": 4, "end": 5}]})
 
 
 def test_convert_a_directory_counts_everything(tmp_path):
@@ -369,7 +451,7 @@ def test_convert_a_directory_counts_everything(tmp_path):
 
 def test_merge_subtokens_is_refused_for_formats_without_them(tmp_path):
     with pytest.raises(LexloomError, match="CoNLL-U input only"):
-        list(convert_file(UNER, merge_subtokens=True))
+        list(read_docs(UNER, merge_subtokens=True))
 
 
 def test_cli_convert_prints_a_summary(tmp_path):

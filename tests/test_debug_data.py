@@ -11,7 +11,8 @@ import lexloom
 from lexloom.cli import app
 from lexloom.config.init import init_config
 from lexloom.convert import convert
-from lexloom.debug_data import analyze, tree_problems
+from lexloom.debug_data import analyze
+from lexloom.pipeline.parser import tree_problems
 from lexloom.tokens import Doc, write_docbin
 
 DATA = Path(__file__).parent / "data"
@@ -199,3 +200,38 @@ def test_tree_problems(heads, expected):
 def test_tree_problems_use_absolute_heads():
     assert tree_problems(np.array([11, 11, 11]), 10) == set()
     assert tree_problems(np.array([11, 12, 11]), 10) == {"cyclic_trees"}
+
+
+# --- a treebank that lacks what a component learns (UD Spanish-GSD has no XPOS) --------------------
+SPANISH = Path(__file__).parent.parent / "assets" / "sample" / "UD_Spanish-GSD"
+
+
+@pytest.fixture(scope="module")
+def spanish(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("spanish")
+    config = tmp / "ud.cfg"
+    cfg = init_config("es", ["tagger", "morphologizer", "parser"])
+    cfg["training"].update({"max_steps": 4, "eval_frequency": 2})
+    cfg["training"]["logger"]["progress_bar"] = False
+    config.write_text(cfg.to_str(interpolate=False))
+    train = corpus(SPANISH / "es_gsd-ud-train.conllu", tmp / "train", n_sents=5)
+    dev = corpus(SPANISH / "es_gsd-ud-dev.conllu", tmp / "dev", n_sents=5)
+    return config, train, dev
+
+
+def test_a_component_without_annotation_is_an_error_or_left_out(spanish, tmp_path):
+    config, train, dev = spanish
+    result, report = run_debug_data(config, train, dev, tmp_path / "report.json")
+    assert result.exit_code == 1 and error(report, "no_annotation")["examples"][0]["component"] == "tagger"
+    args = ["train", str(config), "--paths.train", str(train), "--paths.dev", str(dev), "--output", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, args)
+    assert "training corpus has no annotation for tagger (token.tag)" in str(result.exception)
+    assert not (tmp_path / "out").exists()
+    # With unannotated = "skip" the same config serves a treebank without XPOS.
+    result, report = run_debug_data(config, train, dev, tmp_path / "report.json", "--training.unannotated", "skip")
+    assert report["errors"] == [] and [w for w in report["warnings"] if w["check"] == "left_out"][0]["examples"][0]["component"] == "tagger"
+    result = CliRunner().invoke(app, [*args, "--training.unannotated", "skip"])
+    assert result.exit_code == 0, result.output
+    nlp = lexloom.load(tmp_path / "out" / "model-last")
+    assert nlp.pipe_names == ["tok2vec", "morphologizer", "parser"] and nlp.lang == "es"
+    assert "tagger" not in nlp.config["components"]

@@ -4,6 +4,7 @@ import io
 import tarfile
 import threading
 import zipfile
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -226,3 +227,54 @@ def test_cli_fetches_the_chosen_dataset(tmp_path):
     assert (tmp_path / "assets/downloads/x.txt").read_text() == "full"
     result = runner.invoke(app, ["project", "assets", "-p", str(tmp_path / "project.yml"), "--dataset", "huge"])
     assert result.exit_code == 1 and "unknown dataset 'huge'" in str(result.exception or result.output)
+
+
+class ReleaseHandler(BaseHTTPRequestHandler):
+    """Serves `server.files` (path -> bytes), as a treebank's release on GitHub does; 404 otherwise."""
+
+    def do_GET(self):
+        body = self.server.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_full_dataset_fetches_any_ud_treebank_by_its_name(tmp_path):
+    """project.yml's own UD assets, `treebank: UD_Spanish-GSD`, `dataset: full`: the release's file names follow."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    sample = root / "assets" / "sample" / "UD_Spanish-GSD"
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ReleaseHandler)
+    httpd.files = {f"/UD_Spanish-GSD/r2.16/es_gsd-ud-{split}.conllu": (sample / f"es_gsd-ud-{split}.conllu").read_bytes() for split in ("train", "dev")}
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        raw = yaml.safe_load((root / "project.yml").read_text(encoding="utf8"))
+        ud_only = {
+            "vars": raw["vars"],
+            "assets": [a for a in raw["assets"] if a["dest"].startswith("assets/downloads/ud/")],
+            "stages": {"noop": {"cmd": "true", "deps": ["assets/downloads/ud/train.conllu"]}},
+        }
+        assert len(ud_only["assets"]) == 2
+        (tmp_path / "project.yml").write_text(yaml.safe_dump(ud_only), encoding="utf8")
+        server = f"http://127.0.0.1:{httpd.server_address[1]}"
+        result = CliRunner().invoke(app, ["project", "assets", "-p", str(tmp_path / "project.yml"), "--dataset", "full",
+                                          "--set", "treebank=UD_Spanish-GSD", "--set", f"ud_url={server}", "--retries", "0"])
+        assert result.exit_code == 0, result.output
+        for split in ("train", "dev"):
+            assert (tmp_path / "assets" / "downloads" / "ud" / f"{split}.conllu").read_bytes() == (sample / f"es_gsd-ud-{split}.conllu").read_bytes()
+        # a treebank the release does not have is a clear error, not a half-written file
+        result = CliRunner().invoke(app, ["project", "assets", "-p", str(tmp_path / "project.yml"), "--dataset", "full",
+                                          "--set", "treebank=UD_German-GSD", "--set", f"ud_url={server}", "--retries", "0"])
+        assert result.exit_code == 1 and "404" in str(result.exception or result.output)
+        assert "de_gsd-ud-train.conllu" in str(result.exception or result.output)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -21,9 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lexloom
-from lexloom.cli.apply import read_apply_input
 from lexloom.config import load_config
-from lexloom.convert import read_conll03, read_conllu, read_iob, read_jsonl
+from lexloom.convert import read_conll03, read_conllu, read_docs, read_iob, read_jsonl
 from lexloom.errors import ConfigError, DataError, LexloomError, ModelLoadError
 from lexloom.lang import create_tokenizer
 from lexloom.project import load_project
@@ -168,10 +167,10 @@ ENTRY_POINTS: list[EntryPoint] = [
     EntryPoint("load_config(path)", [(ROOT / "configs" / "ud.cfg").read_bytes()], "in.cfg", lambda p: load_config(p, interpolate=True)),
     EntryPoint("load_project", [(ROOT / "project.yml").read_bytes()], "project.yml", load_project),
     EntryPoint("apply_params_file", [(ROOT / "params.yaml").read_bytes()], "params.yaml", _params),
-    EntryPoint("read_apply_input(.jsonl)", [_head(DATA / "textcat" / "cooking-dev-50.jsonl", 5)], "in.jsonl", lambda p: list(read_apply_input(p, _vocab(), 1))),
-    EntryPoint("read_apply_input(.txt)", [b"Hello there.\nA second line, with words.\n\nAfter a blank line.\n"], "in.txt", lambda p: list(read_apply_input(p, _vocab(), 1))),
-    EntryPoint("read_apply_input(.conllu)", [_head(DATA / "ud" / "en_ewt-ud-dev-150.conllu", 60)], "in.conllu", lambda p: list(read_apply_input(p, _vocab(), 1))),
-    EntryPoint("read_apply_input(.lexloom)", [_small_docbin()], "in.lexloom", lambda p: list(read_apply_input(p, _vocab(), 1))),
+    EntryPoint("read_docs(.jsonl)", [_head(DATA / "textcat" / "cooking-dev-50.jsonl", 5)], "in.jsonl", lambda p: list(read_docs(p, _vocab()))),
+    EntryPoint("read_docs(.txt)", [b"Hello there.\nA second line, with words.\n\nAfter a blank line.\n"], "in.txt", lambda p: list(read_docs(p, _vocab()))),
+    EntryPoint("read_docs(.conllu)", [_head(DATA / "ud" / "en_ewt-ud-dev-150.conllu", 60)], "in.conllu", lambda p: list(read_docs(p, _vocab()))),
+    EntryPoint("read_docs(.lexloom)", [_small_docbin()], "in.lexloom", lambda p: list(read_docs(p, _vocab()))),
 ]
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lexloom
-from lexloom.convert import convert_file
+from lexloom.convert import read_docs
 from lexloom.language import set_seed
 from lexloom.models.biluo import class_names, constrained_crf_loss, is_valid_biluo, n_classes, transition_rules, viterbi_biluo
 from lexloom.scoring import Scorer
@@ -32,7 +32,7 @@ def _small_models_on_one_thread(one_thread):
 
 
 def read_examples(nlp, name: str) -> list[Example]:
-    refs = convert_file(DATA / name, vocab=nlp.vocab)
+    refs = read_docs(DATA / name, vocab=nlp.vocab)
     return [Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref) for ref in refs]
 
 

@@ -17,7 +17,7 @@ from lexloom.cli import app
 from lexloom.errors import LexloomError
 from lexloom.packaging import package_pipeline
 from lexloom.tokens import Doc, Example, read_docbin
-from lexloom.util import atomic_path, atomic_write_text
+from lexloom.files import atomic_path, atomic_write_text
 
 from conftest import SMALL_TOK2VEC
 

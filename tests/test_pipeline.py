@@ -86,6 +86,10 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
     assert records[-1]["scores"]["tag_acc"] > records[0]["scores"]["tag_acc"]
     # the override reached the saved config
     assert "dropout = 0.15" in (out / "model-last" / "config.cfg").read_text()
+    # curves beside the log: a table for DVC, pictures for people
+    rows = (out / "scores.csv").read_text().splitlines()
+    assert len(rows) == 3 and {"step", "loss", "loss_tagger", "loss_parser", "tag_acc", "dep_las"} <= set(rows[0].split(","))
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in (out / "curves.svg").read_bytes()[:500]
     # no pickle anywhere: weights are safetensors, tables JSON
     files = {p.suffix for p in (out / "model-best").rglob("*") if p.is_file()}
     assert files <= {".json", ".safetensors", ".cfg"}
@@ -105,11 +109,16 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
     assert [d.heads for d in docs2] == [d.heads for d in docs] and [d.tags for d in docs2] == [d.tags for d in docs]
 
     metrics = tmp_path / "metrics.json"
-    result = runner.invoke(app, ["evaluate", str(out / "model-best"), str(DATA), "--output", str(metrics), "--html", str(tmp_path / "html")])
+    headline = tmp_path / "headline.json"
+    result = runner.invoke(app, ["evaluate", str(out / "model-best"), str(DATA), "--output", str(metrics), "--html", str(tmp_path / "html"),
+                                 "--metrics", str(headline), "--metrics-keys", "dep_las,pos_acc"])
     assert result.exit_code == 0, result.output
     scores = json.loads(metrics.read_text())
     for key in ("tag_acc", "pos_acc", "morph_acc", "lemma_acc", "dep_uas", "dep_las", "sents_f", "speed"):
         assert key in scores
+    assert json.loads(headline.read_text()) == {"dep_las": scores["dep_las"], "pos_acc": scores["pos_acc"]}
+    result = runner.invoke(app, ["evaluate", str(out / "model-best"), str(DATA), "--metrics", str(headline), "--metrics-keys", "ents_f"])
+    assert result.exit_code == 1 and "no score 'ents_f' for this pipeline" in str(result.exception or result.output)
     assert (tmp_path / "html" / "index.html").exists()
 
     applied = tmp_path / "applied.conllu"

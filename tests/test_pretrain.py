@@ -12,11 +12,11 @@ import lexloom
 from lexloom.cli import app
 from lexloom.config import load_config, resolve_section
 from lexloom.config.init import init_config
-from lexloom.convert import convert
+from lexloom.convert import convert, read_docs
 from lexloom.errors import ConfigError, DataError
 from lexloom.language import Language
 from lexloom.tokens import Doc, write_docbin
-from lexloom.training.pretrain import CharacterTargets, mask_features, pretrain, read_raw_docs
+from lexloom.training.pretrain import CharacterTargets, mask_features, pretrain
 
 DATA = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
 REPO = Path(__file__).parent.parent
@@ -125,21 +125,19 @@ def test_masking_hides_about_the_asked_share_of_tokens():
 
 
 def test_raw_text_formats(tmp_path):
+    """Pretraining reads its raw text with read_docs: .txt, .jsonl, .lexloom, a folder; empty docs are skipped."""
     nlp = lexloom.blank("en")
     txt = tmp_path / "raw.txt"
     txt.write_text("First text here.\n\nSecond one\n", encoding="utf8")
-    assert [d.text for d in read_raw_docs(txt, nlp)] == ["First text here.", "Second one"]
+    assert [d.text for d in read_docs(txt, nlp.vocab, make_doc=nlp.make_doc)] == ["First text here.", "Second one"]
     corpus = write_docbin(tmp_path / "raw.lexloom", [nlp.make_doc("From a corpus ."), Doc(nlp.vocab, [])])
-    assert [d.text for d in read_raw_docs(corpus, nlp)] == ["From a corpus ."]
+    assert [d.text for d in read_docs(corpus, nlp.vocab)] == ["From a corpus .", ""]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine"}\n{"text": oops}\n', encoding="utf8")
     with pytest.raises(DataError, match="bad.jsonl:2:"):
-        list(read_raw_docs(bad, nlp))
-    (tmp_path / "raw.csv").write_text("text\n", encoding="utf8")
-    with pytest.raises(DataError, match="unknown raw text format"):
-        read_raw_docs(tmp_path / "raw.csv", nlp)
-    with pytest.raises(DataError, match="not found"):
-        read_raw_docs(tmp_path / "missing.txt", nlp)
+        list(read_docs(bad, nlp.vocab, make_doc=nlp.make_doc))
+    with pytest.raises(DataError, match="no such file"):
+        read_docs(tmp_path / "missing.txt", nlp.vocab)
 
 
 def test_config_errors(tmp_path, config, raw_jsonl):

@@ -1,4 +1,5 @@
 """project.yml -> Project -> Snakemake rules and dvc.yaml: one graph, validated, never stale."""
+import json
 import os
 import re
 import shutil
@@ -59,7 +60,7 @@ def test_fetch_stage_follows_the_dataset():
 
 def test_bundled_sample_is_small_and_licensed():
     sample = ROOT / "assets" / "sample"
-    assert sum(f.stat().st_size for f in sample.rglob("*") if f.is_file()) < 1_000_000
+    assert sum(f.stat().st_size for f in sample.rglob("*") if f.is_file()) < 1_200_000  # five slices, each a few hundred sentences at most
     for folder in sample.iterdir():
         if folder.is_dir():
             assert (folder / "LICENSE.txt").is_file(), folder
@@ -113,10 +114,16 @@ def test_dvc_yaml_is_stable_and_declares_plots():
     assert render_dvc_yaml(project) == render_dvc_yaml(load_project(ROOT / "project.yml"))
     config = dvc_config(project)
     assert list(config["stages"]) == list(project.stages)
-    plots = {path: spec for entry in config["plots"] for path, spec in entry.items()}
-    assert plots["training/ud/scores.csv"]["x"] == "step"
-    assert "dep_las" in plots["training/ud/scores.csv"]["y"]
-    assert "training/ud/scores.csv" in config["stages"]["train_ud"]["outs"]
+    tables = {name: spec for entry in config["plots"] if isinstance(entry, dict) for name, spec in entry.items()}
+    images = [entry for entry in config["plots"] if isinstance(entry, str)]
+    scores = tables["ud_dev_scores"]
+    assert scores["x"] == "step" and "dep_las" in scores["y"]["training/ud/scores.csv"]
+    assert scores["title"] and scores["x_label"] == "training step" and scores["y_label"].startswith("dev score")
+    assert tables["ud_loss"]["y"] == {"training/ud/scores.csv": ["loss"]}
+    # the static pictures are plots too: `dvc plots show` embeds them, no network needed
+    assert images == [f"training/{p}/curves.png" for p in PIPELINES]
+    outs = config["stages"]["train_ud"]["outs"]
+    assert {"training/ud/scores.csv", "training/ud/curves.png", "training/ud/curves.svg"} <= set(outs) and len(outs) == len(set(outs))
 
 
 # --- Snakemake and DVC see the same graph ----------------------------------------------
@@ -166,6 +173,216 @@ def test_snakemake_honours_vars_from_config(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "lexloom project assets --dataset full" in result.stdout
+
+
+def test_snakemake_lists_every_stage_with_its_help(tmp_path):
+    workdir = _copy_project(tmp_path)
+    result = subprocess.run([tool("snakemake"), "--list-rules"], cwd=workdir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    listed = dict(re.match(r"^(\w+)(?: \((.*)\))?$", line).groups() for line in result.stdout.splitlines() if line.strip())
+    project = load_project(ROOT / "project.yml")
+    for name, stage in project.stages.items():
+        assert listed[name] == stage.help and stage.help, name
+    assert listed["all"].startswith("workflow: ")
+
+
+# --- one var swaps the treebank ---------------------------------------------------------
+
+
+def test_treebank_var_alone_names_the_files_and_the_language():
+    spanish = load_project(ROOT / "project.yml", overrides={"treebank": "UD_Spanish-GSD"})
+    assert spanish.vars["treebank_lang"] == "es" and spanish.vars["lang"] == "es"
+    fetch = spanish.stages[FETCH_STAGE]
+    assert {"assets/sample/UD_Spanish-GSD/es_gsd-ud-train.conllu", "assets/sample/UD_Spanish-GSD/es_gsd-ud-dev.conllu"} <= set(fetch.deps)
+    for dep in fetch.deps:
+        assert (ROOT / dep).is_file(), dep
+    assert "--lang es" in spanish.stages["convert_ud"].cmd and "--nlp.lang es" in spanish.stages["train_ud"].cmd
+    assert "--nlp.lang es" in spanish.stages["pretrain_ud"].cmd
+    assert spanish.stages["package_ud"].outs == ("packages/es_lexloom_ud-0.1.0",)
+    # the NER and text classification data stay English
+    assert "--lang en" in spanish.stages["convert_ner"].cmd and spanish.stages["package_ner"].outs == ("packages/en_lexloom_ner-0.1.0",)
+    full = load_project(ROOT / "project.yml", overrides={"treebank": "UD_Spanish-GSD", "dataset": "full"})
+    urls = [source.url for _, source in full.asset_sources()]
+    assert "https://raw.githubusercontent.com/UniversalDependencies/UD_Spanish-GSD/r2.16/es_gsd-ud-train.conllu" in urls
+    assert "https://raw.githubusercontent.com/UniversalDependencies/UD_Spanish-GSD/r2.16/es_gsd-ud-dev.conllu" in urls
+    # `lang` can still be set apart from the treebank
+    other = load_project(ROOT / "project.yml", overrides={"treebank": "UD_Norwegian-Bokmaal", "lang": "nb"})
+    assert other.vars["treebank_prefix"] == "no_bokmaal" and "--lang nb" in other.stages["convert_ud"].cmd
+
+
+def test_unknown_treebank_names_are_explained():
+    with pytest.raises(ConfigError, match=r"vars\.treebank: 'UD_Klingon-QO'.*set vars\.treebank_lang"):
+        load_project(ROOT / "project.yml", overrides={"treebank": "UD_Klingon-QO"})
+    with pytest.raises(ConfigError, match=r"vars\.treebank: 'Spanish' is not a UD treebank name"):
+        load_project(ROOT / "project.yml", overrides={"treebank": "Spanish"})
+
+
+# --- pipelines described once ----------------------------------------------------------
+
+
+def test_each_pipeline_row_becomes_its_stages():
+    project = load_project(ROOT / "project.yml")
+    assert list(project.pipelines) == PIPELINES
+    for name, row in project.pipelines.items():
+        train = project.stages[f"train_{name}"]
+        assert train.cmd.startswith(f"lexloom train {row['config']} --output training/{name} ")
+        assert f"--params-key {name}" in train.cmd and row["config"] in train.deps
+        assert f"corpus/{name}/debug-data.json" in train.deps
+        evaluate = project.stages[f"evaluate_{name}"]
+        assert f"--metrics metrics/{name}.json --metrics-keys {','.join(row['metrics'])}" in evaluate.cmd
+        assert f"metrics/details/{name}.json" in evaluate.outs  # every score, but not a DVC metric
+        assert project.stages[f"convert_{name}"].deps[-2:] == (row["train"], row["dev"])
+    # the extra input of the ud row: the pretrained tok2vec (the folder that holds it, for both tools)
+    assert "--paths.init_tok2vec training/ud-pretrain/model-last.safetensors" in project.stages["train_ud"].cmd
+    assert "training/ud-pretrain" in project.stages["train_ud"].deps
+
+
+def test_pipeline_rows_are_checked(tmp_path):
+    text = BASE.replace("stages:", "pipelines:\n  tagger:\n    lang: en\n    converter: conllu\n    train: a.conllu\n    dev: b.conllu\nstages:", 1)
+    with pytest.raises(ConfigError, match=r"pipelines\.tagger: missing required key 'config'"):
+        _load(tmp_path, text)
+    text = text.replace("dev: b.conllu", "dev: b.conllu\n    config: c.cfg\n    metrics: [tag_acc]\n    plot: [tag_acc]")
+    with pytest.raises(ConfigError, match=r"pipelines\.tagger: unknown key 'plot'"):
+        _load(tmp_path, text)
+    with pytest.raises(ConfigError, match=r"pipelines\.tagger \(convert\)\.cmd: unknown variable \$\{vars\.n_sents\}"):
+        _load(tmp_path, text.replace("plot:", "plots:"))  # the templates' variables
+    text = text.replace("plot:", "plots:").replace("vars: {", "vars: {n_sents: 10, gpu_id: -1, package_name: x, package_version: 1.0, ")
+    project = _load(tmp_path, text)
+    assert [s for s in project.stages if s.endswith("_tagger")] == [f"{step}_tagger" for step in ("convert", "debug_data", "train", "evaluate", "package")]
+
+
+def test_sample_curves_have_ten_points_at_least():
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for pipeline in PIPELINES:
+        training = {**params["training"], **(params.get(pipeline, {}).get("training") or {})}
+        assert training["max_steps"] // training["eval_frequency"] >= 10, pipeline
+
+
+# --- code dependencies: the import closure of each command -----------------------------
+
+
+def test_each_stage_depends_on_the_code_it_imports():
+    stages = load_project(ROOT / "project.yml").stages
+
+    def code(name):
+        return {d for d in stages[name].deps if d.startswith("src/")}
+
+    for pipeline in PIPELINES:
+        train = code(f"train_{pipeline}")
+        assert {"src/lexloom/language.py", "src/lexloom/tokens", "src/lexloom/pipeline", "src/lexloom/training/loop.py"} <= train
+        assert any(d.startswith("src/lexloom/config") for d in train)
+        evaluate = code(f"evaluate_{pipeline}")  # the prediction code, not only the CLI
+        assert {"src/lexloom/language.py", "src/lexloom/pipeline", "src/lexloom/scoring", "src/lexloom/render.py"} <= evaluate
+        assert "src/lexloom/language.py" not in code(f"convert_{pipeline}")
+        assert "src/lexloom/packaging.py" in code(f"package_{pipeline}")
+    assert "src/lexloom/pipeline" in code("pretrain_ud")  # tok2vec.py and features.py among it
+    assert "scripts/conllu_raw_text.py" in stages["raw_text_ud"].deps
+    drawing = [name for name, stage in stages.items() if "src/lexloom/render.py" in stage.deps]
+    assert sorted(drawing) == sorted(f"evaluate_{p}" for p in PIPELINES)
+
+
+CLOSURE_PACKAGE = {
+    "__init__.py": "def blank():\n    from .language import Language\n",
+    "language.py": "from . import pipes\n",
+    "pipes/__init__.py": "from . import tagger\n",
+    "pipes/tagger.py": "",
+    "render.py": "",
+    "lang/__init__.py": "import importlib\ndef get(code):\n    return importlib.import_module(f'lexloom.lang.{code}')\n",
+    "lang/en.py": "RULES = 1\ndef English():\n    from ..render import draw\n",  # loaded through a string: for RULES
+    "lang/de.py": "",
+    "unused.py": "",
+    "cli/__init__.py": "from ._app import app\nfrom . import make, show\n",
+    "cli/_app.py": "app = object()\nsub_app = object()\napp.add_typer(sub_app, name='project')\n",
+    "cli/make.py": "from ._app import app, sub_app\n@app.command('make')\ndef make():\n    from .. import blank\n    from ..lang import get\n@sub_app.command()\ndef check_it():\n    pass\n",
+    "cli/show.py": "from ._app import app\n@app.command('show')\ndef show():\n    from ..render import draw\n",
+}
+
+
+def test_the_closure_follows_imports_inside_functions_and_module_name_strings(tmp_path):
+    from lexloom.project.code_deps import code_deps
+
+    for name, text in CLOSURE_PACKAGE.items():
+        path = tmp_path / "src" / "lexloom" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    make = set(code_deps("lexloom make --fast && echo done", tmp_path))
+    # `from .. import blank` runs blank's imports; the package imported only as a parent runs its top level,
+    # and so does a module loaded through a string (lang/en.py's English() is not followed to render.py)
+    assert {"src/lexloom/language.py", "src/lexloom/pipes", "src/lexloom/lang"} <= make
+    assert not make & {"src/lexloom/render.py", "src/lexloom/cli/show.py", "src/lexloom/unused.py"}
+    show = set(code_deps("lexloom show", tmp_path))
+    assert "src/lexloom/render.py" in show and "src/lexloom/language.py" not in show
+    assert "src/lexloom/cli/make.py" in code_deps("lexloom project check-it", tmp_path)
+    with pytest.raises(ConfigError, match="`lexloom nope` is not a command"):
+        code_deps("lexloom nope", tmp_path)
+
+
+@pytest.mark.parametrize("args", [
+    ["convert", str(ROOT / "assets" / "sample" / "UD_Spanish-GSD" / "es_gsd-ud-dev.conllu"), "{out}", "--converter", "conllu"],
+    ["convert", str(ROOT / "assets" / "sample" / "textcat_docs_issues" / "eval.jsonl"), "{out}", "--converter", "jsonl", "--lang", "en"],
+    ["init", "config", "{out}.cfg", "--lang", "en", "--pipeline", "tagger,parser"],
+])
+def test_the_modules_a_command_really_imports_are_in_its_closure(tmp_path, args):
+    """Run the command and list the lexloom modules it imported: each is in the static closure, or was
+    imported only by the top level of another command's module (which just registers that command)."""
+    from lexloom.project.code_deps import SourceTree
+
+    args = [a.replace("{out}", str(tmp_path / "out")) for a in args]
+    probe = (
+        "import atexit, json, sys\n"
+        "listing = sys.argv[1]\n"
+        "atexit.register(lambda: open(listing, 'w').write(json.dumps(sorted(m for m in sys.modules if m.startswith('lexloom')))))\n"
+        "from lexloom.cli import main\n"
+        "sys.argv = ['lexloom'] + sys.argv[2:]\n"
+        "main()\n"
+    )
+    listing = tmp_path / "modules.json"
+    result = subprocess.run([sys.executable, "-c", probe, str(listing), *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    tree = SourceTree(ROOT / "src" / "lexloom")
+    command = tree.commands.get(" ".join(args[:2])) or tree.commands[args[0]]
+    others = {m for m in tree.commands.values() if m != command}
+    imported = {m for m in json.loads(listing.read_text()) if tree.path(m)}
+    closure = tree.closure([("lexloom.cli", True), (command, True)], skip=others)
+    registering, todo = set(), list(others)
+    while todo:  # what the other command modules' top levels import
+        module = todo.pop()
+        if module not in registering and tree.path(module):
+            registering.add(module)
+            todo += [m for m, _ in tree.imports(module)[0]] + [module.rpartition(".")[0]]
+    assert command in imported and command in closure
+    assert imported <= closure | registering, imported - closure - registering
+
+
+# --- the README's workflow section ------------------------------------------------------
+
+
+def test_readme_workflow_section_is_current():
+    from lexloom.project.document import document_is_current
+
+    assert document_is_current(load_project(ROOT / "project.yml"), ROOT / "README.md"), "run `lexloom project document --output README.md`"
+
+
+def test_document_replaces_only_its_section(tmp_path):
+    from lexloom.project.document import MARKER_END, MARKER_START
+
+    _copy_project(tmp_path)
+    readme = tmp_path / "README.md"
+    readme.write_text("# My project\n\nmy words\n")
+    runner = CliRunner()
+    args = ["project", "document", "-p", str(tmp_path / "project.yml"), "--output", str(readme)]
+    assert runner.invoke(app, args).exit_code == 0
+    text = readme.read_text()
+    assert text.startswith("# My project\n\nmy words\n") and MARKER_START in text and MARKER_END in text
+    for stage in ("train_ud", "evaluate_textcat_multilabel", "pretrain_ud"):
+        assert f"`{stage}`" in text
+    assert "| `treebank` | `UD_English-EWT` |" in text
+    readme.write_text(text.replace("`train_ud`", "`train_old`") + "\nmy appendix\n")
+    stale = runner.invoke(app, args + ["--check"])
+    assert stale.exit_code == 1 and "out of date" in stale.output
+    assert runner.invoke(app, args).exit_code == 0
+    assert readme.read_text() == text + "\nmy appendix\n"
+    assert runner.invoke(app, args + ["--check"]).exit_code == 0
 
 
 # --- validation errors name the file and the key ---------------------------------------
@@ -218,6 +435,16 @@ def test_invalid_projects_are_explained(tmp_path, edit, message):
     assert old in BASE
     with pytest.raises(ConfigError, match=rf"project\.yml: .*{message}"):
         _load(tmp_path, BASE.replace(old, new, 1))
+
+
+def test_a_var_without_a_value_is_an_error_naming_it(tmp_path):
+    with pytest.raises(ConfigError, match=r"project\.yml: vars\.lang: has no value \(in project\.yml\)"):
+        _load(tmp_path, BASE.replace("lang: en}", "lang: }", 1))
+    (tmp_path / "project.yml").write_text(textwrap.dedent(BASE), encoding="utf8")
+    with pytest.raises(ConfigError, match=r"vars\.lang: has no value \(given in the overrides\)"):
+        load_project(tmp_path / "project.yml", overrides={"lang": ""})
+    with pytest.raises(ConfigError, match=r"vars\.lang: expected a string or a number, got list"):
+        _load(tmp_path, BASE.replace("lang: en}", "lang: [en, de]}", 1))
 
 
 def test_repo_file_deps_need_no_stage(tmp_path):

@@ -16,6 +16,7 @@ from lexloom.cli import app
 from lexloom.config.init import init_config
 from lexloom.convert import convert
 from lexloom.errors import ModelLoadError
+from lexloom.training.logger import TrainingLogger
 from lexloom.training.loop import train
 
 DATA = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
@@ -153,3 +154,37 @@ def test_resume_needs_a_checkpoint(tmp_path, corpus):
     cfg = tiny_config(tmp_path, corpus)
     with pytest.raises(ModelLoadError, match="no checkpoint to resume from"):
         train(cfg, tmp_path / "empty", resume=True)
+
+
+def test_a_new_run_into_an_old_output_starts_a_new_log(tmp_path, corpus):
+    out = tmp_path / "out"
+    train(tiny_config(tmp_path, corpus, steps=20), out)
+    assert [r["step"] for r in log_records(out)] == [10, 20]
+    seen = []
+
+    class Probe(TrainingLogger):
+        def step(self):
+            if not seen:  # before the new run's first record, the old log is whole
+                seen.append([r["step"] for r in log_records(out)])
+            super().step()
+
+    train(tiny_config(tmp_path, corpus, steps=10), out, logger=Probe(progress_bar=False))
+    assert seen == [[10, 20]]
+    assert [r["step"] for r in log_records(out)] == [10]
+    assert not list(out.glob(".log.jsonl.*"))
+    # --resume goes on with the log it has
+    train(tiny_config(tmp_path, corpus, steps=20), out, resume=True)
+    assert [r["step"] for r in log_records(out)] == [10, 20]
+
+
+def test_a_run_ended_by_the_time_limit_resumes_to_nothing(tmp_path, corpus):
+    # A limit of 6 ms ends the run after its first step.
+    cfg = tiny_config(tmp_path, corpus, steps=1000, max_minutes=0.0001)
+    out = tmp_path / "out"
+    train(cfg, out)
+    step = checkpoint_step(out)
+    before = weights(out / "model-last"), log_records(out)
+    assert 1 <= step < 1000 and [r["step"] for r in before[1]] == [step]
+    train(cfg, out, resume=True)
+    assert checkpoint_step(out) == step
+    assert (weights(out / "model-last"), log_records(out)) == before

@@ -13,9 +13,11 @@ from udtools import udeval
 
 import lexloom
 from lexloom.cli import app
-from lexloom.cli.apply import read_apply_input, read_jsonl_texts, read_text_lines, write_docs
-from lexloom.cli.evaluate import per_type_tables, predicted_doc, read_corpus_docs, write_scores
+from lexloom.apply import input_docs
+from lexloom.cli.evaluate import per_type_tables
+from lexloom.convert import output_format, read_docs
 from lexloom.convert.conllu import read_conllu
+from lexloom.evaluate import predicted_doc, write_scores
 from lexloom.errors import DataError
 from lexloom.render import arc_levels, render_html
 from lexloom.scoring import (
@@ -28,9 +30,10 @@ from lexloom.scoring import (
     score_spans,
     score_token_attr,
     score_tokenization,
-    tasks_for_factories,
 )
 from lexloom.tokens import Doc, Example, Vocab, read_docbin
+
+from conftest import SMALL_TOK2VEC  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "scoring"
 EWT_SLICE = DATA / "en_ewt-ud-dev-150.conllu"
@@ -259,10 +262,7 @@ def test_roc_auc_matches_pairwise_definition_with_ties():
 # --- Scorer -----------------------------------------------------------------------------
 
 
-def test_tasks_for_factories_and_scorer_keys():
-    assert tasks_for_factories(["tok2vec", "morphologizer", "parser", "ner"]) == [
-        "tokens", "pos", "morph", "deps", "sents", "ents",
-    ]
+def test_scorer_keys():
     vocab = Vocab()
     reference = make_doc(vocab, "a b", tags=["X", "Y"], cats={"L": 1.0})
     predicted = make_doc(vocab, "a b", tags=["X", "X"], cats={"L": 0.9})
@@ -272,6 +272,44 @@ def test_tasks_for_factories_and_scorer_keys():
     assert "dep_las" not in scores and "ents_f" not in scores
     with pytest.raises(ValueError, match="unknown scoring task"):
         Scorer(["parse"])
+
+
+def test_pipeline_scorer_asks_each_component_for_its_scores():
+    nlp = lexloom.blank("en")
+    for factory in ("tok2vec", "morphologizer", "parser", "ner"):
+        nlp.add_pipe(factory)
+    reference = make_doc(nlp.vocab, "a b", pos=["X", "Y"], heads=[1, 1], deps=["x", "root"], ents=["U-A", "O"], tags=["T", "T"])
+    predicted = make_doc(nlp.vocab, "a b", pos=["X", "X"], heads=[1, 1], deps=["x", "root"], ents=["U-A", "O"], tags=["T", "T"])
+    scores = Scorer.for_pipeline(nlp).score([Example(predicted, reference)])
+    assert scores["pos_acc"] == 0.5 and scores["dep_las"] == 1.0 and scores["ents_f"] == 1.0 and scores["sents_f"] == 1.0
+    assert "tag_acc" not in scores and "lemma_acc" not in scores and "cats_score" not in scores
+    with nlp.select_pipes(disable=["parser"]):
+        assert "dep_las" not in Scorer.for_pipeline(nlp).score([Example(predicted, reference)])
+
+
+def test_several_text_classifiers_are_each_scored_on_their_own_labels():
+    from lexloom.training.loop import score_weights
+
+    nlp = lexloom.blank("en")
+    sentiment = nlp.add_pipe("textcat", name="sentiment")
+    topics = nlp.add_pipe("textcat_multilabel", name="topics", config={"threshold": 0.7})
+    for label in ("POS", "NEG"):
+        sentiment.add_label(label)
+    for label in ("SPORT", "FOOD"):
+        topics.add_label(label)
+    gold = [{"POS": 1.0, "NEG": 0.0, "SPORT": 1.0, "FOOD": 0.0}, {"POS": 0.0, "NEG": 1.0, "SPORT": 1.0, "FOOD": 1.0}]
+    guess = [{"POS": 0.8, "NEG": 0.2, "SPORT": 0.6, "FOOD": 0.1}, {"POS": 0.6, "NEG": 0.4, "SPORT": 0.9, "FOOD": 0.8}]
+    examples = [Example(make_doc(nlp.vocab, "a b", cats=p), make_doc(nlp.vocab, "a b", cats=g)) for p, g in zip(guess, gold)]
+    scores = Scorer.for_pipeline(nlp).score(examples)
+    by_component = {name: {k[len(name) + 1 :]: v for k, v in scores.items() if k.startswith(name + "_")} for name in ("sentiment", "topics")}
+    assert by_component["sentiment"] == score_cats(examples, ["POS", "NEG"], multi_label=False)
+    assert by_component["topics"] == score_cats(examples, ["SPORT", "FOOD"], multi_label=True, threshold=0.7)
+    assert by_component["sentiment"]["cats_score"] != by_component["topics"]["cats_score"]
+    assert "cats_score" not in scores
+    assert score_weights(nlp, None) == {"sentiment_cats_score": 0.5, "topics_cats_score": 0.5}
+    # alone in its pipeline, a text classifier keeps spaCy's keys
+    nlp.remove_pipe("topics")
+    assert Scorer.for_pipeline(nlp).score(examples)["cats_score"] == by_component["sentiment"]["cats_score"]
 
 
 def test_scoring_leaves_docs_unchanged():
@@ -445,39 +483,38 @@ def testarc_levels_nest_outer_arcs_above_inner_ones():
 # --- evaluate and apply: the pieces, and both commands end to end --------------------------------
 
 
-def test_jsonl_and_txt_inputs(tmp_path):
+def test_text_inputs_are_tokenized_by_the_pipeline(tmp_path):
+    nlp = lexloom.blank("en")
     texts = tmp_path / "texts.txt"
     texts.write_text("First text.\n\n  \nSecond one.\n", encoding="utf8")
-    assert list(read_text_lines(texts)) == ["First text.", "Second one."]
+    assert [d.words for d in input_docs(nlp, texts)] == [["First", "text", "."], ["Second", "one", "."]]
     good = tmp_path / "good.jsonl"
     good.write_text('{"text": "Hello there.", "cats": {"A": 1.0}}\n\n{"text": "Bye."}\n', encoding="utf8")
-    assert list(read_jsonl_texts(good)) == ["Hello there.", "Bye."]
+    docs = list(input_docs(nlp, good))
+    assert [d.text for d in docs] == ["Hello there.", "Bye."] and docs[0].cats == {}  # annotations are dropped
     for content, line, reason in (
         ('{"text": "ok"}\n{"text": "cut\n', 2, "invalid JSON"),
-        ('{"text": "ok"}\n\n{"title": "no text"}\n', 3, 'non-empty string "text"'),
-        ('["text"]\n', 1, 'non-empty string "text"'),
+        ('{"text": "ok"}\n\n{"title": "no text"}\n', 3, "missing 'text' field"),
+        ('["text"]\n', 1, "expected a JSON object"),
     ):
         bad = tmp_path / "bad.jsonl"
         bad.write_text(content, encoding="utf8")
         with pytest.raises(DataError, match=reason) as error:
-            list(read_jsonl_texts(bad))
+            list(input_docs(nlp, bad))
         assert str(error.value).startswith(f"{bad}:{line}: ")
 
 
 def test_document_inputs_keep_words_and_sentences_but_drop_annotations(tmp_path):
-    vocab = Vocab()
-    docs = list(read_apply_input(EWT_SLICE, vocab, n_sents=2))
-    gold = list(read_conllu(EWT_SLICE, vocab, n_sents=2))
+    nlp = lexloom.blank("en")
+    docs = list(input_docs(nlp, EWT_SLICE, n_sents=2))
+    gold = list(read_conllu(EWT_SLICE, nlp.vocab, n_sents=2))
     assert len(docs) == 75 and docs[0].words == gold[0].words and docs[0].spaces == gold[0].spaces
     assert [s.start for s in docs[0].sents] == [s.start for s in gold[0].sents]
     assert not docs[0].has_annotation("POS") and not docs[0].has_annotation("HEAD")
     assert docs[0].user_data["sent_ids"] == gold[0].user_data["sent_ids"]
-    with pytest.raises(DataError, match="unknown input format '.csv'"):
-        read_apply_input(tmp_path / "x.csv", vocab, 1)
     with pytest.raises(DataError, match="unknown output format '.json'"):
-        write_docs(docs, tmp_path / "x.json")
-    with pytest.raises(DataError, match="unknown corpus format"):
-        read_corpus_docs(tmp_path / "x.txt", vocab, 1)
+        output_format(tmp_path / "x.json")
+    assert output_format("-") == "conllu" and output_format(tmp_path / "x.lexloom") == "lexloom"
 
 
 def test_predicted_doc_uses_gold_words_or_the_pipeline_tokenizer():
@@ -540,3 +577,45 @@ def test_apply_command_annotates_given_tokens_and_texts(tiny_tagger, tmp_path):
     assert result.exit_code == 0, result.output
     docs = list(read_docbin(tmp_path / "out.lexloom"))
     assert [d.text for d in docs] == ["I like green tea.", "Go home."] and docs[1].has_annotation("TAG")
+
+
+@pytest.fixture(scope="module")
+def rule_pipeline(tmp_path_factory):
+    """Sentences, entities and (untrained) categories: something of every kind to write out."""
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "ORG", "pattern": "Apple"}, {"label": "GPE", "pattern": "New York"}])
+    textcat = nlp.add_pipe("textcat", config={"model": {"tok2vec": SMALL_TOK2VEC}})
+    for label in ("UP", "DOWN"):
+        textcat.add_label(label)
+    nlp.initialize()
+    return nlp.to_disk(tmp_path_factory.mktemp("models") / "rules")
+
+
+def test_apply_keeps_every_annotation_in_every_format(rule_pipeline, tmp_path):
+    texts = ["Apple rose. It fell in New York.", "New York is big."]
+    source = tmp_path / "texts.txt"
+    source.write_text(texts[0] + "\n\n" + texts[1] + "\n", encoding="utf8")
+    nlp = lexloom.load(rule_pipeline)
+    expected = list(nlp.pipe(texts))
+    assert [len(list(d.sents)) for d in expected] == [2, 1] and all(d.ents and d.cats for d in expected)
+    runner = CliRunner()
+    for suffix in ("conllu", "jsonl", "lexloom"):
+        result = runner.invoke(app, ["apply", str(rule_pipeline), str(source), str(tmp_path / f"out.{suffix}")])
+        assert result.exit_code == 0, result.output
+    # CoNLL-U: a # newdoc per input text, its categories, entities in MISC; all read back
+    conllu = (tmp_path / "out.conllu").read_text(encoding="utf8")
+    assert conllu.count("# newdoc id = ") == 2 and "# newdoc id = 2\n# cats = " in conllu and "NE=B-GPE" in conllu
+    sentences = list(read_conllu(tmp_path / "out.conllu", nlp.vocab))
+    assert [s.text for s in sentences] == [s.text for d in expected for s in d.sents]
+    assert [s.cats for s in sentences] == [d.cats for d in expected for _ in d.sents]
+    assert [ents for s in sentences for ents in [(e.text, e.label_) for e in s.ents]] == [(e.text, e.label_) for d in expected for e in d.ents]
+    # JSONL: spaCy's doc.to_json() per line; .lexloom: the Docs themselves
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf8").splitlines()
+    assert [json.loads(line) for line in lines] == [d.to_json() for d in expected]
+    assert [d.to_json() for d in read_docs(tmp_path / "out.lexloom", nlp.vocab)] == [d.to_json() for d in expected]
+    # - for stdin and stdout
+    result = runner.invoke(app, ["apply", str(rule_pipeline), "-", "-", "--output-format", "jsonl"], input=source.read_text())
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [d.to_json() for d in expected]
+    assert "Annotated 2 documents" in result.stderr

@@ -91,9 +91,34 @@ def test_the_expander_learns_a_dictionary_and_suffix_rules():
 
     # a Doc with a one-word range (marked by a segmenter) gets its words, and keeps its text
     doc = doc_from_segments(nlp.vocab, "Vengo del mar.", [(0, 5, False, False), (6, 9, False, True), (10, 13, False, False), (13, 14, True, False)])
-    expanded = mwt.expand_doc(doc)
+    expanded = mwt(doc)
     assert expanded.words == ["Vengo", "de", "el", "mar", "."] and expanded.text == "Vengo del mar."
     assert expanded.user_data["mwts"] == [[[1, 3, "del"]]]
+
+
+def test_the_segmenter_and_the_expander_check_the_gold_docs():
+    from lexloom.debug_data import analyze
+
+    nlp = lexloom.blank("es")
+    segmenter, mwt = nlp.add_pipe("segmenter"), nlp.add_pipe("mwt")
+    assert segmenter.is_trainable and segmenter.tokenizes and not mwt.is_trainable and mwt.tokenizes
+    docs = list(read_conllu(GSD_SLICE, nlp.vocab, n_sents=3))[:4]
+    assert not [p for d in docs for proc in (segmenter, mwt) for p in proc.check_gold(d)]
+    # a `# text` that is not what the words and their SpaceAfter spell: one sentence flagged
+    doc = docs[1]
+    sents = list(doc.sents)
+    doc.user_data["texts"][1] = doc.user_data["texts"][1].replace(" ", "", 1)
+    (problem,) = segmenter.check_gold(doc)
+    assert problem.check == "text_not_spelled" and (problem.start, problem.end) == (sents[1].start, sents[1].end)
+    # multi-word tokens that are not one list per sentence are not learned: the Doc is flagged
+    with_mwts = sum(1 for ranges in docs[2].user_data["mwts"] if ranges)
+    assert with_mwts
+    docs[2].user_data["mwts"] = docs[2].user_data["mwts"][:1]
+    assert [p.check for p in mwt.check_gold(docs[2])] == ["mwts_not_per_sentence"]
+    # `lexloom debug-data` reports both; its sentences with multi-word tokens are now spelled word by word
+    report = analyze(nlp, docs, docs[:1])
+    found = {w["check"]: w["count"] for w in report["warnings"] if w["check"] != "low_data"}
+    assert found == {"text_not_spelled": 1 + with_mwts, "mwts_not_per_sentence": 1}
 
 
 def test_multi_word_tokens_keep_the_surface_text_and_offsets(tmp_path):
@@ -109,6 +134,13 @@ def test_multi_word_tokens_keep_the_surface_text_and_offsets(tmp_path):
     path = write_conllu([doc], tmp_path / "out.conllu")
     lines = path.read_text().splitlines()
     assert "# text = Vengo del mar." in lines and "2-3\tdel\t_\t_\t_\t_\t_\t_\t_\t_" in lines
+    # as spaCy's JSON, each word of a multi-word token has the token's span and its own orth
+    data = doc.to_json()
+    assert data["text"] == doc.text and data["tokens"][1:3] == [
+        {"id": 1, "start": 6, "end": 9, "orth": "de"}, {"id": 2, "start": 6, "end": 9, "orth": "el"}]
+    again = Doc(vocab).from_json(data)
+    assert again.to_json() == data and again.words == doc.words and again.multiword_tokens() == doc.multiword_tokens()
+    assert [s.text for s in again.sents] == [s.text for s in doc.sents]
     # sliced for training, a Doc keeps the multi-word tokens of its sentences
     (piece,) = [p for p in Corpus(tmp_path, max_length=5)._split(doc)][:1]
     assert piece.text.rstrip() == "Vengo del mar." and piece.user_data["mwts"] == [[[1, 3, "del"]]]
@@ -188,6 +220,8 @@ def test_lexloom_train_learns_the_segmenter_with_the_pipeline(tmp_path, one_thre
     assert nlp.pipe_names[:2] == ["segmenter", "mwt"] and nlp.get_pipe("segmenter").learned
     scores = nlp.evaluate(list(Corpus(corpus)(nlp)))
     assert 0 < scores["segmenter_token_f"] <= 1 and "segmenter_sent_f" in scores and "mwt_acc" in scores
+    for name in ("segmenter", "mwt"):  # every score key the factory registers is reported
+        assert set(nlp.get_pipe(name).default_score_weights()) <= set(scores)
     gold = read_treebank(EWT_SLICE)
     system = tmp_path / "sys.conllu"
     evaluate_raw_text(nlp, EWT_SLICE, system_path=system)
@@ -222,6 +256,11 @@ def test_sentence_boundaries_set_later_keep_the_multi_word_tokens(one_thread):
     assert [s.start for s in doc.sents] == [0, 5, 17, 30]
     assert doc.multiword_tokens() == [r for r in before if r != (16, 18, "del")]  # the one cut by a boundary goes
     assert doc.text == ("Vengo del mar. " * 3 + "Vengo deel mar. " + "Vengo del mar. " * 4).rstrip()
+    # so does the rule-based sentencizer when it overwrites them
+    doc = doc_with_mwts(40)
+    before = doc.multiword_tokens()
+    nlp.add_pipe("sentencizer", config={"overwrite": True})(doc)
+    assert len(list(doc.sents)) == 8 and doc.multiword_tokens() == before
     # the parser keeps given sentences, even those it parses in pieces for their length
     doc = doc_with_mwts(700)
     before = doc.multiword_tokens()

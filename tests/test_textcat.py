@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import lexloom
-from lexloom.convert import convert_file
+from lexloom.convert import read_docs
 from lexloom.language import set_seed
 from lexloom.pipeline.textcat import hashed_ngrams
 from lexloom.scoring import Scorer
@@ -27,7 +27,7 @@ def _small_models_on_one_thread(one_thread):
 
 
 def read_examples(nlp, name: str) -> list[Example]:
-    refs = convert_file(DATA / name, lang="en", vocab=nlp.vocab)
+    refs = read_docs(DATA / name, vocab=nlp.vocab)
     return [Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref) for ref in refs]
 
 

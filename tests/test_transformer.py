@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import lexloom
-from lexloom.convert import convert_file
+from lexloom.convert import read_docs
 from lexloom.errors import LexloomError
 from lexloom.pipeline.batch import Batch
 from lexloom.tokens import Doc, Example
@@ -21,7 +21,7 @@ TRAIN = Path(__file__).parent / "data" / "edit_trees" / "en_ewt-ud-train-first30
 
 @pytest.fixture(scope="module")
 def docs():
-    return list(convert_file(TRAIN, converter="conllu"))
+    return list(read_docs(TRAIN, format="conllu"))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import lexloom
-from lexloom.convert import convert_file
+from lexloom.convert import read_docs
 from lexloom.errors import LexloomError
 from lexloom.pipeline.vectors import StaticVectors
 from lexloom.tokens import Doc, Example
@@ -23,7 +23,7 @@ def tag_profile_vectors(path: Path, out: Path) -> Path:
     """Vectors built from real data: each word's distribution over the XPOS tags it has in
     `path`, as a word2vec text file with a header, most frequent words first."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for doc in convert_file(path, converter="conllu"):
+    for doc in read_docs(path, format="conllu"):
         for token in doc:
             counts[token.text][token.tag_] += 1
     tags = sorted({t for c in counts.values() for t in c})
@@ -100,8 +100,8 @@ def test_vectors_feed_the_model_and_travel_with_it(tmp_path, one_thread):
     """Tiny hash tables can barely tell words apart; vectors that carry each training word's
     tag profile must lift dev accuracy, and the saved pipeline must keep them without the file."""
     path = tag_profile_vectors(TRAIN, tmp_path / "tags.vec")
-    train = [Example(Doc(d.vocab, words=d.words, spaces=d.spaces), d) for d in convert_file(TRAIN, converter="conllu")]
-    dev = [Example(Doc(d.vocab, words=d.words, spaces=d.spaces), d) for d in convert_file(DEV, converter="conllu")]
+    train = [Example(Doc(d.vocab, words=d.words, spaces=d.spaces), d) for d in read_docs(TRAIN, format="conllu")]
+    dev = [Example(Doc(d.vocab, words=d.words, spaces=d.spaces), d) for d in read_docs(DEV, format="conllu")]
     without = train_tagger(tagger_nlp(None), train, dev)
     nlp = tagger_nlp(path)
     with_vectors = train_tagger(nlp, train, dev)

@@ -8,9 +8,11 @@
 Each error and warning is `{"check", "severity", "message", "count", "examples"}`;
 `examples` holds the first few cases (split, doc index, a text snippet).
 
-Which annotations are counted and checked follows the pipeline's component factories:
-tags for a `tagger`, UPOS and FEATS for a `morphologizer`, trees and labels for a
-`parser`, entities for `ner`, categories for `textcat` / `textcat_multilabel`.
+Which annotations are counted follows what the pipeline's trainable components assign
+(their factories' `assigns`: tags for a `tagger`, UPOS and FEATS for a `morphologizer`,
+labels for a `parser`, entities for `ner`, categories for a text classifier); each
+component checks the gold Docs itself (`check_gold`: trees for a parser, entity edges
+for `ner`, one positive class for an exclusive `textcat`, ...).
 
 Errors are problems training cannot recover from (broken trees, entity spans
 that start or end on a whitespace token, an exclusive `textcat` doc without
@@ -36,41 +38,34 @@ import numpy as np
 from .config import load_config, resolve_section
 from .errors import ConfigError
 from .language import Language
-from .tokens import Doc, lexeme
+from .tokens import Doc
 
 MIN_LABEL_EXAMPLES = 20
 MAX_DOC_LENGTH = 5000
 LOW_DATA_WORDS = 2000
 N_EXAMPLES = 10
 SNIPPET_CHARS = 80
-# A textcat score at or above this counts as a positive class.
+# A category value at or above this counts as a positive class.
 POSITIVE = 0.5
 
-# The annotations each component factory learns from, by kind.
-ANNOTATIONS = {
-    "tagger": ("tag",),
-    "morphologizer": ("pos", "morph"),
-    "trainable_lemmatizer": ("lemma",),
-    "parser": ("dep",),
-    "ner": ("ents",),
-    "textcat": ("cats",),
-    "textcat_multilabel": ("cats",),
+# The annotations a trainable component learns from (what it `assigns`) that are counted, by kind.
+KINDS = {
+    "token.tag": "tag", "token.pos": "pos", "token.morph": "morph", "token.lemma": "lemma",
+    "token.dep": "dep", "doc.ents": "ents", "doc.cats": "cats",
 }
 # Kinds whose values are labels worth counting (a lemma is not a label).
 LABEL_KINDS = ("tag", "pos", "morph", "dep", "ents", "cats")
 TOKEN_ARRAYS = {"tag": "_tag", "pos": "_pos", "morph": "_morph", "lemma": "_lemma", "dep": "_dep"}
 
-CHECKS: dict[str, tuple[str, str]] = {
+# The checks of every pipeline; the components' own (`data_checks`) come between the two.
+CHECKS_FIRST: dict[str, tuple[str, str]] = {
     "empty_docs": ("error", "docs without tokens"),
     "no_annotation": ("error", "components whose annotation the training corpus lacks entirely"),
-    "cyclic_trees": ("error", "sentences whose heads form a cycle"),
-    "multiple_roots": ("error", "sentences with more than one root"),
-    "heads_outside_sentence": ("error", "sentences with a head outside the sentence"),
-    "entity_whitespace_edges": ("error", "entity spans starting or ending on a whitespace token"),
-    "textcat_not_one_class": ("error", "docs without exactly one positive class of the exclusive textcat labels"),
+    "left_out": ("warning", "components whose annotation the training corpus lacks entirely: "
+                 "training leaves them out ([training] unannotated = \"skip\")"),
     "long_docs": ("warning", "docs longer than {max_doc_length} tokens"),
-    "entity_punctuation_edges": ("warning", "entity spans starting or ending on a punctuation token"),
-    "ents_partially_annotated": ("warning", "docs where some tokens have no entity annotation ('-'); the entity recognizer skips them"),
+}
+CHECKS_LAST: dict[str, tuple[str, str]] = {
     "rare_labels": ("warning", "labels with fewer than {min_label_examples} training examples"),
     "dev_labels_unseen": ("warning", "dev labels that never occur in train (never predicted)"),
     "low_data": ("warning", "fewer than {low_data_words} training words"),
@@ -125,12 +120,14 @@ def debug_data(
     for key in ("train", "dev"):
         if key not in corpora:
             raise ConfigError(f"{config_path}: missing section [corpora.{key}]")
+    training = resolve_section(config, "training", config_path) if "training" in config else {}
     report = analyze(
         nlp,
         (eg.reference for eg in corpora["train"](nlp)),
         (eg.reference for eg in corpora["dev"](nlp)),
         min_label_examples=min_label_examples,
         max_doc_length=max_doc_length,
+        skip_unannotated=training.get("unannotated") == "skip",
     )
     report["summary"]["config"] = str(config_path)
     return report
@@ -143,19 +140,22 @@ def analyze(
     *,
     min_label_examples: int = MIN_LABEL_EXAMPLES,
     max_doc_length: int = MAX_DOC_LENGTH,
+    skip_unannotated: bool = False,
 ) -> dict[str, Any]:
-    """The report for gold Docs (which must share `nlp.vocab`), checked for `nlp`'s components."""
+    """The report for gold Docs (which must share `nlp.vocab`), checked for `nlp`'s components.
+    A component whose annotation the training Docs lack entirely is an error, or with
+    `skip_unannotated` (training will leave it out) a warning."""
+    learns = {name: _learned_kinds(nlp, name) for name, _ in nlp.components}
     components: dict[str, list[str]] = {}  # annotation kind -> the components that learn from it
-    for name, proc in nlp.components:
-        for kind in ANNOTATIONS.get(proc.factory, ()):
+    for name, kinds in learns.items():
+        for kind in kinds:
             components.setdefault(kind, []).append(name)
-    factories = {proc.factory for _, proc in nlp.components}
     findings: dict[str, Finding] = {}
 
     def finding(check: str) -> Finding:
         return findings.setdefault(check, Finding(check))
 
-    checker = _DocChecker(factories, max_doc_length, finding)
+    checker = _DocChecker(nlp, max_doc_length, finding)
     train = _profile("train", train_docs, components, checker)
     dev = _profile("dev", dev_docs, components, checker)
     strings = nlp.vocab.strings
@@ -172,10 +172,9 @@ def analyze(
         for label, n in dev_counts.items():
             if label not in train_counts:
                 finding("dev_labels_unseen").add({"kind": kind, "label": label, "count": n})
-    for name, proc in nlp.components:
-        kinds = ANNOTATIONS.get(proc.factory, ())
+    for name, kinds in learns.items():
         if kinds and train.docs and not any(train.annotated[kind] for kind in kinds):
-            finding("no_annotation").add({"component": name, "annotation": list(kinds)})
+            finding("left_out" if skip_unannotated else "no_annotation").add({"component": name, "annotation": list(kinds)})
     if train.words < LOW_DATA_WORDS:
         finding("low_data").add({"words": train.words})
 
@@ -190,7 +189,7 @@ def analyze(
     }
     settings = {"max_doc_length": max_doc_length, "min_label_examples": min_label_examples, "low_data_words": LOW_DATA_WORDS}
     report: dict[str, Any] = {"summary": summary, "labels": labels, "errors": [], "warnings": []}
-    for check, (severity, description) in CHECKS.items():
+    for check, (severity, description) in {**CHECKS_FIRST, **checker.checks, **CHECKS_LAST}.items():
         if check in findings:
             f = findings[check]
             entry = {"check": check, "severity": severity, "message": description.format(**settings), "count": f.count, "examples": f.examples}
@@ -198,6 +197,26 @@ def analyze(
     summary["n_errors"] = len(report["errors"])
     summary["n_warnings"] = len(report["warnings"])
     return report
+
+
+def unannotated_components(nlp: Language, docs: Iterable[Doc]) -> list[str]:
+    """The trainable components whose annotation (what their factory `assigns`) none of `docs`
+    carries: a treebank without XPOS for a tagger, say. Reads only as far as it must."""
+    learns = {name: _learned_kinds(nlp, name) for name, _ in nlp.components}
+    wanted = {kind for kinds in learns.values() for kind in kinds}
+    seen: set[str] = set()
+    for doc in docs:
+        seen |= {kind for kind in wanted - seen if _count_labels(doc, kind, Counter())}
+        if seen == wanted:
+            break
+    return [name for name, kinds in learns.items() if kinds and not seen & set(kinds)]
+
+
+def _learned_kinds(nlp: Language, name: str) -> tuple[str, ...]:
+    """The counted annotation kinds a trainable component learns (its factory's `assigns`)."""
+    if not nlp.get_pipe(name).is_trainable:
+        return ()
+    return tuple(KINDS[a] for a in nlp.get_pipe_meta(name).assigns if a in KINDS)
 
 
 def _named(counts: Counter, kind: str, strings) -> dict[str, int]:
@@ -238,12 +257,15 @@ def _count_labels(doc: Doc, kind: str, counts: Counter) -> int:
 
 
 class _DocChecker:
-    """Per-doc checks, chosen by the pipeline's component factories."""
+    """Per-doc checks: the generic ones, then each component's `check_gold` (once per kind of component)."""
 
-    def __init__(self, factories: set[str], max_doc_length: int, finding):
-        self.factories = factories
+    def __init__(self, nlp: Language, max_doc_length: int, finding):
         self.max_doc_length = max_doc_length
         self.finding = finding
+        self.checkers = list({type(proc): proc for _, proc in nlp.components}.values())
+        self.checks: dict[str, tuple[str, str]] = {}
+        for proc in self.checkers:
+            self.checks.update(proc.data_checks)
 
     def check(self, split: str, index: int, doc: Doc) -> None:
         if not len(doc):
@@ -251,73 +273,9 @@ class _DocChecker:
             return
         if len(doc) > self.max_doc_length:
             self.finding("long_docs").add({**_where(split, index, doc), "length": len(doc)})
-        if "parser" in self.factories:
-            self._check_trees(split, index, doc)
-        if "ner" in self.factories:
-            self._check_entities(split, index, doc)
-        if "textcat" in self.factories:
-            positives = [label for label, score in doc.cats.items() if score >= POSITIVE]
-            if len(positives) != 1:
-                self.finding("textcat_not_one_class").add({**_where(split, index, doc), "positive": positives})
-
-    def _check_trees(self, split: str, index: int, doc: Doc) -> None:
-        heads = doc._head
-        for sent in doc.sents:
-            for problem in tree_problems(heads[sent.start : sent.end], sent.start):
-                self.finding(problem).add(_where(split, index, doc, sent.start, sent.end))
-
-    def _check_entities(self, split: str, index: int, doc: Doc) -> None:
-        iob = doc._ent_iob
-        if (iob == 0).any() and (iob != 0).any():
-            self.finding("ents_partially_annotated").add({**_where(split, index, doc), "unannotated": int((iob == 0).sum())})
-        for ent in doc.ents:
-            edges = (doc[ent.start].text, doc[ent.end - 1].text)
-            if any(text.isspace() for text in edges):
-                self.finding("entity_whitespace_edges").add({**_where(split, index, doc, ent.start, ent.end), "label": ent.label_})
-            elif any(lexeme.is_punct(text) for text in edges):
-                self.finding("entity_punctuation_edges").add({**_where(split, index, doc, ent.start, ent.end), "label": ent.label_})
-
-
-def tree_problems(heads: np.ndarray, offset: int) -> set[str]:
-    """Which of heads_outside_sentence, multiple_roots, cyclic_trees apply to one sentence.
-
-    `heads` are the sentence's absolute head indices (-1 unset, own index = root), the
-    sentence starting at token `offset`. A sentence with no heads set is not checked.
-    """
-    known = heads >= 0
-    if not known.any():
-        return set()
-    n = len(heads)
-    local = heads.astype(np.int64) - offset
-    inside = known & (local >= 0) & (local < n)
-    problems = set()
-    if (known & ~inside).any():
-        problems.add("heads_outside_sentence")
-    if int((local == np.arange(n)).sum()) > 1:
-        problems.add("multiple_roots")
-    if _has_cycle(local.tolist(), inside.tolist()):
-        problems.add("cyclic_trees")
-    return problems
-
-
-def _has_cycle(parent: list[int], valid: list[bool]) -> bool:
-    """Whether following `parent` from some token returns to it (roots, unset and outside heads end a path)."""
-    state = [0] * len(parent)  # 0 unseen, 1 on the current path, 2 ends at a root
-    for start in range(len(parent)):
-        path = []
-        node = start
-        while state[node] == 0:
-            state[node] = 1
-            path.append(node)
-            if not valid[node] or parent[node] == node:
-                break
-            node = parent[node]
-        else:
-            if state[node] == 1:
-                return True
-        for k in path:
-            state[k] = 2
-    return False
+        for proc in self.checkers:
+            for problem in proc.check_gold(doc):
+                self.finding(problem.check).add({**_where(split, index, doc, problem.start, problem.end), **problem.details})
 
 
 def _where(split: str, index: int, doc: Doc, start: int = 0, end: int | None = None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import importlib
+import itertools
 import json
 import random
 from pathlib import Path
@@ -20,10 +21,11 @@ from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
-from .pipeline.base import FACTORY_DEFAULTS, TrainablePipe
+from .pipeline.base import Pipe
 from .pipeline.batch import Batch
+from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
 from .tokens import Doc, Example, Vocab
-from .util import atomic_path, atomic_write_text
+from .files import atomic_path, atomic_write_text
 
 FORMAT_VERSION = 1
 # Docs annotated together: larger batches pad less but hold more memory at once
@@ -53,7 +55,7 @@ class PipelineLoss(torch.nn.Module):
     def forward(self, examples: list[Example], batch: Batch, exclude: set[str], only: set[str] | None, needed: set[str] | None, losses: dict) -> torch.Tensor | None:
         total = None
         for name, proc in self.pipeline:
-            if needed is not None and name not in needed:
+            if not proc.is_trainable or (needed is not None and name not in needed):
                 continue
             frozen = name in exclude
             with torch.set_grad_enabled(not frozen), self.autocast():
@@ -92,12 +94,19 @@ class Language(LanguageV2Aliases):
     """The tokenizer plus the pipeline of components. The v2 verbs (`create_pipe`,
     `disable_pipes`, `begin_training`) come from `compat.LanguageV2Aliases`."""
 
+    # Register component factories: `@Language.factory("name", default_config=..., assigns=...)`
+    # for a factory (a class or function taking nlp, name and its settings), and
+    # `@Language.component("name")` for a function from Doc to Doc (see pipeline/factories.py).
+    factory = staticmethod(factory)
+    component = staticmethod(component)
+    get_factory_meta = staticmethod(get_factory_meta)
+
     def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int = -1, meta: dict | None = None):
         self.vocab = vocab
         self.tokenizer = tokenizer
         self.device = _device(gpu_id)
         self.meta: dict[str, Any] = {"lang": vocab.lang, "name": "pipeline", "version": "0.0.0", **(meta or {})}
-        self._components: list[tuple[str, TrainablePipe]] = []
+        self._components: list[tuple[str, Pipe]] = []
         self._component_cfgs: dict[str, dict] = {}
         self._disabled: set[str] = set()
         # bf16 autocast for forward passes on CUDA ([training] mixed_precision = "bf16").
@@ -128,14 +137,14 @@ class Language(LanguageV2Aliases):
         return [n for n, _ in self._components]
 
     @property
-    def pipeline(self) -> list[tuple[str, TrainablePipe]]:
+    def pipeline(self) -> list[tuple[str, Pipe]]:
         return [(n, p) for n, p in self._components if n not in self._disabled]
 
     @property
-    def components(self) -> list[tuple[str, TrainablePipe]]:
+    def components(self) -> list[tuple[str, Pipe]]:
         return list(self._components)
 
-    def get_pipe(self, name: str) -> TrainablePipe:
+    def get_pipe(self, name: str) -> Pipe:
         for n, p in self._components:
             if n == name:
                 return p
@@ -144,21 +153,19 @@ class Language(LanguageV2Aliases):
     def has_pipe(self, name: str) -> bool:
         return name in self.component_names
 
-    def add_pipe(self, factory_name: str, name: str | None = None, *, config: dict | None = None, source: "Language | None" = None, before: str | None = None, after: str | None = None, first: bool = False, last: bool = False) -> TrainablePipe:
+    def add_pipe(self, factory_name: str, name: str | None = None, *, config: dict | None = None, source: "Language | None" = None, before: str | None = None, after: str | None = None, first: bool = False, last: bool = False) -> Pipe:
         """Add a component made by `factory_name` (filled with its defaults), or copied from `source`.
         (A component from v2's `nlp.create_pipe` is added as it is.)"""
         if not isinstance(factory_name, str):
-            if not isinstance(factory_name, TrainablePipe):
+            if not isinstance(factory_name, Pipe):
                 raise TypeError(f"add_pipe takes a factory name (or a component from nlp.create_pipe), not {factory_name!r}")
             factory_name.nlp = self
             return self._insert_pipe(name or factory_name.name, factory_name, factory_name._create_cfg, before, after, first)
         name = name or factory_name
-        if self.has_pipe(name):
-            raise ValueError(f"a component named {name!r} already exists; pass name= to add another")
         if source is not None:
             proc = source.get_pipe(factory_name)
             proc.nlp = self
-            cfg = source._component_cfgs[factory_name]
+            cfg = source.get_pipe_config(factory_name)
             if proc.model is not None:
                 proc.model.to(self.device)
         else:
@@ -166,16 +173,14 @@ class Language(LanguageV2Aliases):
             cfg = proc._create_cfg
         return self._insert_pipe(name, proc, cfg, before, after, first)
 
-    def _create_component(self, factory_name: str, name: str, config: dict) -> TrainablePipe:
-        if factory_name not in FACTORY_DEFAULTS:
-            raise ValueError(f"no component factory {factory_name!r}; available: {sorted(FACTORY_DEFAULTS)}")
-        cfg = _deep_merge(FACTORY_DEFAULTS[factory_name], config)
+    def _create_component(self, factory_name: str, name: str, config: dict) -> Pipe:
+        cfg = fill_defaults(factory_name, config)
         cfg["factory"] = factory_name
         proc = self._make_component(name, cfg)
         proc._create_cfg = cfg
         return proc
 
-    def _insert_pipe(self, name: str, proc: TrainablePipe, cfg: dict, before: str | None, after: str | None, first: bool) -> TrainablePipe:
+    def _insert_pipe(self, name: str, proc: Pipe, cfg: dict, before: str | None, after: str | None, first: bool) -> Pipe:
         if self.has_pipe(name):
             raise ValueError(f"a component named {name!r} already exists; pass name= to add another")
         for where in (before, after):
@@ -194,15 +199,26 @@ class Language(LanguageV2Aliases):
         self._sync_config()
         return proc
 
-    def _make_component(self, name: str, cfg: dict) -> TrainablePipe:
+    def get_pipe_config(self, name: str) -> dict:
+        """The config a component was made from (its `[components.NAME]` section)."""
+        self.get_pipe(name)
+        return self._component_cfgs[name]
+
+    def get_pipe_meta(self, name: str) -> FactoryMeta:
+        """The metadata of the factory that made a component (see `Language.factory`)."""
+        return get_factory_meta(self.get_pipe_config(name)["factory"])
+
+    def _make_component(self, name: str, cfg: dict) -> Pipe:
         args = {k: v for k, v in cfg.items() if k not in ("factory", "source")}
         where = f"[components.{name}]"
         resolved = resolve_section({name: args}, name, path=where, top_level=False)
         make = registry.factories.get(cfg["factory"])
         check_arguments(make, resolved, where, skip=("nlp", "name"))
-        return make(self, name, **resolved)
+        proc = make(self, name, **resolved)
+        proc.factory = cfg["factory"]
+        return proc
 
-    def remove_pipe(self, name: str) -> TrainablePipe:
+    def remove_pipe(self, name: str) -> Pipe:
         proc = self.get_pipe(name)
         self._components = [(n, p) for n, p in self._components if n != name]
         self._component_cfgs.pop(name, None)
@@ -371,11 +387,12 @@ class Language(LanguageV2Aliases):
     def make_doc(self, text: str) -> Doc:
         return self.make_docs([text])[0]
 
-    def make_docs(self, texts: Sequence[str]) -> list[Doc]:
-        """Docs of `texts`: made by the pipeline's tokenizing components (a `segmenter`, then an
-        `mwt` expander) where it has them, in their order, else by the tokenizer."""
+    def make_docs(self, texts: Sequence[str], pipeline: list[tuple[str, Pipe]] | None = None) -> list[Doc]:
+        """Docs of `texts`, made by the tokenizing components of `pipeline` (the enabled
+        components by default), in their order: a `segmenter`, then an `mwt` expander. Without
+        one, the tokenizer makes them."""
         docs = None
-        for _, proc in self.pipeline:
+        for _, proc in self.pipeline if pipeline is None else pipeline:
             if proc.tokenizes:
                 docs = proc.make_docs(texts, docs)
         if docs is None:
@@ -384,26 +401,9 @@ class Language(LanguageV2Aliases):
             docs = [self.tokenizer(text) for text in texts]
         return docs
 
-    def _docs_of(self, texts: Iterable[str | Doc], batch_size: int) -> Iterator[Doc]:
-        """Texts made into Docs `batch_size` at a time (a learned tokenizer reads them in
-        batches); a Doc passes as it is."""
-        buf: list[str | Doc] = []
-        for text in texts:
-            buf.append(text)
-            if len(buf) >= batch_size:
-                yield from self._docs_of_batch(buf)
-                buf = []
-        if buf:
-            yield from self._docs_of_batch(buf)
-
-    def _docs_of_batch(self, items: list[str | Doc]) -> list[Doc]:
-        strings = [t for t in items if not isinstance(t, Doc)]
-        made = iter(self.make_docs(strings) if strings else [])
-        return [t if isinstance(t, Doc) else next(made) for t in items]
-
     def __call__(self, text: str | Doc) -> Doc:
         doc = text if isinstance(text, Doc) else self.make_doc(text)
-        return self._annotate([doc])[0]
+        return self._annotate([doc], _on_docs(self.pipeline))[0]
 
     def _with_upstreams(self, names: Iterable[str] | None) -> set[str] | None:
         """`names` plus the tok2vec components they listen to (None stands for every component)."""
@@ -416,37 +416,49 @@ class Language(LanguageV2Aliases):
                 needed.add(listener.upstream)
         return needed
 
-    def _annotate(self, docs: list[Doc], only: Iterable[str] | None = None) -> list[Doc]:
-        nonempty = [d for d in docs if len(d)]
-        if not nonempty:
+    def _annotate(self, docs: list[Doc], pipeline: list[tuple[str, Pipe]]) -> list[Doc]:
+        """Run `pipeline` on the non-empty `docs` as one batch: trainable components predict
+        on the batch, others run Doc by Doc. Returns the Docs (a component may return new ones)."""
+        docs = list(docs)
+        positions = [i for i, d in enumerate(docs) if len(d)]
+        if not positions:
             return docs
-        needed = self._with_upstreams(only)
-        batch = Batch(nonempty, self.device)
+        batch = Batch([docs[i] for i in positions], self.device)
         with torch.no_grad(), self._autocast():
-            for name, proc in self.pipeline:
-                if (needed is not None and name not in needed) or proc.tokenizes:
-                    continue  # a tokenizing component made the Docs already (make_docs)
-                scores = proc.predict(batch)
-                proc.set_annotations(nonempty, scores)
+            for _, proc in pipeline:
+                if proc.is_trainable:
+                    proc.set_annotations(batch.docs, proc.predict(batch))
+                    continue
+                out = [proc(doc) for doc in batch.docs]
+                if any(new is not old for new, old in zip(out, batch.docs)):
+                    tokvecs = batch.tokvecs
+                    batch = Batch(out, self.device)
+                    if all(len(new) == len(old) for new, old in zip(out, docs)):
+                        batch.tokvecs = tokvecs
+        for i, doc in zip(positions, batch.docs):
+            docs[i] = doc
         return docs
 
-    def _annotate_stream(self, docs: Iterable[Doc], batch_size: int, only=None) -> Iterator[Doc]:
-        buf: list[Doc] = []
-        for doc in docs:
-            buf.append(doc)
-            if len(buf) >= batch_size:
-                yield from self._annotate_sorted(buf, only)
-                buf = []
-        if buf:
-            yield from self._annotate_sorted(buf, only)
+    def _annotate_stream(self, texts: Iterable[str | Doc], batch_size: int, pipeline: list[tuple[str, Pipe]]) -> Iterator[Doc]:
+        """Texts or Docs, `batch_size` at a time: the texts made into Docs by the tokenizing
+        components of `pipeline` (a learned segmenter reads a batch at once), then all the
+        Docs annotated by its other components. A Doc given keeps its tokens."""
+        annotators = _on_docs(pipeline)
+        items = iter(texts)
+        while batch := list(itertools.islice(items, batch_size)):
+            strings = [t for t in batch if not isinstance(t, Doc)]
+            made = iter(self.make_docs(strings, pipeline) if strings else [])
+            yield from self._annotate_sorted([t if isinstance(t, Doc) else next(made) for t in batch], annotators)
 
-    def _annotate_sorted(self, docs: list[Doc], only=None) -> list[Doc]:
+    def _annotate_sorted(self, docs: list[Doc], pipeline: list[tuple[str, Pipe]]) -> list[Doc]:
         """Annotate in sub-batches of similar length (less padding), return in input order."""
         order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
-        step = ANNOTATE_DOCS
-        for k in range(0, len(order), step):
-            self._annotate([docs[i] for i in order[k : k + step]], only)
-        return docs
+        out = list(docs)
+        for k in range(0, len(order), ANNOTATE_DOCS):
+            chunk = order[k : k + ANNOTATE_DOCS]
+            for i, doc in zip(chunk, self._annotate([docs[i] for i in chunk], pipeline)):
+                out[i] = doc
+        return out
 
     def pipe(self, texts: Iterable[str | Doc], *, batch_size: int = 256, as_tuples: bool = False, disable: Iterable[str] = (), n_process: int = 1) -> Iterator[Doc]:
         """Annotate a stream of texts or Docs in batches (sorted by length inside each batch).
@@ -454,12 +466,14 @@ class Language(LanguageV2Aliases):
         `as_tuples=True` takes (text, context) pairs and yields (doc, context) pairs;
         `disable` skips components for this call. All runs in this process (torch spreads
         the work over its threads), whatever `n_process` says."""
+        skip = set(disable)
+        for name in skip:
+            self.get_pipe(name)
+        pipeline = [(n, p) for n, p in self.pipeline if n not in skip]
         self._train_mode(False)
         if as_tuples:
             return _with_contexts(self, texts, batch_size, list(disable))
-        if disable:
-            return _without(self, list(disable), self._annotate_stream(self._docs_of(texts, batch_size), batch_size))
-        return self._annotate_stream(self._docs_of(texts, batch_size), batch_size)
+        return self._annotate_stream(texts, batch_size, pipeline)
 
     def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256) -> dict[str, Any]:
         """Annotate each example's predicted Doc and score it against the reference."""
@@ -469,13 +483,11 @@ class Language(LanguageV2Aliases):
 
         examples = list(examples)
         start = time.perf_counter()
-        list(self.pipe((eg.predicted for eg in examples), batch_size=batch_size))
+        for eg, doc in zip(examples, self.pipe((eg.predicted for eg in examples), batch_size=batch_size)):
+            eg.predicted = doc  # the same Doc, unless a component returned a new one
         seconds = time.perf_counter() - start
-        scores = Scorer.for_pipeline(self).score(examples, seconds=seconds)
-        for _, proc in self.pipeline:
-            if proc.tokenizes:  # scored on the references' raw text: the examples' Docs skipped them
-                scores.update(proc.score(examples))
-        return scores
+        # every component scores itself, a tokenizing one on the references' raw text
+        return Scorer.for_pipeline(self).score(examples, seconds=seconds)
 
     # --- saving and loading ------------------------------------------------------------------
     def to_disk(self, path: str | Path, *, extra_meta: dict | None = None) -> Path:
@@ -516,8 +528,6 @@ class Language(LanguageV2Aliases):
             if "source" in cfg:
                 source = load_pipeline(cfg["source"], gpu_id=gpu_id)
                 nlp.add_pipe(cfg.get("component", name), name=name, source=source)
-                nlp._component_cfgs[name] = source._component_cfgs[cfg.get("component", name)]
-                nlp._sync_config()
             else:
                 nlp.add_pipe(cfg["factory"], name=name, config={k: v for k, v in cfg.items() if k != "factory"})
         for key in ("training", "initialize", "paths", "system", "corpora", "pretraining"):
@@ -533,10 +543,9 @@ class Language(LanguageV2Aliases):
         return self
 
 
-def _without(nlp: Language, disable: list[str], docs: Iterator[Doc]) -> Iterator[Doc]:
-    """`docs`, annotated with the components in `disable` switched off."""
-    with nlp.select_pipes(disable=disable):
-        yield from docs
+def _on_docs(pipeline: list[tuple[str, Pipe]]) -> list[tuple[str, Pipe]]:
+    """The components of `pipeline` that annotate Docs: all but those that make them from text."""
+    return [(n, p) for n, p in pipeline if not p.tokenizes]
 
 
 def _with_contexts(nlp: Language, pairs: Iterable[tuple[Any, Any]], batch_size: int, disable: list[str]) -> Iterator[tuple[Doc, Any]]:
@@ -549,16 +558,6 @@ def _with_contexts(nlp: Language, pairs: Iterable[tuple[Any, Any]], batch_size: 
 
     for doc in nlp.pipe(texts(), batch_size=batch_size, disable=disable):
         yield doc, contexts.popleft()
-
-
-def _deep_merge(base: dict, update: dict) -> dict:
-    out = json.loads(json.dumps(base))
-    for k, v in update.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and not any(key.startswith("@") for key in v):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 def _check_model_dir(path: Path) -> None:

@@ -15,13 +15,9 @@ quantifier allows, sorted by (start, end).
 """
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .convert._lines import read_lines
-from .errors import DataError
 from .tokens import Doc, Span, Vocab
 from .tokens import lexeme
 
@@ -218,34 +214,3 @@ def longest_non_overlapping(matches: Iterable[tuple[int, int, int]]) -> list[tup
             taken.update(range(start, end))
             kept.append((match_id, start, end))
     return sorted(kept, key=lambda m: m[1])
-
-
-def read_patterns(path: str | Path, matcher: Matcher, make_doc: Callable[[str], Doc]) -> int:
-    """Add the patterns of a JSONL file to `matcher`; returns how many were added.
-
-    Each line is `{"label": "GADGET", "pattern": [{"LOWER": "iphone"}, ...]}`, or with a
-    string pattern (`"pattern": "iPhone X"`), matched as that exact phrase as `make_doc`
-    tokenizes it. Bad lines raise DataError naming FILE:LINE.
-    """
-    n = 0
-    for number, line in read_lines(path):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataError(f"invalid JSON at column {e.colno}: {e.msg}", path, number) from None
-        if not isinstance(record, dict) or not isinstance(record.get("label"), str) or not record["label"]:
-            raise DataError('expected an object with a non-empty string "label" and a "pattern"', path, number)
-        pattern = record.get("pattern")
-        if isinstance(pattern, str):
-            words = make_doc(pattern).words
-            if not words:
-                raise DataError("the phrase pattern is empty", path, number)
-            pattern = [{"ORTH": word} for word in words]
-        try:
-            matcher.add(record["label"], [pattern])
-        except ValueError as e:
-            raise DataError(f"invalid pattern: {e}", path, number) from None
-        n += 1
-    return n

@@ -4,7 +4,9 @@
 `out/<lang>_ud-1.0.0/`: a setuptools project whose package `<lang>_ud` bundles
 the pipeline directory as package data and exposes `load(**overrides)`, so
 `lexloom.load("en_ud")` and `import en_ud; en_ud.load()` both work once it is
-installed. The project is built in a temporary folder (including `dist/` with
+installed. With `code=[functions.py]` the package also ships those files (the user's
+own registered components) and imports them before it loads the pipeline, so that it
+loads by name on a machine without them. The project is built in a temporary folder (including `dist/` with
 the sdist and the wheel) and renamed into place only when everything worked.
 
 Building calls setuptools' PEP 517 hooks (`setuptools.build_meta`) in a
@@ -21,13 +23,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from packaging.version import InvalidVersion, Version
 
 from .about import __version__ as lexloom_version
 from .errors import ConfigError, DataError, LexloomError, ModelLoadError
-from .util import atomic_path, set_default_modes
+from .files import atomic_path, set_default_modes
 
 SHIPPED_UMASK = 0o022
 _ASCII_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -39,7 +41,7 @@ __version__ = "{version}"
 
 #: The bundled pipeline directory (config.cfg, meta.json, one folder per component).
 MODEL_DIR = Path(__file__).parent / "{model_dir}"
-
+{code_imports}
 
 def load(**overrides):
     """Load the bundled pipeline; keyword arguments go to `lexloom.load` (e.g. gpu_id=0)."""
@@ -79,9 +81,21 @@ class BuiltPackage:
     wheel: Path
 
 
-def package_pipeline(model_dir: str | Path, output_dir: str | Path, *, name: str, version: str, meta_overrides: dict[str, Any] | None = None) -> BuiltPackage:
-    """Build `output_dir/<lang>_<name>-<version>/` with the project and its `dist/` (sdist + wheel)."""
+def package_pipeline(
+    model_dir: str | Path, output_dir: str | Path, *, name: str, version: str, meta_overrides: dict[str, Any] | None = None,
+    code: Sequence[str | Path] = (),
+) -> BuiltPackage:
+    """Build `output_dir/<lang>_<name>-<version>/` with the project and its `dist/` (sdist + wheel);
+    the Python files `code` go into the package, imported when it is."""
     model_dir = Path(model_dir)
+    code = [Path(c) for c in code]
+    for path in code:
+        if not path.is_file():
+            raise DataError("no such file (--code takes a Python file)", path)
+        if path.suffix != ".py" or not path.stem.isidentifier() or keyword.iskeyword(path.stem) or path.stem == "__init__":
+            raise DataError("--code takes a Python file whose name is a module name, like functions.py", path)
+    if len({p.name for p in code}) != len(code):
+        raise DataError("two --code files share a name", code[0])
     if not _ASCII_IDENTIFIER.match(name) or keyword.iskeyword(name):
         raise ConfigError(f"package name {name!r} is not a valid Python identifier (use letters, digits and _, not starting with a digit)")
     try:
@@ -104,8 +118,11 @@ def package_pipeline(model_dir: str | Path, output_dir: str | Path, *, name: str
         meta_text = json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         (package_root / bundled / "meta.json").write_text(meta_text, encoding="utf8")
         (tmp / "meta.json").write_text(meta_text, encoding="utf8")
+        for path in code:
+            shutil.copyfile(path, package_root / path.name)
+        imports = "".join(f"from . import {p.stem}  # noqa: E402,F401  (registers the pipeline's own components)\n" for p in code)
         (package_root / "__init__.py").write_text(
-            INIT_TEMPLATE.format(package=package, name=name, version=version, model_dir=bundled), encoding="utf8"
+            INIT_TEMPLATE.format(package=package, name=name, version=version, model_dir=bundled, code_imports=imports and "\n" + imports), encoding="utf8"
         )
         (tmp / "pyproject.toml").write_text(_pyproject(package, version, bundled, meta), encoding="utf8")
         (tmp / "README.md").write_text(_readme(package, version, meta), encoding="utf8")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .tokens import Doc, Span
-from .util import atomic_write_text
+from .files import atomic_write_text
 
 # Geometry of the dependency view, in pixels.
 CHAR_WIDTH = 8.5  # rough width of one character at the page's font size

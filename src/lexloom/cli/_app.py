@@ -1,4 +1,7 @@
-"""The typer application every command file registers on."""
+"""The typer application every command file registers on, and options several commands share."""
+from pathlib import Path
+from typing import Optional
+
 import typer
 
 app = typer.Typer(
@@ -30,3 +33,18 @@ def main_options(
     version: bool = typer.Option(False, "--version", "-V", callback=_print_version, is_eager=True, help="Print the versions and exit."),
 ) -> None:
     """Train, evaluate and package NLP pipelines on PyTorch."""
+
+
+def code_option():
+    """`--code FILE`: a Python file of the user's own registrations, imported first."""
+    return typer.Option(
+        None, "--code", help="Python file to import first: your own components (@Language.factory / @Language.component), architectures or readers.",
+        dir_okay=False,
+    )
+
+
+def import_user_code(code: Optional[Path]) -> None:
+    if code is not None:
+        from ..config.registry import import_code
+
+        import_code(code)

@@ -16,8 +16,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-def good(message: str) -> None:
-    console.print(f"[bold green]✔[/] {_escape(message)}", highlight=False)
+def good(message: str, *, stderr: bool = False) -> None:
+    """A success message (on stderr where stdout carries the output)."""
+    (err_console if stderr else console).print(f"[bold green]✔[/] {_escape(message)}", highlight=False)
 
 
 def info(message: str) -> None:

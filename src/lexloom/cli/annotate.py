@@ -10,7 +10,6 @@ from ..errors import DataError
 from ..tokens import Doc, write_docbin
 from ._app import app
 from ._output import good
-from .apply import read_jsonl_texts
 
 
 @app.command("annotate")
@@ -22,14 +21,15 @@ def annotate_command(
 ) -> None:
     """Mark entities in texts with token patterns and write the documents as a .lexloom corpus.
 
-    Where matches overlap, the longest is kept, so the entities never overlap. A
-    string pattern matches that exact phrase. Errors name FILE:LINE; the output is
-    written to a temporary file and renamed at the end.
+    This runs an entity_ruler with the patterns: where matches overlap, the longest
+    is kept, so the entities never overlap. A string pattern matches that exact
+    phrase. Errors name FILE:LINE; the output is written to a temporary file and
+    renamed at the end.
 
     Example: lexloom annotate patterns.jsonl texts.jsonl corpus/silver.lexloom --lang en
     """
     from .. import blank
-    from ..matcher import Matcher, longest_non_overlapping, read_patterns
+    from ..convert import read_docs
 
     for path in (patterns_path, texts_path):
         if not path.exists():
@@ -37,14 +37,14 @@ def annotate_command(
     if output_path.suffix != ".lexloom":
         raise DataError("the output must be a .lexloom file", output_path)
     nlp = blank(lang)
-    matcher = Matcher(nlp.vocab)
-    n_patterns = read_patterns(patterns_path, matcher, nlp.make_doc)
+    ruler = nlp.add_pipe("entity_ruler")
+    n_patterns = ruler.add_patterns_file(patterns_path)
     counts = {"docs": 0, "entities": 0}
 
     def annotated() -> Iterator[Doc]:
-        for text in read_jsonl_texts(texts_path):
-            doc = nlp.make_doc(text)
-            doc.ents = [(nlp.vocab.strings[m], s, e) for m, s, e in longest_non_overlapping(matcher(doc))]
+        for doc in read_docs(texts_path, nlp.vocab, format="jsonl", make_doc=nlp.make_doc):
+            doc.ents = []  # annotated: what no pattern matches is no entity
+            doc = nlp(doc)
             counts["docs"] += 1
             counts["entities"] += len(doc.ents)
             yield doc

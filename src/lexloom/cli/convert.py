@@ -19,6 +19,7 @@ class Converter(str, Enum):
     iob = "iob"
     conll03 = "conll03"
     jsonl = "jsonl"
+    txt = "txt"
 
 
 class OutputFormat(str, Enum):
@@ -36,7 +37,7 @@ def convert_command(
     lang: str = typer.Option("en", "--lang", "-l", help="Language of the tokenizer used for JSONL text."),
     to: OutputFormat = typer.Option(OutputFormat.lexloom, "--to", help="lexloom: corpora from annotated files; conllu: .lexloom corpora back to CoNLL-U."),
 ) -> None:
-    """Convert CoNLL-U, IOB, CoNLL-2003 or JSONL files into .lexloom corpora, or .lexloom into CoNLL-U.
+    """Convert CoNLL-U, IOB, CoNLL-2003, JSONL or text files into .lexloom corpora, or .lexloom into CoNLL-U.
 
     Malformed input stops the conversion with FILE:LINE and what is wrong; no
     half-written output is left behind.

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..config import parse_overrides
-from ._app import app
+from ._app import app, code_option, import_user_code
 from ._output import console, fail, good, info
 
 LABEL_ROWS = 20
@@ -21,6 +21,7 @@ def debug_data(
     config: Path = typer.Argument(..., help="Config file (.cfg)", exists=True, dir_okay=False),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report as JSON here"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List examples of each problem and every label"),
+    code: Optional[Path] = code_option(),
 ):
     """Check the training and dev corpora against a config: counts, labels, broken annotation.
 
@@ -31,8 +32,9 @@ def debug_data(
     Example: lexloom debug-data configs/ud.cfg --paths.train corpus/ud/train.lexloom --paths.dev corpus/ud/dev.lexloom --output corpus/ud/debug-data.json
     """
     from ..debug_data import debug_data as run_checks
-    from ..util import atomic_write_text
+    from ..files import atomic_write_text
 
+    import_user_code(code)
     report = run_checks(config, overrides=parse_overrides(ctx.args))
     _print_report(report, verbose)
     if output is not None:

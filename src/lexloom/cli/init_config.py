@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from ..config import load_config
-from ..util import atomic_write_text
-from ._app import init_app
+from ..files import atomic_write_text
+from ._app import code_option, import_user_code, init_app
 from ._output import good
 
 
@@ -18,6 +19,7 @@ def init_config_command(
     pipeline: str = typer.Option("tagger,parser,ner", "--pipeline", "-p", help="Comma-separated components"),
     optimize: str = typer.Option("efficiency", "--optimize", "-o", help="efficiency (CNN) or accuracy (BiLSTM, wider)"),
     gpu: bool = typer.Option(False, "--gpu", "-G", help="Train on GPU 0"),
+    code: Optional[Path] = code_option(),
 ):
     """Write a complete training config with every default filled in.
 
@@ -25,6 +27,7 @@ def init_config_command(
     """
     from ..config.init import init_config
 
+    import_user_code(code)
     names = [p.strip() for p in pipeline.split(",") if p.strip()]
     config = init_config(lang, names, optimize=optimize, gpu=gpu)
     atomic_write_text(output, config.to_str(interpolate=False))

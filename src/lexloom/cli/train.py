@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..config import parse_overrides
-from ._app import app
+from ._app import app, code_option, import_user_code
 from ._output import good
 
 
@@ -21,6 +21,7 @@ def train(
     params_key: Optional[str] = typer.Option(None, "--params-key", help="Section of --params for this pipeline (e.g. ud)"),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from OUTPUT/checkpoint/ (same config and data)"),
     nproc: int = typer.Option(1, "--nproc", min=1, help="Train data-parallel in this many processes (gloo on CPU, NCCL on GPU)"),
+    code: Optional[Path] = code_option(),
 ):
     """Train a pipeline from a config; any config value can be overridden as --section.key VALUE.
 
@@ -37,16 +38,26 @@ def train(
 
     Example: lexloom train configs/ud.cfg --output training/ud --nproc 2
     """
-    from ..training.loop import train as run_training
-
     overrides = parse_overrides(ctx.args)
     kwargs = dict(overrides=overrides, params_path=params, params_key=params_key, gpu_id=gpu_id, resume=resume)
     if nproc > 1:
         from ..training.distributed import launch
 
-        launch(nproc, run_training, config, output, **kwargs)
+        launch(nproc, train_with_code, code, config, output, **kwargs)
         out = output
     else:
-        out = run_training(config, output, **kwargs)
+        out = train_with_code(code, config, output, **kwargs)
     if out is not None:
+        from ..training.curves import write_training_curves
+
         good(f"Saved pipelines to {out}/model-best and {out}/model-last")
+        if write_training_curves(out):
+            good(f"Training curves: {out}/curves.png, {out}/curves.svg (data: {out}/scores.csv)")
+
+
+def train_with_code(code: Optional[Path], config: Path, output: Optional[Path], **kwargs):
+    """Import the user's code, then train (in each process of a data-parallel run)."""
+    from ..training.loop import train as run_training
+
+    import_user_code(code)
+    return run_training(config, output, **kwargs)

@@ -1,7 +1,7 @@
 """Build complete training configs: `lexloom init config` and `lexloom init fill-config`."""
 from __future__ import annotations
 
-import json
+import re
 from typing import Sequence
 
 from confection import Config
@@ -47,6 +47,7 @@ checkpoint_every = 0
 shuffle_buffer = 0
 # "bf16": bfloat16 autocast on GPU (no effect on CPU)
 mixed_precision = false
+unannotated = "error"
 score_weights = {}
 
 [training.optimizer]
@@ -110,74 +111,55 @@ tolerance = 0.2
 discard_oversize = false
 """
 
-WIDTH_REF = "${components.tok2vec.model.width}"
-INIT_REF = "${paths.init_tok2vec}"
-# Components that listen to the shared tok2vec. Text classifiers keep their own, which
-# reads only the first `max_tokens` of long texts (a listener would encode them whole).
-SHARED_TOK2VEC = {"tagger", "morphologizer", "trainable_lemmatizer", "parser", "senter", "ner"}
-
-
-def encoder_config(optimize: str, width: int) -> dict:
-    if optimize == "accuracy":
-        return {"@architectures": "lexloom.BiLSTMEncoder.v1", "width": width, "hidden": 200, "depth": 2, "dropout": 0.2}
-    return {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": width, "depth": 4, "window_size": 1, "maxout_pieces": 3, "dropout": 0.1}
 
 
 def init_config(lang: str, pipeline: Sequence[str], *, optimize: str = "efficiency", gpu: bool = False) -> Config:
-    """A complete config for `pipeline` with one shared tok2vec and every default filled in."""
+    """A complete config for `pipeline` with one shared tok2vec and every default filled in.
+
+    Each component comes with its factory's config (its `optimize` preset, where it has
+    one); a component whose factory `listens` reads the shared tok2vec, whose width it
+    follows through an interpolation."""
     from ..lang import check_language_code
-    from ..language import Language
-    from ..pipeline.base import FACTORY_DEFAULTS
+    from ..pipeline.base import DEFAULT_UPSTREAM
+    from ..pipeline.factories import get_factory_meta, has_factory
 
     check_language_code(lang)
     if optimize not in ("efficiency", "accuracy"):
         raise ConfigError(f"--optimize must be efficiency or accuracy, not {optimize!r}")
-    unknown = [p for p in pipeline if p not in FACTORY_DEFAULTS]
+    unknown = [p for p in pipeline if not has_factory(p)]
     if unknown:
-        raise ConfigError(f"unknown component(s) {unknown}; available: {', '.join(sorted(FACTORY_DEFAULTS))}")
-    width = 256 if optimize == "accuracy" else 96
-    names = ["tok2vec"] + [p for p in pipeline if p != "tok2vec"]
-    components: dict[str, dict] = {
-        "tok2vec": {
-            "factory": "tok2vec",
-            "init_weights": INIT_REF,
-            "model": {
-                "@architectures": "lexloom.Tok2Vec.v1",
-                "width": width,
-                "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
-                "rows": [20000, 2000, 10000, 2000] if optimize == "accuracy" else [5000, 1000, 2500, 2500],
-                "encoder": encoder_config(optimize, width),
-            },
-        }
-    }
-    for name in names[1:]:
-        cfg = json.loads(json.dumps(FACTORY_DEFAULTS[name]))
-        if name in SHARED_TOK2VEC and "tok2vec" in cfg.get("model", {}):
-            cfg["model"]["tok2vec"] = {"@architectures": "lexloom.Tok2VecListener.v1", "width": WIDTH_REF}
-        cfg["factory"] = name
+        from ..pipeline.factories import FACTORIES
+
+        raise ConfigError(f"unknown component(s) {unknown}; available: {', '.join(sorted(FACTORIES))}")
+    names = [DEFAULT_UPSTREAM] + [p for p in pipeline if p != DEFAULT_UPSTREAM]
+    components: dict[str, dict] = {}
+    for name in names:
+        meta = get_factory_meta(name)
+        cfg = {"factory": name, **meta.config(optimize)}
+        if meta.listens and "tok2vec" in cfg.get("model", {}):
+            width = f"${{components.{DEFAULT_UPSTREAM}.model.width}}"
+            cfg["model"]["tok2vec"] = {"@architectures": "lexloom.Tok2VecListener.v1", "width": width}
         components[name] = cfg
     config = Config().from_str(TRAINING_DEFAULTS, interpolate=False)
     config["nlp"] = {"lang": lang, "pipeline": names}
     config["components"] = components
     config["system"]["gpu_id"] = 0 if gpu else -1
-    # Listeners follow the tok2vec's width through an (unquoted) interpolation.
-    text = fill_config(config).to_str(interpolate=False)
-    for ref in (WIDTH_REF, INIT_REF):
-        text = text.replace(f'"{ref}"', ref)
+    # References to other values (the listeners' width, the tok2vec's init_weights) are
+    # written unquoted, so that confection interpolates them.
+    text = re.sub(r'"(\$\{[\w.]+\})"', r"\1", fill_config(config).to_str(interpolate=False))
     return Config().from_str(text, interpolate=False)
 
 
 def fill_config(config: Config) -> Config:
     """Complete a partial config: training defaults, and each component's defaults under what it sets."""
-    from ..language import _deep_merge
-    from ..pipeline.base import FACTORY_DEFAULTS
+    from ..pipeline.factories import deep_merge, has_factory, fill_defaults
 
     base = Config().from_str(TRAINING_DEFAULTS, interpolate=False)
-    filled = Config(_deep_merge(dict(base), dict(config)))
+    filled = Config(deep_merge(dict(base), dict(config)))
     for name, cfg in filled.get("components", {}).items():
         factory = cfg.get("factory")
-        if factory in FACTORY_DEFAULTS:
-            filled["components"][name] = _deep_merge(FACTORY_DEFAULTS[factory], cfg)
+        if has_factory(factory):
+            filled["components"][name] = fill_defaults(factory, cfg)
     if "nlp" not in filled:
         raise ConfigError("config has no [nlp] section")
     filled["nlp"].setdefault("lang", "en")

@@ -1,13 +1,20 @@
-"""Format converters: CoNLL-U, IOB, CoNLL-2003 and JSONL files -> Docs -> `.lexloom` corpora.
+"""Reading and writing Docs in every format, and `convert` (files -> `.lexloom` corpora).
 
-Each reader streams Docs and raises `DataError` naming FILE:LINE for malformed
-input; `convert` writes one `.lexloom` file per input file, atomically (a
-failure half-way leaves no output file). `.lexloom` -> CoNLL-U goes the
-other way with `to="conllu"`.
+`read_docs(path, vocab)` is the one way to read Docs from a path: a `.lexloom` corpus,
+CoNLL-U, IOB (three layouts), CoNLL-2003, JSONL (texts with spans and cats, or Docs in
+`to_json()` shape), plain text (one text per line), a folder of such files, or "-" for
+stdin. The format comes from the extension, else from the content (`detect_format`).
+Readers stream Docs and raise `DataError` naming FILE:LINE for malformed input.
+`write_docs(docs, path)` writes `.lexloom`, `.conllu` or `.jsonl` (by the extension, or
+`format`), atomically, or to stdout for "-". `convert` writes one `.lexloom` file per
+input file (or, with `to="conllu"`, `.lexloom` corpora back to CoNLL-U).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -18,13 +25,25 @@ from ._lines import read_lines
 from .conll03 import DOCSTART, read_conll03
 from .conllu import read_conllu, write_conllu
 from .iob import read_iob
-from .jsonl import read_jsonl
+from .jsonl import read_jsonl, write_jsonl
+from .text import read_text
 
-CONVERTERS = {"conllu": read_conllu, "iob": read_iob, "conll03": read_conll03, "jsonl": read_jsonl}
+FORMATS = ("lexloom", "conllu", "jsonl", "txt", "iob", "conll03")
+WRITERS = {".lexloom": "lexloom", ".conllu": "conllu", ".jsonl": "jsonl"}
 OUTPUT_FORMATS = ("lexloom", "conllu")
-# Extensions taken from a directory (a single file given by name may have any extension; its content is sniffed).
-CONVERTIBLE_SUFFIXES = {".conllu": "conllu", ".jsonl": "jsonl", ".json": "jsonl", ".iob": "iob", ".iob2": "iob", ".bio": "iob", ".conll": "iob"}
+# Formats by extension; `.txt` and other extensions are told apart by their content.
+SUFFIXES = {
+    ".lexloom": "lexloom", ".conllu": "conllu", ".jsonl": "jsonl", ".json": "jsonl",
+    ".iob": "iob", ".iob2": "iob", ".bio": "iob", ".conll": "iob", ".txt": "txt",
+}
+# Extensions read from a folder (a file given by name may have any extension): not `.txt`,
+# which in a data folder is more often a README or a licence than a corpus.
+FOLDER_SUFFIXES = {suffix for suffix, name in SUFFIXES.items() if name != "txt"}
+# Extensions `convert` takes from a directory.
+CONVERTIBLE_SUFFIXES = FOLDER_SUFFIXES - {".lexloom"}
 _SNIFF_LINES = 50
+_IOB_FIELD = re.compile(r"(.+\|)?(O|[BILUES]-\S+)")
+STDIN = "-"
 
 
 @dataclass
@@ -45,60 +64,121 @@ class CorpusStats:
             yield doc
 
 
-def detect_converter(path: str | Path) -> str:
-    """The converter for a file, by extension (`.conllu`, `.jsonl`/`.json`) or else by content.
+def detect_format(path: str | Path) -> str:
+    """The format of a file: by extension (`.lexloom`, `.conllu`, `.jsonl`/`.json`), else by content.
 
-    A `-DOCSTART-` line near the top means conll03. Otherwise known IOB
-    extensions (`.iob`, `.iob2`, `.bio`, `.conll`) mean iob, whose reader tells
-    its layouts apart itself; a file with another extension is jsonl if it
-    starts with `{`, conllu if its first token line has ten tab-separated
-    columns, and iob otherwise.
+    A `-DOCSTART-` line near the top means conll03. Otherwise known IOB extensions
+    (`.iob`, `.iob2`, `.bio`, `.conll`) mean iob, whose reader tells its layouts apart
+    itself. A file with another extension (`.txt` too) is jsonl if it starts with `{`,
+    conllu if its first token line has ten tab-separated columns, iob if every line
+    ends in an entity tag (`O`, `B-PER`, `word|B-PER`), and plain text otherwise.
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".conllu", ".jsonl", ".json"):
-        return CONVERTIBLE_SUFFIXES[suffix]
+    if SUFFIXES.get(suffix) in ("lexloom", "conllu", "jsonl"):
+        return SUFFIXES[suffix]
     head = [text for _, text in islice(read_lines(path), _SNIFF_LINES)]
     if any(text.split()[:1] == [DOCSTART] for text in head):
         return "conll03"
-    if suffix in CONVERTIBLE_SUFFIXES:
-        return CONVERTIBLE_SUFFIXES[suffix]
-    first = next((text for text in head if text.strip() and not text.startswith("#")), "")
+    if SUFFIXES.get(suffix) == "iob":
+        return "iob"
+    lines = [text for text in head if text.strip() and not text.startswith("#")]
+    first = lines[0] if lines else ""
     if first.lstrip().startswith("{"):
         return "jsonl"
     if len(first.split("\t")) == 10:
         return "conllu"
-    return "iob"
+    if lines and all(_IOB_FIELD.fullmatch(text.split()[-1]) for text in lines):
+        return "iob"
+    return "txt"
 
 
-def convert_file(
+def read_docs(
     path: str | Path,
+    vocab: Vocab | None = None,
     *,
-    converter: str = "auto",
+    format: str = "auto",
     n_sents: int = 1,
     merge_subtokens: bool = False,
-    lang: str = "en",
-    vocab: Vocab | None = None,
+    make_doc: Callable[[str], Doc] | None = None,
 ) -> Iterator[Doc]:
-    """Stream the Docs of one input file. JSONL text is tokenized with `lang`'s tokenizer."""
-    vocab = vocab or Vocab(lang)
-    name = detect_converter(path) if converter == "auto" else converter
-    if name not in CONVERTERS:
-        raise LexloomError(f"unknown converter {name!r}; choose one of auto, {', '.join(CONVERTERS)}")
+    """Stream the Docs of a file, of the files in a folder (sorted, recursively; any
+    extension of SUFFIXES but `.txt`) or of stdin ("-"). Texts (JSONL, plain text) are tokenized by `make_doc`, by default
+    the tokenizer of `vocab.lang`; `n_sents` sentences go into one Doc (CoNLL-U, IOB,
+    CoNLL-2003 without -DOCSTART-); `merge_subtokens` applies to CoNLL-U."""
+    vocab = vocab if vocab is not None else Vocab("en")
+    if format != "auto" and format not in FORMATS:
+        raise LexloomError(f"unknown format {format!r}; choose one of auto, {', '.join(FORMATS)}")
+    if str(path) == STDIN:
+        return _read_stdin(vocab, format, n_sents, merge_subtokens, make_doc)
+    path = Path(path)
+    if not path.exists():
+        raise DataError("no such file or directory", path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES and not p.name.startswith("."))
+        if not files:
+            raise DataError(f"no files to read (looked for {', '.join(sorted(FOLDER_SUFFIXES))})", path)
+        return (doc for f in files for doc in _read_file(f, vocab, format, n_sents, merge_subtokens, make_doc))
+    return _read_file(path, vocab, format, n_sents, merge_subtokens, make_doc)
+
+
+def _read_file(path: Path, vocab: Vocab, format: str, n_sents: int, merge_subtokens: bool, make_doc) -> Iterator[Doc]:
+    name = detect_format(path) if format == "auto" else format
     if merge_subtokens and name != "conllu":
         raise LexloomError(f"merge_subtokens applies to CoNLL-U input only, not {name} ({path})")
+    if name == "lexloom":
+        return read_docbin(path, vocab)
     if name == "conllu":
         return read_conllu(path, vocab, n_sents=n_sents, merge_subtokens=merge_subtokens)
-    if name == "jsonl":
-        return read_jsonl(path, vocab, tokenizer=_tokenizer(lang, vocab))
-    return CONVERTERS[name](path, vocab, n_sents=n_sents)
+    if name in ("jsonl", "txt"):
+        tokenizer = make_doc or _tokenizer(vocab)
+        return read_jsonl(path, vocab, tokenizer=tokenizer) if name == "jsonl" else read_text(path, vocab, tokenizer=tokenizer)
+    return (read_iob if name == "iob" else read_conll03)(path, vocab, n_sents=n_sents)
 
 
-def _tokenizer(lang: str, vocab: Vocab):
+def _read_stdin(vocab: Vocab, format: str, n_sents: int, merge_subtokens: bool, make_doc) -> Iterator[Doc]:
+    """Stdin, held in a temporary file (the format may need sniffing); errors name <stdin>."""
+    with tempfile.TemporaryDirectory(prefix="lexloom-stdin-") as tmp:
+        path = Path(tmp) / "stdin"
+        path.write_bytes(sys.stdin.buffer.read())
+        try:
+            yield from _read_file(path, vocab, format, n_sents, merge_subtokens, make_doc)
+        except DataError as e:
+            raise DataError(e.reason, "<stdin>", e.line) from None
+
+
+def _tokenizer(vocab: Vocab):
     # Imported here so that reading annotated formats never needs the tokenizer rules.
     from ..lang import create_tokenizer
 
-    return create_tokenizer(lang, vocab)
+    return create_tokenizer(vocab.lang, vocab)
+
+
+def output_format(path: str | Path, format: str | None = None) -> str:
+    """The format `write_docs` writes to `path`: `format`, else by the extension ("-": conllu)."""
+    path = Path(path)
+    if format is None:
+        format = "conllu" if str(path) == STDIN else WRITERS.get(path.suffix.lower())
+    if format not in WRITERS.values():
+        raise DataError(f"unknown output format {format or path.suffix!r}; expected one of {', '.join(WRITERS)}", path)
+    return format
+
+
+def write_docs(docs: Iterable[Doc], path: str | Path, format: str | None = None) -> Path:
+    """Write Docs as `.lexloom`, `.conllu` or `.jsonl` (spaCy's to_json() per line), by the
+    extension or `format`, atomically; "-" writes to stdout (CoNLL-U unless `format` says)."""
+    format = output_format(path, format)
+    path = Path(path)
+    if format == "conllu":
+        return write_conllu(docs, path)
+    if format == "jsonl":
+        return write_jsonl(docs, path)
+    if str(path) == STDIN:
+        with tempfile.TemporaryDirectory(prefix="lexloom-stdout-") as tmp:
+            sys.stdout.buffer.write(write_docbin(Path(tmp) / "out.lexloom", docs).read_bytes())
+            sys.stdout.flush()
+        return path
+    return write_docbin(path, docs)
 
 
 def convert(
@@ -127,7 +207,7 @@ def convert(
         if to == "conllu":
             write_conllu(stats.count(read_docbin(path)), output)
         else:
-            docs = convert_file(path, converter=converter, n_sents=n_sents, merge_subtokens=merge_subtokens, lang=lang)
+            docs = read_docs(path, Vocab(lang), format=converter, n_sents=n_sents, merge_subtokens=merge_subtokens)
             write_docbin(output, stats.count(docs))
         stats.files += 1
     return outputs
@@ -148,6 +228,6 @@ def _input_files(input_path: Path, to: str) -> list[Path]:
 
 
 __all__ = [
-    "CONVERTERS", "CorpusStats", "convert", "convert_file", "detect_converter",
-    "read_conll03", "read_conllu", "read_iob", "read_jsonl", "write_conllu",
+    "FORMATS", "CorpusStats", "convert", "detect_format", "read_conll03", "read_conllu", "read_docs",
+    "output_format", "read_iob", "read_jsonl", "read_text", "write_conllu", "write_docs", "write_jsonl",
 ]

@@ -3,6 +3,10 @@
 Reading (`read_conllu`): FORM, LEMMA, UPOS (-> `pos`), XPOS (-> `tag`),
 FEATS (-> `morph`), HEAD and DEPREL are kept; `SpaceAfter=No` in MISC sets the
 token's space, so that each sentence's text equals its `# text` comment.
+`NE=B-ORG` / `NE=I-ORG` / `NE=O` in MISC are the entities (a sentence with NE on no
+word has no entity annotation; a word without NE in one that has is unannotated), and
+a `# cats = {"POS": 1.0}` comment gives the categories of its document: of that
+sentence and the ones after it, up to the next `# newdoc`.
 DEPS and the rest of MISC are not stored. Sentence-level metadata goes to
 `doc.user_data` as lists with one entry per sentence: `sent_ids`, `texts`
 (the `# sent_id` / `# text` comments, "" where absent) and, when multi-word
@@ -20,25 +24,34 @@ Multi-word tokens (`3-4 don't`):
   and lemmas with " " ("do not"); FEATS is the union of the words' features.
 
 Empty nodes (`5.1`) belong to enhanced dependencies only and are skipped.
+Writing (`write_conllu`) puts all of that back, and `# newdoc id = N` before the first
+sentence of the N-th Doc, so that sentences map back to the documents (the input lines
+of `lexloom apply`) they came from.
 The space after a sentence's last word is not kept: a Doc ends without one
 and sentences grouped into one Doc (`n_sents`) are separated by one space.
 """
 from __future__ import annotations
 
+import json
+import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
 from ..errors import DataError
 from ..tokens import Doc, Vocab
-from ..util import atomic_path
+from ..files import atomic_path
 from ._lines import Line, read_blocks
 from ._sentences import group_sentences, read_comment, sentence_starts
 
 N_COLUMNS = 10
+# Doc ent_iob codes (0 unannotated, 1 I, 2 O, 3 B) and back.
+_IOB_CODES = {"I": 1, "O": 2, "B": 3}
+_IOB_PREFIX = {1: "I-", 3: "B-"}
 
 
 @dataclass
@@ -51,6 +64,7 @@ class _Word:
     head: int | None  # 0-based index in the sentence; None = unset, own index = root
     dep: str | None
     space: bool
+    ent: str | None = None  # NE= in MISC: "B-ORG", "I-ORG" or "O"
 
 
 @dataclass
@@ -59,17 +73,25 @@ class _Sentence:
     mwts: list[list] = field(default_factory=list)  # [start, end (exclusive), form]
     sent_id: str = ""
     text: str = ""
+    newdoc: bool = False
+    cats: dict[str, float] | None = None  # its document's categories
 
 
 def read_conllu(path: str | Path, vocab: Vocab, *, n_sents: int = 1, merge_subtokens: bool = False) -> Iterator[Doc]:
     """Stream the Docs of a CoNLL-U file, `n_sents` sentences per Doc."""
-    sentences = (_parse_sentence(block, path) for block in read_blocks(path))
-    docs = (
-        _sentence_doc(sentence, vocab, merge_subtokens)
-        for sentence in sentences
-        if sentence.words
-    )
+    docs = (_sentence_doc(sentence, vocab, merge_subtokens) for sentence in _sentences(path) if sentence.words)
     return group_sentences(docs, n_sents)
+
+
+def _sentences(path: str | Path) -> Iterator[_Sentence]:
+    """The file's sentences, each with its document's categories."""
+    cats: dict[str, float] | None = None
+    for block in read_blocks(path):
+        sentence = _parse_sentence(block, path)
+        if sentence.newdoc or sentence.cats is not None:
+            cats = sentence.cats
+        sentence.cats = cats
+        yield sentence
 
 
 def _none_if_blank(value: str) -> str | None:
@@ -83,13 +105,19 @@ def _parse_sentence(block: list[Line], path: str | Path) -> _Sentence:
     head_lines: list[tuple[int, int]] = []  # (HEAD as written, line) to check against the sentence length
     for number, text in block:
         if text.startswith("#"):
+            key, _, value = text[1:].partition("=")
+            if key.strip() == "cats":
+                sentence.cats = _cats_comment(value, path, number)
+            elif key.split()[:1] == ["newdoc"]:
+                sentence.newdoc = True
             read_comment(text, sentence)
             continue
         columns = text.split("\t")
         if len(columns) != N_COLUMNS:
             raise DataError(f"expected {N_COLUMNS} tab-separated columns, found {len(columns)}", path, number)
         word_id, form, lemma, upos, xpos, feats, head, deprel, _deps, misc = columns
-        space = "SpaceAfter=No" not in misc.split("|")
+        misc_items = misc.split("|")
+        space = "SpaceAfter=No" not in misc_items
         if "." in word_id:
             continue
         if not form:
@@ -127,6 +155,7 @@ def _parse_sentence(block: list[Line], path: str | Path) -> _Sentence:
                 head=head_index,
                 dep=_none_if_blank(deprel),
                 space=space,
+                ent=_ne_tag(misc_items, path, number),
             )
         )
     for written, number in head_lines:
@@ -135,6 +164,27 @@ def _parse_sentence(block: list[Line], path: str | Path) -> _Sentence:
     if mwt_end > len(sentence.words):
         raise DataError(f"multi-word token range ends at word {mwt_end}, past the last word", path, block[-1][0])
     return sentence
+
+
+def _ne_tag(misc_items: list[str], path: str | Path, line: int) -> str | None:
+    """The entity tag of a word's MISC (`NE=B-ORG`), None when it has none."""
+    for item in misc_items:
+        if item.startswith("NE="):
+            tag = item[3:]
+            if tag != "O" and not (tag[:2] in ("B-", "I-") and len(tag) > 2):
+                raise DataError(f"NE={tag} in MISC: expected B-LABEL, I-LABEL or O", path, line)
+            return tag
+    return None
+
+
+def _cats_comment(value: str, path: str | Path, line: int) -> dict[str, float]:
+    try:
+        cats = json.loads(value)
+    except json.JSONDecodeError as e:
+        raise DataError(f"# cats: invalid JSON at column {e.colno}: {e.msg}", path, line) from None
+    if not isinstance(cats, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cats.values()):
+        raise DataError('# cats must be a JSON object mapping each label to a number, e.g. {"POS": 1.0}', path, line)
+    return {label: float(v) for label, v in cats.items()}
 
 
 def _int_column(name: str, value: str, path: str | Path, line: int) -> int:
@@ -171,7 +221,14 @@ def _sentence_doc(sentence: _Sentence, vocab: Vocab, merge_subtokens: bool) -> D
         heads=[-1 if w.head is None else w.head for w in words],
         deps=[w.dep for w in words],
         sent_starts=sentence_starts(len(words)),
+        cats=sentence.cats,
     )
+    if any(w.ent is not None for w in words):
+        # As written: an I- at the start of a sentence continues an entity of the one before.
+        for i, w in enumerate(words):
+            if w.ent is not None:
+                doc._ent_iob[i] = _IOB_CODES[w.ent[0]]
+                doc._ent_type[i] = vocab.strings.add(w.ent[2:]) if w.ent != "O" else 0
     doc.user_data["sent_ids"] = [sentence.sent_id]
     doc.user_data["texts"] = [sentence.text]
     if not merge_subtokens:
@@ -203,6 +260,7 @@ def _merge_subtokens(words: list[_Word], mwts: list[list]) -> list[_Word]:
                     head=root.head,
                     dep=root.dep,
                     space=part[-1].space,
+                    ent=part[0].ent,
                 )
             )
         new_index.extend([len(merged) - 1] * len(part))
@@ -224,7 +282,7 @@ def _union_feats(feats: Iterable[str | None]) -> str | None:
 
 
 def write_conllu(docs: Iterable[Doc], path: str | Path) -> Path:
-    """Write Docs as CoNLL-U, one sentence per `doc.sents`, atomically.
+    """Write Docs as CoNLL-U, one sentence per `doc.sents`, atomically ("-": to stdout).
 
     `# sent_id` comes from `user_data["sent_ids"]` when it has one entry per
     sentence, else it is the sentence's running number in the file; `# text`
@@ -239,28 +297,61 @@ def write_conllu(docs: Iterable[Doc], path: str | Path) -> Path:
     the first word below it becomes the root. Every line is checked as the
     CoNLL 2018 evaluation script reads it: ten columns, a FORM with a visible
     character, no tab or line break in a value.
+
+    Each Doc starts with `# newdoc id = N` (its number in the file) and, when it has
+    categories, `# cats = {...}`; entities go in MISC as `NE=B-ORG`, `NE=I-ORG`, `NE=O`.
     """
     path = Path(path)
+    if str(path) == "-":
+        _write(docs, sys.stdout, path)
+        return path
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
-        n_written = 0
-        for doc_number, doc in enumerate(docs, 1):
-            surface = _Surface(doc)
-            sents = list(doc.sents)
-            sent_ids = _per_sentence(doc, "sent_ids", len(sents))
-            mwts = _per_sentence(doc, "mwts", len(sents))
-            for k, sent in enumerate(sents):
-                words = surface.words_in(sent.start, sent.end)
-                if not words:
-                    continue  # whitespace only: it is already the previous word's SpacesAfter
-                n_written += 1
-                sent_id = sent_ids[k] if sent_ids and sent_ids[k] else str(n_written)
-                # a range of one word is a surface token left whole (not expanded): no range line
-                ranges = {start: (end, form) for start, end, form in (mwts[k] if mwts else []) if end - start > 1}
-                text, lines = _sentence_lines(doc, surface, words, sent.start, sent.end, ranges, path, doc_number)
-                out.write(f"# sent_id = {sent_id}\n# text = {text}\n")
-                out.writelines(lines)
-                out.write("\n")
+        _write(docs, out, path)
     return path
+
+
+def _write(docs: Iterable[Doc], out: TextIO, path: Path) -> None:
+    n_written = 0
+    for doc_number, doc in enumerate(docs, 1):
+        surface = _Surface(doc)
+        sents = list(doc.sents)
+        ents = _ent_tags(doc)
+        sent_ids = _per_sentence(doc, "sent_ids", len(sents))
+        mwts = _per_sentence(doc, "mwts", len(sents))
+        new_doc = True
+        for k, sent in enumerate(sents):
+            words = surface.words_in(sent.start, sent.end)
+            if not words:
+                continue  # whitespace only: it is already the previous word's SpacesAfter
+            n_written += 1
+            if new_doc:
+                out.write(f"# newdoc id = {doc_number}\n")
+                if doc.cats:
+                    out.write(f"# cats = {json.dumps(doc.cats, ensure_ascii=False)}\n")
+                new_doc = False
+            sent_id = sent_ids[k] if sent_ids and sent_ids[k] else str(n_written)
+            # a range of one word is a surface token left whole (not expanded): no range line
+            ranges = {start: (end, form) for start, end, form in (mwts[k] if mwts else []) if end - start > 1}
+            text, lines = _sentence_lines(doc, surface, ents, words, sent.start, sent.end, ranges, path, doc_number)
+            out.write(f"# sent_id = {sent_id}\n# text = {text}\n")
+            out.writelines(lines)
+            out.write("\n")
+
+
+def _ent_tags(doc: Doc) -> list[str | None] | None:
+    """Each token's NE= value (None: unannotated), or None when the Doc has no entity annotation."""
+    if not doc.has_annotation("ENT_IOB"):
+        return None
+    strings = doc.vocab.strings
+    return [
+        None if iob == 0 else "O" if iob == 2 else _IOB_PREFIX[iob] + strings[int(label)]
+        for iob, label in zip(doc._ent_iob.tolist(), doc._ent_type.tolist())
+    ]
+
+
+def _misc(*items: str | None) -> str:
+    """A MISC column from its items (None: left out); `_` when there are none."""
+    return "|".join(item for item in items if item) or "_"
 
 
 # UD's escapes for whitespace in MISC values (SpacesAfter, SpacesBefore), as UDPipe writes them.
@@ -353,7 +444,8 @@ def _word_heads(doc: Doc, surface: _Surface, words: list[int], start: int, end: 
 
 
 def _sentence_lines(
-    doc: Doc, surface: _Surface, words: list[int], start: int, end: int, ranges: dict, path: Path, doc_number: int
+    doc: Doc, surface: _Surface, ents: list[str | None] | None, words: list[int], start: int, end: int, ranges: dict,
+    path: Path, doc_number: int,
 ) -> tuple[str, list[str]]:
     """The `# text` and the word lines (and multi-word range lines) of the sentence doc[start:end]."""
     strings = doc.vocab.strings
@@ -370,7 +462,7 @@ def _sentence_lines(
             range_end, range_form = ranges[offset]
             mwt_end = start + range_end
             last = words[bisect_left(words, mwt_end) - 1]  # the range's last word
-            misc = whitespace_misc(surface.after[last]) or "_"
+            misc = _misc(whitespace_misc(surface.after[last]))
             lines.append(_checked_line((f"{n}-{word_ids[last]}", range_form, *"_______", misc), path, doc_number, i))
             text += [range_form, " " if surface.after[last] else ""]
         elif i >= mwt_end:
@@ -385,17 +477,15 @@ def _sentence_lines(
                 dep = "root"  # it takes the place of a whitespace root
         else:
             head_column = str(word_ids[head])
-        misc_fields = []
-        if i == surface.words[0] and surface.leading:
-            misc_fields.append("SpacesBefore=" + escape_spaces(surface.leading))
-        if i >= mwt_end:
-            field = whitespace_misc(surface.after[i])
-            if field:
-                misc_fields.append(field)
+        ne = ents[i] if ents is not None else None
+        misc = _misc(
+            "SpacesBefore=" + escape_spaces(surface.leading) if i == surface.words[0] and surface.leading else None,
+            whitespace_misc(surface.after[i]) if i >= mwt_end else None,
+            ne and "NE=" + ne,
+        )
         columns = (
             str(n), form, strings[int(doc._lemma[i])] or "_", strings[int(doc._pos[i])] or "_",
-            strings[int(doc._tag[i])] or "_", strings[int(doc._morph[i])] or "_", head_column, dep or "_", "_",
-            "|".join(misc_fields) or "_",
+            strings[int(doc._tag[i])] or "_", strings[int(doc._morph[i])] or "_", head_column, dep or "_", "_", misc,
         )
         lines.append(_checked_line(columns, path, doc_number, i))
     return "".join(text).rstrip(" "), lines

@@ -7,15 +7,19 @@ Accepted keys on each line's object:
   Every span must start and end on token boundaries and none may overlap;
 - `cats`: `{label: score}`;
 - `meta`: any JSON value, kept as `doc.user_data["meta"]`.
-Blank lines are skipped.
+Blank lines are skipped. A line with `tokens` is a Doc in spaCy's `doc.to_json()` shape
+(as `write_jsonl` and `lexloom apply` write them), read back as it was.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..errors import DataError
 from ..tokens import Doc, Vocab, offsets_to_biluo_tags
+from ..files import atomic_path
 from ._lines import read_json_lines
 
 Tokenizer = Callable[[str], Doc]
@@ -33,6 +37,11 @@ def _record_doc(record: object, vocab: Vocab, tokenizer: Tokenizer, path: str | 
     text = record.get("text")
     if not isinstance(text, str):
         raise DataError("missing 'text' field (a string)" if text is None else "'text' must be a string", path, line)
+    if "tokens" in record:
+        try:
+            return Doc(vocab).from_json(record)
+        except ValueError as e:
+            raise DataError(f"not a Doc in to_json() shape: {e}", path, line) from None
     doc = tokenizer(text)
     if doc.vocab is not vocab:
         raise ValueError("read_jsonl: the tokenizer must make Docs with the Vocab passed in")
@@ -97,3 +106,19 @@ def _cats(cats: object, path: str | Path, line: int) -> dict[str, float]:
     ):
         raise DataError("'cats' must map each label to a number", path, line)
     return {label: float(score) for label, score in cats.items()}
+
+
+def write_jsonl(docs: Iterable[Doc], path: str | Path) -> Path:
+    """Write one Doc a line in spaCy's `doc.to_json()` shape, atomically ("-": to stdout)."""
+    path = Path(path)
+    if str(path) == "-":
+        _write(docs, sys.stdout)
+        return path
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        _write(docs, out)
+    return path
+
+
+def _write(docs: Iterable[Doc], out) -> None:
+    for doc in docs:
+        out.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")

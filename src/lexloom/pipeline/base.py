@@ -1,36 +1,25 @@
-"""The verbs every trainable component shares: initialize, predict, set_annotations, get_loss, update."""
+"""What every component has (`Pipe`), and the verbs trainable ones share (`TrainablePipe`):
+initialize, predict, set_annotations, get_loss, update, score."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ..config.registry import registry
 from ..errors import ModelLoadError
 from ..tokens import Doc, Example
-from ..util import atomic_write_text
+from ..files import atomic_write_text
 from .batch import Batch
 
 if TYPE_CHECKING:
     from ..language import Language
 
-
-FACTORY_DEFAULTS: dict[str, dict] = {}
-
-
-def factory(name: str, default_config: dict):
-    """Register a component factory with the config `add_pipe` fills in when none is given."""
-
-    def register(func):
-        FACTORY_DEFAULTS[name] = default_config
-        registry.factories.register(name, func=func)
-        return func
-
-    return register
+# The component that listeners read token vectors from, unless their config names another.
+DEFAULT_UPSTREAM = "tok2vec"
 
 
 def default_tok2vec(width: int = 96, depth: int = 4) -> dict:
@@ -47,7 +36,7 @@ def default_tok2vec(width: int = 96, depth: int = 4) -> dict:
 class Listener:
     """Config marker: take token vectors from an upstream tok2vec component instead of owning one."""
 
-    def __init__(self, width: int, upstream: str = "tok2vec"):
+    def __init__(self, width: int, upstream: str = DEFAULT_UPSTREAM):
         self.width = width
         self.upstream = upstream
 
@@ -70,19 +59,101 @@ class ComponentModel(nn.Module):
         self.head = head
 
 
-class TrainablePipe:
-    """Base class. Subclasses set `factory` and implement `labels_from`, `build_head`, `forward`,
-    `get_loss`, `predict` and `set_annotations`."""
+class DataProblem(NamedTuple):
+    """A problem `check_gold` found in a gold Doc: which check, on which tokens, details."""
 
+    check: str
+    start: int
+    end: int
+    details: dict = {}
+
+
+class Pipe:
+    """What every component has: a name, its pipeline, `__call__` / `pipe`, `score` and a data
+    check, saving and loading. A rule-based component subclasses it and implements `__call__`."""
+
+    is_trainable = False
+    # The name of the factory that made it (set by the Language; its metadata: nlp.get_pipe_meta(name)).
     factory = ""
-    uses_tok2vec = True
-    # A component that makes the Docs from text (`make_docs(texts, docs)`): it runs in
-    # `nlp.make_doc` / `nlp.pipe(texts)` in place of the tokenizer, never on a given Doc.
+    model: nn.Module | None = None
+    listener: "Listener | None" = None
+    # The checks `check_gold` may report: name -> (severity "error" | "warning", description).
+    data_checks: dict[str, tuple[str, str]] = {}
+    # Whether it makes the Docs from text, in place of the tokenizer (a learned segmenter, the
+    # multi-word-token expander after it): the Language runs its `make_docs` when it makes Docs
+    # of texts (`nlp.make_doc`, `nlp.pipe(texts)`), never on a Doc it is given.
     tokenizes = False
 
-    def __init__(self, nlp: "Language", name: str, model: ModelSpec, **cfg: Any):
+    def __init__(self, nlp: "Language", name: str):
         self.nlp = nlp
         self.name = name
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ()
+
+    def __call__(self, doc: Doc) -> Doc:
+        raise NotImplementedError
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    def make_docs(self, texts: Sequence[str], docs: list[Doc] | None) -> list[Doc]:
+        """A tokenizing component's Docs of `texts` (`docs`: those that the tokenizing
+        components before it made, None for the first)."""
+        raise NotImplementedError(f"{self.name} does not make Docs from text")
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
+        """Get ready to run (and, for a trainable component, to train) on such Examples."""
+
+    # --- judging ------------------------------------------------------------------------
+    def score(self, examples: Sequence[Example]) -> dict[str, Any]:
+        """Scores of what this component annotates, with spaCy's key names."""
+        return {}
+
+    def default_score_weights(self) -> dict[str, float | None]:
+        """This component's score keys and their weights in the combined training score."""
+        return dict(self.nlp.get_pipe_meta(self.name).default_score_weights)
+
+    def check_gold(self, doc: Doc) -> Iterable[DataProblem]:
+        """Problems in a gold Doc that training this component could not recover from, or
+        that deserve a look (`lexloom debug-data` runs this on every training and dev Doc)."""
+        return ()
+
+    # --- serialization ------------------------------------------------------------------
+    def to_disk(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+
+    def from_disk(self, path: Path) -> "Pipe":
+        return self
+
+
+class FunctionComponent(Pipe):
+    """A function from Doc to Doc registered with `Language.component`."""
+
+    def __init__(self, nlp: "Language", name: str, func: Callable[[Doc], Doc]):
+        super().__init__(nlp, name)
+        self.func = func
+
+    def __call__(self, doc: Doc) -> Doc:
+        out = self.func(doc)
+        if not isinstance(out, Doc):
+            raise TypeError(f"component {self.name!r} must return the Doc, not {type(out).__name__}")
+        return out
+
+
+class TrainablePipe(Pipe):
+    """Base class of trainable components. Subclasses implement `labels_from`, `forward`,
+    `get_loss`, `predict`, `set_annotations` and `score` (and `build_head` when the head is
+    not `model.build(width, n_labels)`)."""
+
+    is_trainable = True
+    # Whether the component has a loss of its own to log (a shared tok2vec learns through its listeners').
+    reports_loss = True
+
+    def __init__(self, nlp: "Language", name: str, model: ModelSpec, **cfg: Any):
+        super().__init__(nlp, name)
         self.spec = model
         self.cfg = dict(cfg)
         self._labels: list[str] = []
@@ -181,10 +252,12 @@ class TrainablePipe:
         return self.nlp.update(examples, drop=drop, sgd=sgd, losses=losses, only=[self.name])
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.nlp._annotate([doc], only=[self.name])[0]
+        return next(iter(self.pipe([doc])))
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        return self.nlp._annotate_stream(docs, batch_size, only=[self.name])
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        """Annotate with this component alone (and the tok2vec it listens to)."""
+        keep = {self.name} | ({self.listener.upstream} if self.listener is not None else set())
+        return self.nlp.pipe(docs, batch_size=batch_size, disable=[n for n in self.nlp.pipe_names if n not in keep])
 
     # --- serialization ------------------------------------------------------------------
     def to_disk(self, path: Path) -> None:

@@ -15,14 +15,14 @@ import numpy as np
 import torch
 
 from ..tokens import Doc, Example
-from .base import ModelSpec, default_tok2vec, factory
+from .base import ModelSpec, default_tok2vec
 from .batch import Batch
+from .factories import factory
 from .edit_trees import EditTrees
 from .tagger import Tagger
 
 
 class EditTreeLemmatizer(Tagger):
-    factory = "trainable_lemmatizer"
     attr = "lemma"
 
     def __init__(self, nlp, name: str, model: ModelSpec, min_tree_freq: int = 2, top_k: int = 3, label_smoothing: float = 0.0):
@@ -86,6 +86,7 @@ class EditTreeLemmatizer(Tagger):
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}, "min_tree_freq": 2, "top_k": 3}
 
 
-@factory("trainable_lemmatizer", DEFAULT_CONFIG)
+# Its labels are edit trees learned at initialization: a trained lemmatizer cannot add any.
+@factory("trainable_lemmatizer", DEFAULT_CONFIG, assigns=["token.lemma"], default_score_weights={"lemma_acc": 1.0}, listens=True)
 def make_lemmatizer(nlp, name: str, model: ModelSpec, min_tree_freq: int = 2, top_k: int = 3, label_smoothing: float = 0.0) -> EditTreeLemmatizer:
     return EditTreeLemmatizer(nlp, name, model, min_tree_freq=min_tree_freq, top_k=top_k, label_smoothing=label_smoothing)

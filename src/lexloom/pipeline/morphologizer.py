@@ -5,8 +5,10 @@ from typing import Sequence
 
 import numpy as np
 
+from ..scoring import score_token_attr
 from ..tokens import Doc, Example
-from .base import ModelSpec, default_tok2vec, factory
+from .base import ModelSpec, default_tok2vec
+from .factories import factory
 from .tagger import Tagger
 
 POS_FIELD = "POS"
@@ -30,8 +32,6 @@ def split_label(label: str) -> tuple[str, str]:
 
 
 class Morphologizer(Tagger):
-    factory = "morphologizer"
-
     def gold_strings(self, example: Example) -> list[str | None]:
         pos = example.get_aligned("pos")
         morph = example.get_aligned("morph")
@@ -58,10 +58,18 @@ class Morphologizer(Tagger):
             doc._morph[:] = morph_table[ids]
             offset += len(doc)
 
+    def score(self, examples: Sequence[Example]) -> dict:
+        """`pos_acc`, `morph_acc` and `morph_per_feat`."""
+        examples = list(examples)
+        return {**score_token_attr(examples, "pos"), **score_token_attr(examples, "morph")}
+
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}
 
 
-@factory("morphologizer", DEFAULT_CONFIG)
+@factory(
+    "morphologizer", DEFAULT_CONFIG, assigns=["token.pos", "token.morph"], default_score_weights={"pos_acc": 0.5, "morph_acc": 0.5},
+    listens=True, grows_labels=True,
+)
 def make_morphologizer(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> Morphologizer:
     return Morphologizer(nlp, name, model, label_smoothing=label_smoothing)

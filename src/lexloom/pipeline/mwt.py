@@ -17,7 +17,11 @@ It expands the tokens the `segmenter` marked as multi-word (one-word ranges in
 `user_data["mwts"]`), and those the treebank makes multi-word more often than not:
 by their form, or for a form it never saw, by its ending ("-arlos" was mostly
 multi-word, "-ase" was not). A token no entry or rule fits stays one word.
-Docs the segmenter did not make (whose sentences are not known yet) are left alone. The Doc keeps
+It `tokenizes`: it runs when the pipeline makes Docs of text (`nlp.make_doc`,
+`nlp.pipe(texts)`), after the segmenter, never on a Doc given to the pipeline (whose
+words are already known). Docs the segmenter did not make (whose sentences are not
+known yet) are left alone. It learns no weights: its tables are learned in
+`initialize` and saved as JSON, so it is a `Pipe`, not a `TrainablePipe`. The Doc keeps
 its text: the words of each multi-word token are one range of
 `user_data["mwts"]`, spelled by the surface form (`Doc.text`) and written as a
 `3-4 del` range line in CoNLL-U.
@@ -32,9 +36,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..errors import ModelLoadError
+from ..files import atomic_write_text
 from ..tokens import Doc, Example
-from ..util import atomic_write_text
-from .base import TrainablePipe, factory
+from .base import DataProblem, Pipe
+from .factories import factory
 
 # A rule: (trailing words, strip accents from the rest, letters cut from its end, letters added)
 Rule = tuple[tuple[str, ...], bool, int, str]
@@ -99,15 +105,19 @@ def apply_rule(form: str, rule: Rule) -> list[str] | None:
     return out
 
 
-class MultiWordTokenExpander(TrainablePipe):
+class MultiWordTokenExpander(Pipe):
     """Expands the multi-word tokens the segmenter marked (see the module docstring)."""
 
-    factory = "mwt"
-    uses_tok2vec = False
     tokenizes = True
+    data_checks = {
+        "mwts_not_per_sentence": ("warning", "docs whose multi-word tokens (`user_data[\"mwts\"]`) are not one list per "
+                                  "sentence: they are not learned, and count as single words"),
+    }
 
-    def __init__(self, nlp, name: str, model=None, max_suffix: int = 4, min_rule_count: int = 1):
-        super().__init__(nlp, name, model, max_suffix=max_suffix, min_rule_count=min_rule_count)
+    def __init__(self, nlp, name: str, *, max_suffix: int = 4, min_rule_count: int = 1):
+        super().__init__(nlp, name)
+        self.max_suffix = max_suffix
+        self.min_rule_count = min_rule_count
         self.exact: dict[str, list[str]] = {}
         self.lower: dict[str, list[str]] = {}
         self.rules: dict[str, list[tuple[Rule, int]]] = {}
@@ -116,16 +126,9 @@ class MultiWordTokenExpander(TrainablePipe):
         self.counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}, "ending": {}}
         self._cache: dict[tuple[str, bool], list[str] | None] = {}  # (form, marked) -> its words
 
-    @property
-    def listener(self):
-        return None
-
-    def build(self) -> None:
-        self.model = None
-
     # --- learning the table and the rules ------------------------------------------------------
     def initialize(self, get_examples, labels=None) -> None:
-        self._saved_dir = None
+        """Learn the dictionary, the suffix rules and the counts from the references' multi-word tokens."""
         exact: dict[str, Counter] = defaultdict(Counter)
         lower: dict[str, Counter] = defaultdict(Counter)
         rules: dict[str, Counter] = defaultdict(Counter)
@@ -145,11 +148,11 @@ class MultiWordTokenExpander(TrainablePipe):
                     continue
                 tail = len("".join(rule[0]))
                 low = form.lower()
-                for length in range(tail, min(len(low) - 1, tail + self.cfg["max_suffix"]) + 1):
+                for length in range(tail, min(len(low) - 1, tail + self.max_suffix) + 1):
                     rules[low[-length:]][rule] += 1
         self.exact = {f: list(c.most_common(1)[0][0]) for f, c in exact.items()}
         self.lower = {f: list(c.most_common(1)[0][0]) for f, c in lower.items()}
-        minimum = self.cfg["min_rule_count"]
+        minimum = self.min_rule_count
         self.rules = {s: [(r, n) for r, n in c.most_common() if n >= minimum] for s, c in rules.items()}
         counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}, "ending": {}}
         for form, multiword in surface:
@@ -162,7 +165,6 @@ class MultiWordTokenExpander(TrainablePipe):
         counts["exact"] = {k: v for k, v in counts["exact"].items() if counts["lower"][k.lower()][0]}
         self.counts = counts
         self._cache = {}
-        self._labels = []
 
     def is_multiword(self, form: str) -> bool:
         """Whether the treebank makes `form` a multi-word token, when the segmenter did not mark it:
@@ -198,14 +200,14 @@ class MultiWordTokenExpander(TrainablePipe):
                     return words
         return None
 
-    def make_docs(self, texts: Sequence[str], docs: Sequence[Doc] | None = None) -> list[Doc]:
+    def make_docs(self, texts: Sequence[str], docs: list[Doc] | None = None) -> list[Doc]:
         """`docs` (made by the segmenter, or by the tokenizer when there is none) with every
         token marked multi-word replaced by its words."""
         if docs is None:
             docs = [self.nlp.tokenizer(t) for t in texts]
-        return [self.expand_doc(doc) for doc in docs]
+        return [self(doc) for doc in docs]
 
-    def expand_doc(self, doc: Doc) -> Doc:
+    def __call__(self, doc: Doc) -> Doc:
         """`doc`, or a new Doc where each token to expand (marked by the segmenter, or multi-word
         by the treebank's counts: `is_multiword`) is replaced by its words; the words of each
         multi-word token are one range of `user_data["mwts"]`, spelled by its surface form."""
@@ -261,36 +263,36 @@ class MultiWordTokenExpander(TrainablePipe):
         new.user_data = {**doc.user_data, "mwts": mwts}
         return new
 
-    # --- not trained by gradient -----------------------------------------------------------------
-    def forward(self, batch):
-        return None
-
-    def get_loss(self, examples, batch, output):
-        return None
-
-    def predict(self, batch):
-        return None
-
-    def set_annotations(self, docs, scores) -> None:
-        pass
-
-    def score(self, examples: Iterable[Example]) -> dict[str, float]:
+    # --- judging ---------------------------------------------------------------------------------
+    def score(self, examples: Sequence[Example]) -> dict[str, float]:
         """`mwt_acc`: the share of the references' multi-word tokens expanded into their words."""
         pairs = [pair for eg in examples for pair in multiword_pairs(eg.reference)]
         if not pairs:
             return {}
         return {"mwt_acc": sum(self.expand(form) == words for form, words in pairs) / len(pairs)}
 
+    def check_gold(self, doc: Doc) -> Iterable[DataProblem]:
+        """A Doc whose multi-word tokens are not filed one list per sentence (`Doc.multiword_tokens`
+        then sees none): a Doc built by hand, or whose sentences changed after conversion."""
+        per_sentence = doc.user_data.get("mwts")
+        if per_sentence and (not isinstance(per_sentence, list) or len(per_sentence) != sum(1 for _ in doc.sents)):
+            yield DataProblem("mwts_not_per_sentence", 0, len(doc))
+
     # --- saving ------------------------------------------------------------------------------------
-    def save_extra(self, path: Path) -> None:
+    def to_disk(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
         table = {"exact": self.exact, "lower": self.lower, "counts": self.counts, "rules": {s: [[list(r[0]), r[1], r[2], r[3], n] for r, n in rs] for s, rs in self.rules.items()}}
         atomic_write_text(path / "expansions.json", json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True))
 
-    def load_extra(self, path: Path) -> None:
-        table = json.loads((path / "expansions.json").read_text(encoding="utf8"))
+    def from_disk(self, path: Path) -> "MultiWordTokenExpander":
+        tables = path / "expansions.json"
+        if not tables.exists():
+            raise ModelLoadError(f"{path}: missing expansions.json for component {self.name!r}")
+        table = json.loads(tables.read_text(encoding="utf8"))
         self.exact, self.lower, self.counts = table["exact"], table["lower"], table["counts"]
         self._cache = {}
         self.rules = {s: [((tuple(t), bool(strip), int(cut), add), int(n)) for t, strip, cut, add, n in rs] for s, rs in table["rules"].items()}
+        return self
 
 
 def multiword_pairs(doc: Doc) -> list[tuple[str, list[str]]]:
@@ -299,6 +301,6 @@ def multiword_pairs(doc: Doc) -> list[tuple[str, list[str]]]:
     return [(form, words[start:end]) for start, end, form in doc.multiword_tokens()]
 
 
-@factory("mwt", {"max_suffix": 4, "min_rule_count": 1})
+@factory("mwt", {"max_suffix": 4, "min_rule_count": 1}, assigns=["token.orth"], default_score_weights={"mwt_acc": None})
 def make_mwt(nlp, name: str, max_suffix: int = 4, min_rule_count: int = 1) -> MultiWordTokenExpander:
-    return MultiWordTokenExpander(nlp, name, None, max_suffix=max_suffix, min_rule_count=min_rule_count)
+    return MultiWordTokenExpander(nlp, name, max_suffix=max_suffix, min_rule_count=min_rule_count)

@@ -5,11 +5,14 @@ distribution over O and the B/I/L/U moves of each label; constrained Viterbi
 decoding (models/biluo.py) then picks the best sequence that forms valid spans.
 Unannotated tokens ("-" in the aligned gold) carry no loss; a reference Doc with
 entity annotation and no entities teaches "O" everywhere.
+
+Entities already in a Doc (set by an `entity_ruler` before the `ner`, say) are kept:
+the recognizer predicts around them, never across them.
 """
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -18,9 +21,11 @@ from torch.nn import functional as F
 from ..config.registry import registry
 from ..models import biluo
 from ..models.heads import TokenClassifier
-from ..tokens import Doc, Example
-from .base import ModelSpec, TrainablePipe, default_tok2vec, factory
+from ..scoring import score_spans
+from ..tokens import Doc, Example, lexeme
+from .base import DataProblem, ModelSpec, TrainablePipe, default_tok2vec
 from .batch import Batch
+from .factories import factory
 
 # move index (B, I, L, U) -> Doc ent_iob code (3 = B, 1 = I)
 _IOB_OF_MOVE = np.array([3, 1, 1, 3], dtype=np.int8)
@@ -54,8 +59,17 @@ def misaligned_entities(examples: Iterable[Example]) -> tuple[int, list[str]]:
     return count, shown
 
 
+def preset_entities(doc: Doc) -> np.ndarray:
+    """Which tokens of `doc` are inside an entity it already has."""
+    return (doc._ent_iob == 1) | (doc._ent_iob == 3)
+
+
 class EntityRecognizer(TrainablePipe):
-    factory = "ner"
+    data_checks = {
+        "entity_whitespace_edges": ("error", "entity spans starting or ending on a whitespace token"),
+        "entity_punctuation_edges": ("warning", "entity spans starting or ending on a punctuation token"),
+        "ents_partially_annotated": ("warning", "docs where some tokens have no entity annotation ('-'); the entity recognizer skips them"),
+    }
 
     def __init__(self, nlp, name: str, model: ModelSpec, loss: str = "softmax"):
         if loss not in LOSSES:
@@ -111,9 +125,14 @@ class EntityRecognizer(TrainablePipe):
         return biluo.constrained_crf_loss(logits, batch.mask, padded) / batch.n_tokens
 
     def predict(self, batch: Batch) -> list[np.ndarray]:
-        """The best valid class sequence of each doc."""
+        """The best valid class sequence of each doc (outside the entities it already has)."""
         with torch.no_grad():
             log_probs = torch.log_softmax(self.forward(batch).float(), dim=-1).cpu().numpy()
+        for i, doc in enumerate(batch.docs):
+            preset = preset_entities(doc)
+            if preset.any():
+                log_probs[i, : len(doc)][preset] = -np.inf
+                log_probs[i, : len(doc)][preset, 0] = 0.0
         paths = biluo.viterbi_biluo(log_probs, batch.lengths)
         return [paths[i, :n] for i, n in enumerate(batch.lengths)]
 
@@ -125,13 +144,33 @@ class EntityRecognizer(TrainablePipe):
         for doc, path in zip(docs, paths):
             entity = path > 0
             label = np.where(entity, (path - 1) // 4 + 1, 0)
-            doc._ent_iob[:] = np.where(entity, _IOB_OF_MOVE[(path - 1) % 4], 2)
-            doc._ent_type[:] = label_ids[label]
+            iob, types = np.where(entity, _IOB_OF_MOVE[(path - 1) % 4], 2), label_ids[label]
+            preset = preset_entities(doc)
+            if preset.any():
+                iob, types = np.where(preset, doc._ent_iob, iob), np.where(preset, doc._ent_type, types)
+            doc._ent_iob[:] = iob
+            doc._ent_type[:] = types
+
+    def score(self, examples: Sequence[Example]) -> dict:
+        """`ents_p`, `ents_r`, `ents_f` and `ents_per_type`."""
+        return score_spans(examples, "ents")
+
+    def check_gold(self, doc: Doc) -> Iterator[DataProblem]:
+        """Partly annotated docs; entities that start or end on whitespace (an error) or punctuation."""
+        iob = doc._ent_iob
+        if (iob == 0).any() and (iob != 0).any():
+            yield DataProblem("ents_partially_annotated", 0, len(doc), {"unannotated": int((iob == 0).sum())})
+        for ent in doc.ents:
+            edges = (doc[ent.start].text, doc[ent.end - 1].text)
+            if any(text.isspace() for text in edges):
+                yield DataProblem("entity_whitespace_edges", ent.start, ent.end, {"label": ent.label_})
+            elif any(lexeme.is_punct(text) for text in edges):
+                yield DataProblem("entity_punctuation_edges", ent.start, ent.end, {"label": ent.label_})
 
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.EntityRecognizer.v1", "tok2vec": default_tok2vec(), "hidden": 64, "dropout": 0.1}, "loss": "softmax"}
 
 
-@factory("ner", DEFAULT_CONFIG)
+@factory("ner", DEFAULT_CONFIG, assigns=["doc.ents"], default_score_weights={"ents_f": 1.0}, listens=True, grows_labels=True)
 def make_ner(nlp, name: str, model: ModelSpec, loss: str = "softmax") -> EntityRecognizer:
     return EntityRecognizer(nlp, name, model, loss=loss)

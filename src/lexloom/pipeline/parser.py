@@ -9,7 +9,7 @@ including non-projective UD trees.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -17,9 +17,11 @@ from torch.nn import functional as F
 
 from ..config.registry import registry
 from ..models.heads import ParserHeads
+from ..scoring import score_deps, score_sents
 from ..tokens import Doc, Example
-from .base import ModelSpec, TrainablePipe, default_tok2vec, factory
+from .base import DataProblem, ModelSpec, TrainablePipe, default_tok2vec
 from .batch import Batch
+from .factories import factory
 
 
 def segments_from_starts(starts: Sequence[np.ndarray]) -> list[tuple[int, int, int]]:
@@ -83,8 +85,54 @@ def length_groups(segments: Sequence[tuple[int, int, int]], max_waste: float = 0
     return groups
 
 
+def tree_problems(heads: np.ndarray, offset: int) -> set[str]:
+    """Which of heads_outside_sentence, multiple_roots, cyclic_trees apply to one sentence.
+
+    `heads` are the sentence's absolute head indices (-1 unset, own index = root), the
+    sentence starting at token `offset`. A sentence with no heads set is not checked.
+    """
+    known = heads >= 0
+    if not known.any():
+        return set()
+    n = len(heads)
+    local = heads.astype(np.int64) - offset
+    inside = known & (local >= 0) & (local < n)
+    problems = set()
+    if (known & ~inside).any():
+        problems.add("heads_outside_sentence")
+    if int((local == np.arange(n)).sum()) > 1:
+        problems.add("multiple_roots")
+    if _has_cycle(local.tolist(), inside.tolist()):
+        problems.add("cyclic_trees")
+    return problems
+
+
+def _has_cycle(parent: list[int], valid: list[bool]) -> bool:
+    """Whether following `parent` from some token returns to it (roots, unset and outside heads end a path)."""
+    state = [0] * len(parent)  # 0 unseen, 1 on the current path, 2 ends at a root
+    for start in range(len(parent)):
+        path = []
+        node = start
+        while state[node] == 0:
+            state[node] = 1
+            path.append(node)
+            if not valid[node] or parent[node] == node:
+                break
+            node = parent[node]
+        else:
+            if state[node] == 1:
+                return True
+        for k in path:
+            state[k] = 2
+    return False
+
+
 class DependencyParser(TrainablePipe):
-    factory = "parser"
+    data_checks = {
+        "cyclic_trees": ("error", "sentences whose heads form a cycle"),
+        "multiple_roots": ("error", "sentences with more than one root"),
+        "heads_outside_sentence": ("error", "sentences with a head outside the sentence"),
+    }
 
     def __init__(self, nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1):
         super().__init__(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq)
@@ -210,6 +258,18 @@ class DependencyParser(TrainablePipe):
             if ranges:
                 docs[b].set_multiword_tokens(ranges)
 
+    def score(self, examples: Sequence[Example]) -> dict:
+        """`dep_uas`, `dep_las`, `dep_las_per_type` and the sentence scores (`sents_f`, ...)."""
+        examples = list(examples)
+        return {**score_deps(examples), **score_sents(examples)}
+
+    def check_gold(self, doc: Doc) -> Iterator[DataProblem]:
+        """Sentences whose heads do not form one tree."""
+        heads = doc._head
+        for sent in doc.sents:
+            for problem in sorted(tree_problems(heads[sent.start : sent.end], sent.start), key=list(self.data_checks).index):
+                yield DataProblem(problem, sent.start, sent.end)
+
 
 @registry.architectures("lexloom.BiaffineParser.v1")
 def biaffine_parser(tok2vec, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25) -> ModelSpec:
@@ -222,6 +282,9 @@ def biaffine_parser(tok2vec, arc_hidden: int = 256, label_hidden: int = 96, drop
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.BiaffineParser.v1", "tok2vec": default_tok2vec()}}
 
 
-@factory("parser", DEFAULT_CONFIG)
+@factory(
+    "parser", DEFAULT_CONFIG, assigns=["token.dep", "token.head", "token.is_sent_start"], default_score_weights={"dep_uas": 0.5, "dep_las": 0.5},
+    listens=True,
+)
 def make_parser(nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1) -> DependencyParser:
     return DependencyParser(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq)

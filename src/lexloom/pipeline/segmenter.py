@@ -22,8 +22,8 @@ it is in ("b/c", "08/16/2000"), plus the whitespace after it and whether the
 rule-based tokenizer ends a token there. Reading pieces rather than characters
 is what keeps it fast: a piece is about one word.
 
-At inference the segmenter makes the Docs (it runs in place of the tokenizer, see
-`Language.make_doc`): whitespace always ends a token, so does every piece labelled
+At inference the segmenter makes the Docs (it `tokenizes`: it runs in place of the
+tokenizer in `Language.make_doc` / `Language.pipe`): whitespace always ends a token, so does every piece labelled
 an end, and the end of a text ends a sentence. A token labelled multi-word is
 marked in `user_data["mwts"]` as a range of one word, for the `mwt` component to
 expand into its syntactic words; without one it stays a single word.
@@ -45,9 +45,10 @@ from ..config.registry import registry
 from ..lang.tokenizer import append_whitespace
 from ..lang.xx.punctuation import UNSEGMENTED
 from ..models.segmenter import SegmenterModel
+from ..files import atomic_write_text
 from ..tokens import Doc, Example, Vocab
-from ..util import atomic_write_text
-from .base import TrainablePipe, factory
+from .base import DataProblem, TrainablePipe
+from .factories import factory
 from .features import FEATURE_FUNCS, _hash
 
 LABELS = ("inside", "token", "sentence", "mwt", "mwt_sentence")
@@ -295,21 +296,20 @@ class Segmenter(TrainablePipe):
     the pipeline keeps its tokens. Trained on each Example's reference, spelled back
     into raw text, in the same `nlp.update` as the other components."""
 
-    factory = "segmenter"
-    uses_tok2vec = False
     tokenizes = True
+    data_checks = {
+        "text_not_spelled": ("warning", "sentences whose `# text` is not what their words and SpaceAfter spell "
+                             "(the segmenter learns from the words)"),
+    }
 
     def __init__(self, nlp, name: str, model: SegmenterSpec, sent_threshold: float = 0.5, max_updates: int = 0,
                  window: int = 200, context: int = 20, batch_size: int = 256):
         super().__init__(nlp, name, model, sent_threshold=sent_threshold, max_updates=max_updates, window=window,
                          context=context, batch_size=batch_size)
         self.updates = 0
-        # False when the training data had no raw text to learn from: the tokenizer makes the Docs
-        self.learned = True
-
-    @property
-    def listener(self):
-        return None
+        # False until it is initialized on training data with raw text to learn from (or loaded
+        # so): until then the tokenizer makes the Docs (`lexloom pretrain` reads its texts so)
+        self.learned = False
 
     def labels_from(self, examples) -> list[str]:
         return list(LABELS)
@@ -392,7 +392,7 @@ class Segmenter(TrainablePipe):
         return pieces, probs
 
     # --- making Docs -------------------------------------------------------------------------
-    def make_docs(self, texts: Sequence[str], docs: Sequence[Doc] | None = None) -> list[Doc]:
+    def make_docs(self, texts: Sequence[str], docs: list[Doc] | None = None) -> list[Doc]:
         """The Docs of `texts`, tokenized and split into sentences (`docs` is ignored: the
         segmenter reads the texts)."""
         if not self.learned:
@@ -403,7 +403,7 @@ class Segmenter(TrainablePipe):
 
     # --- training ------------------------------------------------------------------------------
     def forward(self, batch):
-        return None  # the segmenter reads text, not the batch's tokens: see get_loss
+        return None  # the segmenter reads the references' text, not the batch's tokens: see get_loss
 
     def get_loss(self, examples: Sequence[Example], batch, output) -> torch.Tensor | None:
         """The loss on the raw text of the examples' references; None once `max_updates` updates
@@ -447,17 +447,13 @@ class Segmenter(TrainablePipe):
                 out.append(([text], [labels]))
         return [("".join(texts), np.concatenate(labels)) for texts, labels in out]
 
-    def predict(self, batch):
-        return None
-
-    def set_annotations(self, docs, scores) -> None:
-        pass
-
-    # --- scores ----------------------------------------------------------------------------------
-    def score(self, examples: Iterable[Example]) -> dict[str, float]:
+    # --- judging -----------------------------------------------------------------------------
+    def score(self, examples: Sequence[Example]) -> dict[str, float]:
         """Tokens, sentences and multi-word tokens found in each reference's raw text, as
-        precision / recall / F1 of their character spans: `segmenter_token_f`,
-        `segmenter_sent_f`, `segmenter_mwt_f` (and `_p`, `_r`)."""
+        precision / recall / F1 of their character spans (the CoNLL 2018 definitions of
+        tokens and sentences): `segmenter_token_f`, `segmenter_sent_f`, `segmenter_mwt_f`
+        (and `_p`, `_r`). The examples' predicted Docs do not matter: they were not made
+        from text."""
         if not self.learned:
             return {}
         texts, gold = [], []
@@ -477,6 +473,22 @@ class Segmenter(TrainablePipe):
             scores.update({f"segmenter_{key}_p": p, f"segmenter_{key}_r": r, f"segmenter_{key}_f": 2 * p * r / (p + r) if p + r else 0.0})
         return scores
 
+    def check_gold(self, doc: Doc) -> Iterable[DataProblem]:
+        """Sentences whose `# text` (CoNLL-U, kept in `user_data["texts"]`) differs, whitespace
+        runs aside, from what their words and SpaceAfter marks spell: the segmenter learns the
+        latter, while raw-text evaluation reads the former."""
+        texts = doc.user_data.get("texts")
+        sents = list(doc.sents)
+        if not isinstance(texts, list) or len(texts) != len(sents):
+            return
+        spelled = doc.text
+        starts, ends = doc._char_spans()
+        for sent, text in zip(sents, texts):
+            if not text:
+                continue
+            own = spelled[int(starts[sent.start]) : int(ends[sent.end - 1])]
+            if own.split() != text.split():
+                yield DataProblem("text_not_spelled", sent.start, sent.end, {"text": text})
 
     def save_extra(self, path: Path) -> None:
         atomic_write_text(path / "segmenter.json", json.dumps({"learned": self.learned}))
@@ -549,7 +561,13 @@ def segmenter_model(
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Segmenter.v1"}, "sent_threshold": 0.5, "max_updates": 0}
 
 
-@factory("segmenter", DEFAULT_CONFIG)
+# Its scores are reported, not part of the combined training score (weight None): it stops
+# learning after `max_updates`, and model-best is chosen by what the rest of the pipeline does
+# with its Docs.
+@factory(
+    "segmenter", DEFAULT_CONFIG, assigns=["token.orth", "token.is_sent_start"],
+    default_score_weights={"segmenter_token_f": None, "segmenter_sent_f": None, "segmenter_mwt_f": None},
+)
 def make_segmenter(nlp, name: str, model: SegmenterSpec, sent_threshold: float = 0.5, max_updates: int = 0,
                    window: int = 200, context: int = 20, batch_size: int = 256) -> Segmenter:
     """`sent_threshold`: a token ends a sentence where the sentence labels take more than this

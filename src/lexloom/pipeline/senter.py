@@ -5,16 +5,16 @@ from typing import Sequence
 
 import numpy as np
 
+from ..scoring import score_sents
 from ..tokens import Doc, Example
-from .base import ModelSpec, default_tok2vec, factory
+from .base import ModelSpec, default_tok2vec
+from .factories import factory
 from .tagger import Tagger
 
 START, INSIDE = "S", "I"
 
 
 class SentenceRecognizer(Tagger):
-    factory = "senter"
-
     def labels_from(self, examples) -> list[str]:
         return [INSIDE, START]
 
@@ -35,10 +35,14 @@ class SentenceRecognizer(Tagger):
                 doc.set_multiword_tokens(mwts)
             offset += len(doc)
 
+    def score(self, examples: Sequence[Example]) -> dict:
+        """`sents_p`, `sents_r`, `sents_f`."""
+        return score_sents(examples)
+
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}
 
 
-@factory("senter", DEFAULT_CONFIG)
+@factory("senter", DEFAULT_CONFIG, assigns=["token.is_sent_start"], default_score_weights={"sents_f": 1.0}, listens=True)
 def make_senter(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> SentenceRecognizer:
     return SentenceRecognizer(nlp, name, model, label_smoothing=label_smoothing)

@@ -10,10 +10,12 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ..scoring import score_token_attr
 from ..tokens import Doc, Example
-from ..util import atomic_write_text
-from .base import ModelSpec, default_tok2vec, factory, TrainablePipe
+from ..files import atomic_write_text
+from .base import ModelSpec, TrainablePipe, default_tok2vec
 from .batch import Batch
+from .factories import factory
 
 
 class Tagger(TrainablePipe):
@@ -24,7 +26,6 @@ class Tagger(TrainablePipe):
     NNS then also get `pos_` "NOUN" and `morph` "Number=Plur". Saved as tag_map.json.
     """
 
-    factory = "tagger"
     attr = "tag"
 
     def __init__(self, nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0, **cfg: Any):
@@ -116,10 +117,14 @@ class Tagger(TrainablePipe):
         if (path / "tag_map.json").exists():
             self.tag_map = json.loads((path / "tag_map.json").read_text(encoding="utf8"))
 
+    def score(self, examples: Sequence[Example]) -> dict:
+        """`{attr}_acc` (`tag_acc`)."""
+        return score_token_attr(examples, self.attr)
+
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}
 
 
-@factory("tagger", DEFAULT_CONFIG)
+@factory("tagger", DEFAULT_CONFIG, assigns=["token.tag"], default_score_weights={"tag_acc": 1.0}, listens=True, grows_labels=True)
 def make_tagger(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> Tagger:
     return Tagger(nlp, name, model, label_smoothing=label_smoothing)

@@ -8,11 +8,14 @@ text, to a classifier over mean- and max-pooled token vectors of the first
 Besides the ensemble's loss, each member is trained on its own loss weighted by
 `member_loss`: otherwise the bag of n-grams, which memorizes a small training set
 within a few epochs, leaves the encoder without gradient.
+
+Scores use spaCy's `cats_*` keys; in a pipeline with several text classifiers, each
+reports its own under `{name}_cats_*` (e.g. `topics_cats_score`).
 """
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -20,12 +23,16 @@ from torch.nn import functional as F
 
 from ..config.registry import registry
 from ..models.textcat import TextCatHead
+from ..scoring import score_cats
 from ..tokens import Doc, Example
-from .base import ComponentModel, ModelSpec, TrainablePipe, default_tok2vec, factory
+from .base import ComponentModel, DataProblem, ModelSpec, TrainablePipe, default_tok2vec
 from .batch import Batch
+from .factories import factory
 from .features import FeatureExtractor
 
 _HASH_ROWS = 2**31 - 1
+# A category value at or above this is a positive class.
+POSITIVE = 0.5
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -81,10 +88,18 @@ def hashed_ngrams(unigrams: np.ndarray, lengths: np.ndarray, ngram_size: int, n_
     return ids_all[order].astype(np.int64), offsets
 
 
+def positive_labels(cats: dict[str, float], labels: Iterable[str] | None = None) -> list[str]:
+    """The labels of `cats` with a positive value (among `labels`, when given)."""
+    known = None if labels is None else set(labels)
+    return [label for label, value in cats.items() if value >= POSITIVE and (known is None or label in known)]
+
+
 class TextCategorizer(TrainablePipe):
     """Exclusive classes: `doc.cats` gets a probability per label, summing to 1."""
 
-    factory = "textcat"
+    multi_label = False
+    threshold = 0.5
+    data_checks = {"textcat_not_one_class": ("error", "docs without exactly one positive class of the exclusive textcat labels")}
 
     def __init__(self, nlp, name: str, model: TextCatSpec, max_tokens: int = 256, **cfg):
         super().__init__(nlp, name, model, max_tokens=max_tokens, **cfg)
@@ -97,16 +112,22 @@ class TextCategorizer(TrainablePipe):
             labels.update(eg.reference.cats)
         return sorted(labels)
 
-    def gold_problem(self, cats: dict[str, float]) -> str | None:
-        """Why a reference's cats can't train this component (None when they can)."""
-        positives = [label for label, value in cats.items() if value >= 0.5 and label in self._labels]
-        if cats and len(positives) != 1:
+    def gold_problem(self, cats: dict[str, float], labels: Iterable[str] | None = None) -> str | None:
+        """Why a reference's cats can't train this component (None when they can): among
+        `labels` (by default this component's), exactly one must be positive."""
+        positives = positive_labels(cats, self._labels if labels is None else labels)
+        if len(positives) != 1:
             return f"{len(positives)} positive labels ({', '.join(positives) or 'none'}) for exclusive classes"
         return None
 
+    def check_gold(self, doc: Doc) -> Iterator[DataProblem]:
+        """A doc whose categories give not exactly one positive class (exclusive classes only)."""
+        if self.gold_problem(doc.cats, labels=doc.cats):
+            yield DataProblem("textcat_not_one_class", 0, len(doc), {"positive": positive_labels(doc.cats)})
+
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
         super().initialize(get_examples, labels)
-        problems = [(eg.text[:50], p) for eg in get_examples() if (p := self.gold_problem(eg.reference.cats))]
+        problems = [(eg.text[:50], p) for eg in get_examples() if eg.reference.cats and (p := self.gold_problem(eg.reference.cats))]
         if problems:
             shown = "; ".join(f"{text!r}: {why}" for text, why in problems[:3])
             warnings.warn(f"{self.name}: {len(problems)} training docs are skipped, e.g. {shown}", stacklevel=2)
@@ -164,7 +185,7 @@ class TextCategorizer(TrainablePipe):
         for row, eg in enumerate(examples):
             cats = eg.reference.cats
             if cats and self.gold_problem(cats) is None:
-                gold[row] = next(index[label] for label, value in cats.items() if value >= 0.5 and label in index)
+                gold[row] = index[positive_labels(cats, index)[0]]
         return torch.from_numpy(gold).to(device) if (gold >= 0).any() else None
 
     def objective(self, logits: torch.Tensor, gold: torch.Tensor) -> torch.Tensor:
@@ -183,6 +204,21 @@ class TextCategorizer(TrainablePipe):
         for doc, row in zip(docs, scores.tolist()):
             doc.cats.update(zip(self._labels, row))
 
+    def score(self, examples: Sequence[Example]) -> dict:
+        """spaCy's `cats_*` scores over this component's labels (`{name}_cats_*` when the
+        pipeline has other text classifiers)."""
+        scores = score_cats(examples, self.labels, self.multi_label, self.threshold)
+        prefix = self._score_prefix()
+        return scores if prefix == "cats" else {prefix + key[len("cats") :]: value for key, value in scores.items()}
+
+    def default_score_weights(self) -> dict[str, float | None]:
+        prefix = self._score_prefix()
+        return {prefix + key[len("cats") :]: weight for key, weight in super().default_score_weights().items()}
+
+    def _score_prefix(self) -> str:
+        others = [n for n, p in self.nlp.components if n != self.name and isinstance(p, TextCategorizer)]
+        return f"{self.name}_cats" if others else "cats"
+
     def chosen_labels(self, doc: Doc) -> list[str]:
         """The label with the highest score (exclusive classes) in an annotated doc."""
         present = [label for label in self._labels if label in doc.cats]
@@ -192,13 +228,14 @@ class TextCategorizer(TrainablePipe):
 class MultiLabelTextCategorizer(TextCategorizer):
     """Independent labels: `doc.cats` gets a sigmoid score per label; `threshold` decides."""
 
-    factory = "textcat_multilabel"
+    multi_label = True
+    data_checks = {}
 
     def __init__(self, nlp, name: str, model: TextCatSpec, max_tokens: int = 256, threshold: float = 0.5):
         super().__init__(nlp, name, model, max_tokens=max_tokens, threshold=threshold)
         self.threshold = threshold
 
-    def gold_problem(self, cats: dict[str, float]) -> str | None:
+    def gold_problem(self, cats: dict[str, float], labels: Iterable[str] | None = None) -> str | None:
         return None
 
     def targets(self, examples: Sequence[Example], device) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -236,11 +273,16 @@ def _default_config(**extra) -> dict:
     return {"model": model, "max_tokens": 256, **extra}
 
 
-@factory("textcat", _default_config())
+# Text classifiers keep their own tok2vec, which reads only the first `max_tokens` of long
+# texts (a listener would encode them whole).
+TEXTCAT_META = {"assigns": ["doc.cats"], "default_score_weights": {"cats_score": 1.0}, "grows_labels": True}
+
+
+@factory("textcat", _default_config(), **TEXTCAT_META)
 def make_textcat(nlp, name: str, model: TextCatSpec, max_tokens: int = 256) -> TextCategorizer:
     return TextCategorizer(nlp, name, model, max_tokens=max_tokens)
 
 
-@factory("textcat_multilabel", _default_config(threshold=0.5))
+@factory("textcat_multilabel", _default_config(threshold=0.5), **TEXTCAT_META)
 def make_textcat_multilabel(nlp, name: str, model: TextCatSpec, max_tokens: int = 256, threshold: float = 0.5) -> MultiLabelTextCategorizer:
     return MultiLabelTextCategorizer(nlp, name, model, max_tokens=max_tokens, threshold=threshold)

@@ -9,8 +9,9 @@ from torch import nn
 
 from ..models.tok2vec import Tok2VecModel
 from ..tokens import Doc, Example
-from .base import TrainablePipe, default_tok2vec, factory
+from .base import TrainablePipe, default_tok2vec
 from .batch import Batch
+from .factories import factory
 from .features import FeatureExtractor
 from .vectors import StaticVectors
 
@@ -48,7 +49,7 @@ class Tok2VecSpec:
 
 
 class Tok2Vec(TrainablePipe):
-    factory = "tok2vec"
+    reports_loss = False
 
     def __init__(self, nlp, name: str, model: Tok2VecSpec, **cfg: Any):
         super().__init__(nlp, name, model, **cfg)
@@ -98,6 +99,26 @@ class Tok2Vec(TrainablePipe):
 DEFAULT_CONFIG = {"model": default_tok2vec()}
 
 
-@factory("tok2vec", DEFAULT_CONFIG)
+def optimized_config(optimize: str) -> dict:
+    """The shared tok2vec `init config` writes: a CNN over small tables for "efficiency",
+    a BiLSTM over larger ones for "accuracy"; pretrained weights from `paths.init_tok2vec`."""
+    width = 256 if optimize == "accuracy" else 96
+    if optimize == "accuracy":
+        encoder = {"@architectures": "lexloom.BiLSTMEncoder.v1", "width": width, "hidden": 200, "depth": 2, "dropout": 0.2}
+    else:
+        encoder = {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": width, "depth": 4, "window_size": 1, "maxout_pieces": 3, "dropout": 0.1}
+    return {
+        "init_weights": "${paths.init_tok2vec}",
+        "model": {
+            "@architectures": "lexloom.Tok2Vec.v1",
+            "width": width,
+            "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+            "rows": [20000, 2000, 10000, 2000] if optimize == "accuracy" else [5000, 1000, 2500, 2500],
+            "encoder": encoder,
+        },
+    }
+
+
+@factory("tok2vec", DEFAULT_CONFIG, optimize=optimized_config)
 def make_tok2vec(nlp, name: str, model: Tok2VecSpec, init_weights: str | None = None) -> Tok2Vec:
     return Tok2Vec(nlp, name, model, init_weights=init_weights)

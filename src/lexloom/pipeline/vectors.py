@@ -85,7 +85,7 @@ class StaticVectors(nn.Module):
 
     # --- saving (the table itself is in the weights) -----------------------------------
     def save_keys(self, directory: Path) -> None:
-        from ..util import atomic_write_text
+        from ..files import atomic_write_text
 
         atomic_write_text(directory / KEYS_FILE, json.dumps({"dim": self.dim, "keys": self.keys}, ensure_ascii=False))
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import DataError
-from ..util import atomic_path
+from ..files import atomic_path
 from .schema import Project, Source
 
 CHUNK_SIZE = 1 << 16

@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from ..util import atomic_write_text
-from .schema import Project, Stage
+from ..files import atomic_write_text
+from .schema import Plot, Project, Stage
 
 HEADER = "# Generated from project.yml by `lexloom project dvc`: edit project.yml, then rerun that command.\n"
 
@@ -20,15 +20,21 @@ HEADER = "# Generated from project.yml by `lexloom project dvc`: edit project.ym
 def dvc_config(project: Project) -> dict[str, Any]:
     """The content of dvc.yaml as plain data, stages in project.yml order."""
     stages = {name: _dvc_stage(stage) for name, stage in project.stages.items()}
-    plots = [
-        {plot.path: {k: v for k, v in (("x", plot.x), ("y", list(plot.y)), ("title", plot.title)) if v}}
-        for stage in project.stages.values()
-        for plot in stage.plots
-    ]
+    plots = [_dvc_plot(plot) for stage in project.stages.values() for plot in stage.plots]
     config: dict[str, Any] = {"stages": stages}
     if plots:
         config["plots"] = plots
     return config
+
+
+def _dvc_plot(plot: Plot) -> Any:
+    """A top-level plot: an image is its path; a table names its columns (under a plot id
+    when several plots draw one table), with a title and axis labels."""
+    if plot.is_image:
+        return plot.path
+    props: dict[str, Any] = {"x": plot.x, "y": {plot.path: list(plot.y)} if plot.name else list(plot.y)}
+    props.update((k, v) for k, v in (("title", plot.title), ("x_label", plot.x_label), ("y_label", plot.y_label)) if v)
+    return {plot.name or plot.path: props}
 
 
 def _dvc_stage(stage: Stage) -> dict[str, Any]:
@@ -40,7 +46,7 @@ def _dvc_stage(stage: Stage) -> dict[str, Any]:
         entry["deps"] = list(stage.deps)
     if stage.params:
         entry["params"] = list(stage.params)
-    outs = list(stage.outs) + [plot.path for plot in stage.plots]
+    outs = list(dict.fromkeys(list(stage.outs) + [plot.path for plot in stage.plots]))
     if outs:
         entry["outs"] = outs
     if stage.metrics:

@@ -7,11 +7,11 @@ from .attrs import score_token_attr
 from .cats import roc_auc, score_cats
 from .deps import score_deps
 from .prf import PRF
-from .scorer import MULTI_LABEL_FACTORIES, TASKS, TASKS_BY_FACTORY, Scorer, score, tasks_for_factories
+from .scorer import TASKS, Scorer, score
 from .spans import score_sents, score_spans
 from .tokenization import score_tokenization
 
 __all__ = [
-    "MULTI_LABEL_FACTORIES", "PRF", "Scorer", "TASKS", "TASKS_BY_FACTORY", "roc_auc", "score", "score_cats",
-    "score_deps", "score_sents", "score_spans", "score_token_attr", "score_tokenization", "tasks_for_factories",
+    "PRF", "Scorer", "TASKS", "roc_auc", "score", "score_cats",
+    "score_deps", "score_sents", "score_spans", "score_token_attr", "score_tokenization",
 ]

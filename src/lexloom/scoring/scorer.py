@@ -12,39 +12,14 @@ from .tokenization import score_tokenization
 
 TASKS = ("tokens", "tag", "pos", "morph", "lemma", "deps", "sents", "ents", "cats")
 
-# Which tasks a component can be scored on, by its factory name (or its name
-# when that is the factory's). The Language and `lexloom evaluate` both use it.
-TASKS_BY_FACTORY: dict[str, tuple[str, ...]] = {
-    "tagger": ("tag",),
-    "morphologizer": ("pos", "morph"),
-    "trainable_lemmatizer": ("lemma",),
-    "lemmatizer": ("lemma",),
-    "parser": ("deps", "sents"),
-    "senter": ("sents",),
-    "ner": ("ents",),
-    "textcat": ("cats",),
-    "textcat_multilabel": ("cats",),
-}
-MULTI_LABEL_FACTORIES = frozenset({"textcat_multilabel"})
-
-
-def tasks_for_factories(factories: Iterable[str]) -> list[str]:
-    """The tasks to score for a pipeline whose components have these factories.
-
-    Tokenization is always scored, first; other tasks follow TASKS order.
-    Factories that no task belongs to (tok2vec, ...) contribute nothing.
-    """
-    wanted = {"tokens"}
-    for factory in factories:
-        wanted.update(TASKS_BY_FACTORY.get(factory, ()))
-    return [task for task in TASKS if task in wanted]
-
 
 class Scorer:
-    """Scores Examples on a fixed list of tasks, returning one flat dict of spaCy's keys.
+    """Scores Examples on a list of tasks, returning one flat dict of spaCy's keys.
 
     `cats_labels` defaults to every label seen in the reference Docs;
     `cats_multi_label` picks the multi-label rules of `score_cats`.
+    `Scorer.for_pipeline(nlp)` scores tokenization and then asks each component for its
+    scores (`component.score(examples)`).
     """
 
     def __init__(
@@ -62,30 +37,14 @@ class Scorer:
         self.cats_labels = list(cats_labels) if cats_labels is not None else None
         self.cats_multi_label = cats_multi_label
         self.cats_threshold = cats_threshold
+        self.components: list = []
 
     @classmethod
     def for_pipeline(cls, nlp) -> "Scorer":
-        """The Scorer for the enabled components of a Language (`nlp.pipeline`).
-
-        Each component's task comes from its `factory` (its name when that is
-        empty); a text classifier also gives the cats labels and its decision
-        threshold, and its factory says whether the labels are exclusive.
-        """
-        factories = []
-        cats_labels, cats_multi_label, cats_threshold = None, False, 0.5
-        for name, component in nlp.pipeline:
-            factory = getattr(component, "factory", "") or name
-            factories.append(factory)
-            if "cats" in TASKS_BY_FACTORY.get(factory, ()):
-                cats_labels = list(component.labels)
-                cats_multi_label = factory in MULTI_LABEL_FACTORIES
-                cats_threshold = getattr(component, "threshold", 0.5)
-        return cls(
-            tasks_for_factories(factories),
-            cats_labels=cats_labels,
-            cats_multi_label=cats_multi_label,
-            cats_threshold=cats_threshold,
-        )
+        """Tokenization, then the scores of each enabled component of a Language, in pipeline order."""
+        scorer = cls(["tokens"])
+        scorer.components = [component for _, component in nlp.pipeline]
+        return scorer
 
     def score(self, examples: Iterable[Example], *, seconds: float | None = None) -> dict:
         """All scores of the configured tasks; with `seconds` (time spent annotating),
@@ -108,6 +67,8 @@ class Scorer:
                 if labels is None:
                     labels = sorted({label for eg in examples for label in eg.reference.cats})
                 scores.update(score_cats(examples, labels, self.cats_multi_label, self.cats_threshold))
+        for component in self.components:
+            scores.update(component.score(examples))
         if seconds is not None:
             n_words = sum(len(eg.predicted) for eg in examples)
             scores["speed"] = n_words / seconds if seconds > 0 else None

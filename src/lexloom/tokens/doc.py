@@ -375,6 +375,18 @@ class Doc(HasExtensions):
         d._offsets = None
         return d
 
+    def to_json(self) -> dict:
+        """The Doc as JSON in spaCy's `doc.to_json()` shape (see tokens/doc_json.py)."""
+        from .doc_json import doc_to_json
+
+        return doc_to_json(self)
+
+    def from_json(self, data: dict) -> "Doc":
+        """A new Doc, on this Doc's vocab, from `to_json()` output: `Doc(vocab).from_json(data)`, as in spaCy."""
+        from .doc_json import doc_from_json
+
+        return doc_from_json(self.vocab, data)
+
     def to_array(self) -> np.ndarray:
         """The token table, one row per token, columns in ATTRS order (int64)."""
         return np.stack([getattr(self, "_" + a).astype(np.int64) for a in ATTRS], axis=1) if len(self) else np.zeros((0, len(ATTRS)), np.int64)

@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..errors import DataError
-from ..util import atomic_path
+from ..files import atomic_path
 from .doc import ATTRS, STRING_ATTRS, Doc
 from .span import Span
 from .strings import StringStore, Vocab

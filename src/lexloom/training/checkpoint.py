@@ -26,7 +26,7 @@ from safetensors.torch import load_file, save_file
 
 from ..errors import ModelLoadError
 from ..language import Language
-from ..util import atomic_path, atomic_write_text
+from ..files import atomic_path, atomic_write_text
 from .optimizer import Optimizer
 
 CHECKPOINT_DIR = "checkpoint"

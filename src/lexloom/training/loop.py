@@ -1,8 +1,14 @@
-"""The training loop: config in, `model-best/`, `model-last/` and `log.jsonl` out."""
+"""The training loop: config in, `model-best/`, `model-last/` and `log.jsonl` out.
+
+`Loop.steps()` is the loop itself, a generator of `Step`s in the manner of spaCy's
+`train_while_improving`: it updates, evaluates every `eval_frequency` steps and decides,
+in one place (`Loop.finished`), when the run is over. What to do with a step (log it,
+save `model-best` / `model-last`, write a checkpoint) is up to its caller, `train()`.
+"""
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import itertools
 import json
 import os
 import random
@@ -20,24 +26,13 @@ from rich.console import Console
 from ..config import load_config, resolve_section
 from ..errors import ConfigError
 from ..language import Language, set_seed
-from ..pipeline.base import TrainablePipe
-from ..tokens import Doc, Example
-from ..util import atomic_write_text
+from ..tokens import Example
+from ..files import atomic_write_text
 from .checkpoint import CHECKPOINT_DIR, load_checkpoint, rng_state_from_json, rng_state_to_json, save_checkpoint
 from . import distributed
-from .corpus import corpus_files
+from .data import CountedSchedule, TrainingData, counted_batcher, file_sha256
 from .logger import TrainingLogger
-
-DEFAULT_SCORE_WEIGHTS = {
-    "tagger": {"tag_acc": 1.0},
-    "morphologizer": {"pos_acc": 0.5, "morph_acc": 0.5},
-    "trainable_lemmatizer": {"lemma_acc": 1.0},
-    "parser": {"dep_uas": 0.5, "dep_las": 0.5},
-    "senter": {"sents_f": 1.0},
-    "ner": {"ents_f": 1.0},
-    "textcat": {"cats_score": 1.0},
-    "textcat_multilabel": {"cats_score": 1.0},
-}
+from .rehearsal import Rehearsal, add_new_labels, make_rehearsal
 
 
 @dataclass
@@ -53,30 +48,62 @@ class TrainingState:
     epoch_items: int = 0  # Examples of the current epoch trained on: the position in its order
 
 
+@dataclass(frozen=True)
+class Settings:
+    """`[training]`, resolved: what the loop goes by."""
+
+    batcher: Callable[[Iterable[Example]], Iterable[list[Example]]]
+    schedules: dict[str, "CountedSchedule"]  # the batcher's schedules, counted for resuming
+    score_weights: dict[str, float]
+    frozen: tuple[str, ...] = ()
+    dropout: float = 0.1
+    accumulate_gradient: int = 1
+    eval_frequency: int = 200
+    patience: int = 0
+    max_steps: int = 0
+    max_epochs: int = 0
+    max_seconds: float = 0.0
+    checkpoint_every: int = 0
+    seed: int = 0
+
+    @classmethod
+    def from_config(cls, config: Config, T: dict, nlp: Language, config_path) -> "Settings":
+        """From the interpolated config and its resolved `[training]` section `T`."""
+        batcher, schedules = counted_batcher(config, config_path)
+        return cls(
+            batcher=batcher,
+            schedules=schedules,
+            score_weights=score_weights(nlp, T.get("score_weights")),
+            frozen=tuple(T.get("frozen_components", [])),
+            dropout=float(T.get("dropout", 0.1)),
+            accumulate_gradient=int(T.get("accumulate_gradient", 1)),
+            eval_frequency=int(T["eval_frequency"]),
+            patience=int(T.get("patience", 0)),
+            max_steps=int(T.get("max_steps", 0)),
+            max_epochs=int(T.get("max_epochs", 0)),
+            max_seconds=float(T.get("max_minutes", 0) or 0) * 60,
+            checkpoint_every=int(T.get("checkpoint_every", 0) or 0),
+            seed=int(config.get("system", {}).get("seed", 0)),
+        )
+
+
 def score_weights(nlp: Language, configured: dict[str, float] | None) -> dict[str, float]:
-    """Configured weights, else the defaults of the pipeline's components, normalized to sum 1."""
+    """Configured weights, else the sum of the pipeline's components' default weights,
+    normalized to sum 1."""
     weights: dict[str, float] = {}
     if configured:
         weights = {k: float(v) for k, v in configured.items() if v is not None}
     else:
         for _, proc in nlp.pipeline:
-            for k, v in DEFAULT_SCORE_WEIGHTS.get(proc.factory, {}).items():
-                weights[k] = weights.get(k, 0.0) + v
+            for k, v in proc.default_score_weights().items():
+                if v is not None:
+                    weights[k] = weights.get(k, 0.0) + v
     total = sum(weights.values()) or 1.0
     return {k: v / total for k, v in weights.items()}
 
 
 def combined_score(scores: dict[str, Any], weights: dict[str, float]) -> float:
     return float(sum(w * float(scores.get(k) or 0.0) for k, w in weights.items()))
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    for f in corpus_files(path):
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
 
 
 def apply_params_file(overrides: dict[str, Any], config: Config, params_path: Path | None, key: str | None) -> dict[str, Any]:
@@ -135,7 +162,8 @@ def train(
 
     A resumed run ends with the same weights as one that was never interrupted (bit for bit
     on CPU): the checkpoint holds the weights, the optimizer, the averages, every RNG and
-    the position in the data and in the schedules.
+    the position in the data and in the schedules. Without `resume`, a run into an existing
+    `output_dir` starts a new `log.jsonl` (it replaces the old one at its first record).
     """
     raw = load_config(config_path)
     overrides = apply_params_file(dict(overrides or {}), raw, params_path, params_key)
@@ -170,7 +198,7 @@ def train(
     sourced = {n for n, c in config["components"].items() if "source" in c}
     for name in sourced:
         # The saved pipeline must load on its own: the component's own config, not a pointer.
-        nlp.config["components"][name] = nlp._component_cfgs[name]
+        nlp.config["components"][name] = nlp.get_pipe_config(name)
     nlp.mixed_precision = T.get("mixed_precision") or None
     if nlp.mixed_precision not in (None, "bf16"):
         raise ConfigError(f"[training] mixed_precision must be \"bf16\" or false, not {nlp.mixed_precision!r}")
@@ -189,133 +217,84 @@ def train(
     for name in frozen:
         if not nlp.has_pipe(name):
             raise ConfigError(f"[training] frozen_components names {name!r}, which is not in the pipeline")
+    check_annotation(nlp, data, skip=T["unannotated"] == "skip", keep=set(frozen) | sourced, config_path=config_path)
     max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
         optimizer = nlp.initialize(lambda: data.head(max_init), sgd=T["optimizer"])
-    rehearse = _rehearsal(nlp, T, sourced, corpora)
-    _add_new_labels(nlp, sorted(sourced - set(frozen)), lambda: data.head(max_init))
+    rehearse = make_rehearsal(nlp, T, sourced, corpora)
+    add_new_labels(nlp, sorted(sourced - set(frozen)), lambda: data.head(max_init))
     if distributed.world_size() > 1:
         # Rank 0's initial weights go to every rank; from here on each rank draws its own dropout.
         nlp.data_parallel()
         torch.manual_seed(seed + distributed.rank())
-    weights = score_weights(nlp, T.get("score_weights"))
-    batcher, schedules = _counted_batcher(config, config_path)
-    meta = {
+    settings = Settings.from_config(config, T, nlp, config_path)
+    run = {
         "data": {k: file_sha256(Path(config["paths"][k])) for k in ("train", "dev") if config.get("paths", {}).get(k)},
         "config_sha256": hashlib.sha256(Config(uninterpolated).to_str().encode()).hexdigest(),
         "seed": seed,
     }
-    loop = _Loop(nlp, T, optimizer, data, dev_examples, frozen, weights, output, meta, seed, rehearse, batcher, schedules)
+    loop = Loop(nlp, optimizer, data, dev_examples, settings, rehearse=rehearse)
     if output is not None:
         _remove_stale_temporaries(output)
     if resume:
-        loop.restore(output / CHECKPOINT_DIR)
+        progress = load_checkpoint(output / CHECKPOINT_DIR, nlp, optimizer, exclude=settings.frozen)
+        if progress["data"] != run["data"]:
+            raise ConfigError(f"{output / CHECKPOINT_DIR}: the training or dev data changed since this checkpoint was written; cannot resume")
+        loop.restore(progress)
         _truncate_log(output / "log.jsonl", loop.state.step)
     if not distributed.is_main():
         logger = TrainingLogger(console=Console(quiet=True), progress_bar=False)
-        output = loop.output = None
+        output = None
     logger = logger or T.get("logger") or TrainingLogger()
-    trainable = [n for n in nlp.pipe_names if n not in frozen and nlp.get_pipe(n).factory != "tok2vec" and nlp.get_pipe(n).model is not None]
-    logger.start(output / "log.jsonl" if output else None, trainable, list(weights), int(T["eval_frequency"]))
-    loop.logger = logger
+    trainable = [n for n, p in nlp.pipeline if n not in frozen and p.is_trainable and p.reports_loss]
+    logger.start(output / "log.jsonl" if output else None, trainable, list(settings.score_weights), settings.eval_frequency, append=resume)
     try:
-        loop.run()
+        for step in loop.steps():
+            logger.step()
+            if step.record is not None:
+                logger.log(step.record)
+                if output is not None:
+                    _save_models(nlp, loop, output, step, run)
+            if step.checkpoint and output is not None:
+                save_checkpoint(output / CHECKPOINT_DIR, nlp, optimizer, {**loop.progress(step.finished), "data": run["data"], "config_sha256": run["config_sha256"]})
     finally:
         logger.finish()
     return output
 
 
-class TrainingData:
-    """The training corpus, epoch by epoch, in an order drawn from the loop's RNG.
+def check_annotation(nlp: Language, data: TrainingData, *, skip: bool, keep: set[str], config_path) -> None:
+    """A component to train whose annotation the training corpus lacks entirely (a tagger on a
+    treebank without XPOS) is an error, or with `[training] unannotated = "skip"` it is taken
+    out of the pipeline (and of the saved config), so that one config serves any treebank.
+    Frozen and sourced components (in `keep`) are not trained from the corpus: never checked."""
+    from ..debug_data import unannotated_components
 
-    With `shuffle_buffer = 0` the Examples are held in memory and each epoch is a full
-    shuffle. With `shuffle_buffer = N` the reader is streamed anew each epoch and shuffled
-    within a window of N Examples, so a corpus of any size trains in bounded memory.
-    """
-
-    def __init__(self, nlp: Language, reader: Callable[[Language], Iterable[Example]], shuffle_buffer: int):
-        self.nlp = nlp
-        self.reader = reader
-        self.shuffle_buffer = shuffle_buffer
-        self.examples: list[Example] | None = None if shuffle_buffer else list(self._read())
-
-    def _read(self) -> Iterable[Example]:
-        """The reader's Examples; in a data-parallel run, this rank's shard of them."""
-        examples = self.reader(self.nlp)
-        world = distributed.world_size()
-        return itertools.islice(examples, distributed.rank(), None, world) if world > 1 else examples
-
-    def stream(self) -> Iterable[Example]:
-        return self.examples if self.examples is not None else self._read()
-
-    def is_empty(self) -> bool:
-        return next(iter(self.stream()), None) is None
-
-    def head(self, n: int) -> Iterable[Example]:
-        """The first `n` Examples (all when n is 0): what labels are collected from. Every
-        rank of a data-parallel run reads them from the whole corpus, so all get the same labels."""
-        source = self.reader(self.nlp) if distributed.world_size() > 1 else self.stream()
-        return itertools.islice(source, n) if n else source
-
-    def epoch(self, rng: random.Random) -> Iterator[Example]:
-        if self.examples is not None:
-            order = list(self.examples)
-            rng.shuffle(order)
-            return iter(order)
-        return _buffer_shuffle(self._read(), self.shuffle_buffer, rng)
+    missing = [name for name in unannotated_components(nlp, (eg.reference for eg in data.stream())) if name not in keep]
+    if missing and not skip:
+        raise ConfigError(
+            f"{config_path}: the training corpus has no annotation for {', '.join(missing)} "
+            f"({', '.join(nlp.get_pipe_meta(missing[0]).assigns)}); remove it from the pipeline, "
+            'or set [training] unannotated = "skip" to leave out such components'
+        )
+    for name in missing:
+        nlp.remove_pipe(name)
+        if distributed.is_main():
+            Console(stderr=True).print(f"{name}: the training corpus has none of its annotation; left out of the pipeline")
 
 
-def _buffer_shuffle(items: Iterable[Example], size: int, rng: random.Random) -> Iterator[Example]:
-    """Shuffle a stream within a window of `size` items: each arriving item takes the place
-    of a randomly chosen one, which is yielded; the last window is shuffled whole."""
-    buffer: list[Example] = []
-    for item in items:
-        if len(buffer) < size:
-            buffer.append(item)
-            continue
-        i = rng.randrange(size)
-        yield buffer[i]
-        buffer[i] = item
-    rng.shuffle(buffer)
-    yield from buffer
-
-
-class _CountedSchedule:
-    """A schedule (an iterator of numbers) that counts the values taken from it, so that a
-    resumed run can advance a fresh one to the same place."""
-
-    def __init__(self, values: Iterable[float]):
-        self._values = iter(values)
-        self.taken = 0
-
-    def __iter__(self) -> "_CountedSchedule":
-        return self
-
-    def __next__(self) -> float:
-        value = next(self._values)
-        self.taken += 1
-        return value
-
-    def advance_to(self, taken: int) -> None:
-        while self.taken < taken:
-            next(self)
-
-
-def _counted_batcher(config: Config, config_path) -> tuple[Callable, dict[str, _CountedSchedule]]:
-    """The `[training.batcher]`, built with each of its schedule arguments (e.g. `size`) wrapped
-    in a `_CountedSchedule`."""
-    section = dict(config["training"]["batcher"])
-    schedules: dict[str, _CountedSchedule] = {}
-    for key, value in section.items():
-        if isinstance(value, dict) and "@schedules" in value:
-            schedules[key] = _CountedSchedule(resolve_section({key: value}, key, config_path, top_level=False))
-            section[key] = schedules[key]
-    return resolve_section({"batcher": section}, "batcher", config_path, top_level=False), schedules
+def _save_models(nlp: Language, loop: "Loop", output: Path, step: "Step", run: dict) -> None:
+    """`model-last`, and `model-best` when the evaluation was the best so far, with the weights evaluated."""
+    record = step.record
+    with loop.evaluated_weights():
+        info = {**run, "performance": record["scores"], "score": record["score"], "step": record["step"], "weights_sha256": weights_sha256(nlp)}
+        if step.is_best:
+            nlp.to_disk(output / "model-best", extra_meta=info)
+        nlp.to_disk(output / "model-last", extra_meta=info)
 
 
 def _remove_stale_temporaries(output: Path) -> None:
     """Temporaries that a killed run left beside its outputs (see `atomic_path`)."""
-    for name in ("model-best", "model-last", CHECKPOINT_DIR):
+    for name in ("model-best", "model-last", CHECKPOINT_DIR, "log.jsonl"):
         for tmp in output.glob(f".{name}.*.tmp"):
             if tmp.is_dir():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -339,53 +318,25 @@ def _truncate_log(log_path: Path, step: int) -> None:
     atomic_write_text(log_path, "".join(line + "\n" for line in kept))
 
 
-class _Rehearsal:
-    """With `[training] rehearse_ratio > 0` and a raw-text corpus, mix the original pipeline's own
-    predictions on raw text into every batch, so updating it does not forget what it knew."""
+@dataclass
+class Step:
+    """One training step, as `Loop.steps()` yields it.
 
-    def __init__(self, nlp: Language, teacher: list[Doc], ratio: float):
-        self.nlp = nlp
-        self.teacher = teacher
-        self.ratio = ratio
-        self.rng = random.Random(0)
+    `record`: the evaluation after this step (epoch, step, seconds, words, losses, scores,
+    score), None when there was none (or on a data-parallel rank other than 0); `is_best`:
+    that evaluation scored best so far; `checkpoint`: a checkpoint is due; `finished`: the
+    run ends here."""
 
-    def __call__(self, n_words: int) -> list[Example]:
-        out, words = [], 0
-        while self.teacher and words < n_words * self.ratio:
-            ref = self.rng.choice(self.teacher)
-            out.append(Example(Doc(self.nlp.vocab, words=ref.words, spaces=ref.spaces), ref))
-            words += len(ref)
-        return out
+    step: int
+    epoch: int
+    record: dict[str, Any] | None = None
+    is_best: bool = False
+    checkpoint: bool = False
+    finished: bool = False
 
 
-def _rehearsal(nlp: Language, T: dict, sourced: set[str], corpora: dict) -> _Rehearsal | None:
-    ratio = float(T.get("rehearse_ratio", 0.0))
-    if not ratio or "raw" not in corpora:
-        return None
-    raw_docs = [eg.reference for eg in corpora["raw"](nlp)]
-    keep = sourced | {n for n in nlp.pipe_names if nlp.get_pipe(n).factory == "tok2vec"}
-    with nlp.select_pipes(enable=sorted(keep)):
-        teacher = list(nlp.pipe(raw_docs))
-    return _Rehearsal(nlp, teacher, ratio)
-
-
-def _add_new_labels(nlp: Language, names: list[str], get_examples: Callable[[], Iterable[Example]]) -> None:
-    """A sourced component keeps its labels and weights and gains the training data's new
-    labels (e.g. GADGET for a trained NER), each a fresh output row. Called after the
-    rehearsal teacher has annotated, so the teacher never predicts a label it never learned."""
-    for name in names:
-        proc = nlp.get_pipe(name)
-        if type(proc)._grow_output is TrainablePipe._grow_output:
-            continue  # its label set is fixed by its tables (e.g. the lemmatizer's edit trees)
-        new = [label for label in proc.labels_from(get_examples()) if label not in proc.labels]
-        for label in new:
-            proc.add_label(label)
-        if new and distributed.is_main():
-            Console(stderr=True).print(f"{name}: new labels from the training data: {', '.join(new)}")
-
-
-class _Loop:
-    """Steps, evaluations, saves and checkpoints.
+class Loop:
+    """The steps of a run, with evaluations; see `steps()`.
 
     Every epoch starts from a recorded point (the shuffling RNG's state and how many values
     each batcher schedule has given). A resumed run goes back to the start of the checkpoint's
@@ -394,49 +345,36 @@ class _Loop:
     the batcher does.
     """
 
-    def __init__(self, nlp, T, optimizer, data, dev_examples, frozen, weights, output, meta, seed, rehearse, batcher, schedules):
-        self.nlp, self.T, self.optimizer, self.data = nlp, T, optimizer, data
-        self.dev_examples, self.frozen, self.weights = dev_examples, frozen, weights
-        self.output, self.meta, self.rehearse = output, meta, rehearse
-        self.batcher, self.schedules = batcher, schedules
-        self.rng = random.Random(seed)
+    def __init__(self, nlp: Language, optimizer, data: TrainingData, dev_examples: list[Example], settings: Settings, *, rehearse: Rehearsal | None = None):
+        self.nlp, self.optimizer, self.data, self.dev_examples = nlp, optimizer, data, dev_examples
+        self.settings = settings
+        self.rehearse = rehearse
+        self.rng = random.Random(settings.seed)
         self.state = TrainingState()
         self.epoch_start: dict[str, Any] | None = None
         self.resumed_finished = False
-        self.logger: TrainingLogger | None = None
-        self.checkpoint_every = int(T.get("checkpoint_every", 0) or 0)
-        self.eval_frequency = int(T["eval_frequency"])
-        self.patience = int(T.get("patience", 0))
-        self.max_steps = int(T.get("max_steps", 0))
-        self.max_epochs = int(T.get("max_epochs", 0))
-        self.max_seconds = float(T.get("max_minutes", 0) or 0) * 60
 
     # --- checkpoints -------------------------------------------------------------------
     def _mark_epoch_start(self) -> None:
         self.epoch_start = {
             "shuffle_rng": rng_state_to_json(self.rng.getstate()),
-            "schedules": {k: s.taken for k, s in self.schedules.items()},
+            "schedules": {k: s.taken for k, s in self.settings.schedules.items()},
         }
         self.state.epoch_batches = self.state.epoch_items = 0
 
     def progress(self, finished: bool) -> dict[str, Any]:
+        """The loop's state as JSON, for a checkpoint."""
         s = self.state
         return {
             "step": s.step, "epoch": s.epoch, "words": s.words, "best_score": s.best_score, "best_step": s.best_step,
             "losses": s.losses, "seconds": time.perf_counter() - s.started,
             "epoch_batches": s.epoch_batches, "epoch_items": s.epoch_items, "epoch_start": self.epoch_start,
             "rehearse_rng": rng_state_to_json(self.rehearse.rng.getstate()) if self.rehearse else None,
-            "data": self.meta["data"], "config_sha256": self.meta["config_sha256"], "finished": finished,
+            "finished": finished,
         }
 
-    def save_checkpoint(self, finished: bool = False) -> None:
-        if self.output is not None:
-            save_checkpoint(self.output / CHECKPOINT_DIR, self.nlp, self.optimizer, self.progress(finished))
-
-    def restore(self, path: Path) -> None:
-        progress = load_checkpoint(path, self.nlp, self.optimizer, exclude=self.frozen)
-        if progress["data"] != self.meta["data"]:
-            raise ConfigError(f"{path}: the training or dev data changed since this checkpoint was written; cannot resume")
+    def restore(self, progress: dict[str, Any]) -> None:
+        """Go on from a checkpoint's `progress`."""
         s = self.state
         s.step, s.epoch, s.words = progress["step"], progress["epoch"], progress["words"]
         s.best_score, s.best_step, s.losses = progress["best_score"], progress["best_step"], progress["losses"]
@@ -444,96 +382,103 @@ class _Loop:
         s.epoch_batches, s.epoch_items = progress["epoch_batches"], progress["epoch_items"]
         self.epoch_start = progress["epoch_start"]
         self.rng.setstate(rng_state_from_json(self.epoch_start["shuffle_rng"]))
-        for key, schedule in self.schedules.items():
+        for key, schedule in self.settings.schedules.items():
             schedule.advance_to(self.epoch_start["schedules"].get(key, 0))
         if self.rehearse and progress["rehearse_rng"]:
             self.rehearse.rng.setstate(rng_state_from_json(progress["rehearse_rng"]))
         self.resumed_finished = progress["finished"]
 
     # --- the loop --------------------------------------------------------------------------
-    def _limits_reached(self) -> bool:
-        s = self.state
+    def finished(self, evaluated: bool) -> bool:
+        """Whether the run is over: the one place that decides. Patience is judged only
+        right after an evaluation (`evaluated`), when the best score is up to date."""
+        s, st = self.state, self.settings
         return bool(
-            (self.max_steps and s.step >= self.max_steps)
-            or (self.max_epochs and s.epoch >= self.max_epochs)
-            or (self.patience and s.step - s.best_step >= self.patience)
+            (st.max_steps and s.step >= st.max_steps)
+            or (st.max_epochs and s.epoch >= st.max_epochs)
+            or (st.max_seconds and time.perf_counter() - s.started >= st.max_seconds)
+            or (evaluated and st.patience and s.step - s.best_step >= st.patience)
         )
 
-    def run(self) -> None:
+    def steps(self) -> Iterator[Step]:
+        """Train, yielding after every step. A resumed run whose checkpoint ended the run
+        yields nothing, unless the limits were raised since."""
+        s, st = self.state, self.settings
         resumed = self.epoch_start is not None
-        if resumed and self.resumed_finished and self._limits_reached():
+        if resumed and self.resumed_finished and self.finished(evaluated=True):
             return
-        s = self.state
-        dropout = float(self.T.get("dropout", 0.1))
-        accumulate = int(self.T.get("accumulate_gradient", 1))
         while True:
             skip = s.epoch_batches if resumed else 0
             skipped_items = s.epoch_items
             if not resumed:
                 self._mark_epoch_start()
             resumed = False
-            for i, batch in enumerate(self.batcher(self.data.epoch(self.rng))):
+            evaluated = False
+            for i, batch in enumerate(st.batcher(self.data.epoch(self.rng))):
                 if i < skip:
                     skipped_items -= len(batch)
                     if i == skip - 1 and skipped_items != 0:
                         raise ConfigError("the training data or batcher differ from the checkpoint's; cannot resume")
                     continue
-                if self.rehearse is not None:
-                    batch = batch + self.rehearse(sum(len(eg.predicted) for eg in batch))
-                for k in range(accumulate):
-                    last = k == accumulate - 1
-                    self.nlp.update(batch[k::accumulate], drop=dropout, sgd=self.optimizer if last else None, losses=s.losses, exclude=self.frozen)
-                s.step += 1
-                s.epoch_batches += 1
-                s.epoch_items += len(batch)
-                s.words += sum(len(eg.predicted) for eg in batch)
-                self.logger.step()
-                stop = (self.max_steps and s.step >= self.max_steps) or (self.max_seconds and time.perf_counter() - s.started >= self.max_seconds)
+                self._update(batch)
                 # Ranks step in lockstep, but only rank 0 evaluates and keeps the time: its word is final.
-                stop = distributed.agree(bool(stop))
-                evaluated = s.step % self.eval_frequency == 0 or stop
+                stop = distributed.agree(self.finished(evaluated=False))
+                evaluated = s.step % st.eval_frequency == 0 or stop
+                record, is_best = None, False
                 if evaluated:
                     if distributed.is_main():
-                        self._evaluate()
-                        if self.patience and s.step - s.best_step >= self.patience:
-                            stop = True
-                    stop = distributed.agree(bool(stop))
-                if evaluated or (self.checkpoint_every and s.step % self.checkpoint_every == 0):
-                    self.save_checkpoint(finished=bool(stop))
+                        record, is_best = self._evaluate()
+                    stop = distributed.agree(self.finished(evaluated=True))
+                checkpoint = evaluated or bool(st.checkpoint_every and s.step % st.checkpoint_every == 0)
+                yield Step(s.step, s.epoch, record, is_best, checkpoint, stop)
                 if stop:
                     return
             s.epoch += 1
-            if self.max_epochs and s.epoch >= self.max_epochs:
-                self._evaluate()
+            if self.finished(evaluated=evaluated):
+                record, is_best = (None, False) if evaluated else self._evaluate()
                 self._mark_epoch_start()
-                self.save_checkpoint(finished=True)
+                yield Step(s.step, s.epoch, record, is_best, checkpoint=True, finished=True)
                 return
 
-    def _evaluate(self) -> None:
-        s, nlp, optimizer = self.state, self.nlp, self.optimizer
-        with nlp.use_params(optimizer.averages if optimizer.use_averages else None):
-            scores = nlp.evaluate(self.dev_examples)
-            score = combined_score(scores, self.weights)
-            flat = {k: v for k, v in scores.items() if isinstance(v, (int, float))}
-            record = {
-                "epoch": s.epoch,
-                "step": s.step,
-                "seconds": round(time.perf_counter() - s.started, 3),
-                "words": s.words,
-                "losses": {k: round(v, 6) for k, v in s.losses.items()},
-                "scores": flat,
-                "score": score,
-            }
-            self.logger.log(record)
-            s.losses = {}
-            if self.output is not None:
-                info = {**self.meta, "performance": flat, "score": score, "step": s.step, "weights_sha256": weights_sha256(nlp)}
-                if score > s.best_score:
-                    s.best_score, s.best_step = score, s.step
-                    nlp.to_disk(self.output / "model-best", extra_meta=info)
-                nlp.to_disk(self.output / "model-last", extra_meta=info)
-            elif score > s.best_score:
-                s.best_score, s.best_step = score, s.step
+    def _update(self, batch: list[Example]) -> None:
+        s, st = self.state, self.settings
+        s.epoch_batches += 1
+        s.epoch_items += len(batch)
+        if self.rehearse is not None:
+            batch = batch + self.rehearse(sum(len(eg.predicted) for eg in batch))
+        accumulate = st.accumulate_gradient
+        for k in range(accumulate):
+            last = k == accumulate - 1
+            self.nlp.update(batch[k::accumulate], drop=st.dropout, sgd=self.optimizer if last else None, losses=s.losses, exclude=st.frozen)
+        s.step += 1
+        s.words += sum(len(eg.predicted) for eg in batch)
+
+    @contextlib.contextmanager
+    def evaluated_weights(self):
+        """The weights that are evaluated and saved (the optimizer's averages, when it keeps them)."""
+        with self.nlp.use_params(self.optimizer.averages if self.optimizer.use_averages else None):
+            yield
+
+    def _evaluate(self) -> tuple[dict[str, Any], bool]:
+        """Score the dev set; the log record, and whether it is the best score so far."""
+        s = self.state
+        with self.evaluated_weights():
+            scores = self.nlp.evaluate(self.dev_examples)
+        score = combined_score(scores, self.settings.score_weights)
+        record = {
+            "epoch": s.epoch,
+            "step": s.step,
+            "seconds": round(time.perf_counter() - s.started, 3),
+            "words": s.words,
+            "losses": {k: round(v, 6) for k, v in s.losses.items()},
+            "scores": {k: v for k, v in scores.items() if isinstance(v, (int, float))},
+            "score": score,
+        }
+        s.losses = {}
+        is_best = score > s.best_score
+        if is_best:
+            s.best_score, s.best_step = score, s.step
+        return record, is_best
 
 
 def weights_sha256(nlp: Language) -> dict[str, str]:

@@ -19,7 +19,7 @@ import json
 import random
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -28,38 +28,18 @@ from torch import nn
 
 from ..about import __version__
 from ..config import load_config, resolve_section
-from ..convert import read_jsonl
-from ..convert._lines import read_lines
+from ..convert import read_docs
 from ..errors import ConfigError, DataError
 from ..language import Language, set_seed
 from ..models.pretrain import CharacterObjective
 from ..pipeline.batch import Batch
-from ..pipeline.tok2vec import Tok2VecLayer
-from ..tokens import Doc, read_docbin
-from ..util import atomic_path, atomic_write_text
-from .corpus import corpus_files
+from ..pipeline.tok2vec import Tok2Vec, Tok2VecLayer
+from ..tokens import Doc
+from ..files import atomic_path, atomic_write_text
 
 MASK_TOKEN = "[MASK]"
 # 0xFF never occurs in UTF-8, so it can stand for "no byte here" in words shorter than n_characters.
 PAD_BYTE = 255
-
-
-def read_raw_docs(path: str | Path, nlp: Language) -> Iterator[Doc]:
-    """Non-empty Docs of raw text: JSONL (`{"text": ...}` per line, tokenized by `nlp`),
-    plain text (`.txt`, one text per line) or a `.lexloom` corpus (a file or a folder)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise DataError("raw text not found", path)
-    if path.is_dir() or suffix == ".lexloom":
-        docs = (doc for f in corpus_files(path) for doc in read_docbin(f, nlp.vocab))
-    elif suffix in (".jsonl", ".json"):
-        docs = read_jsonl(path, nlp.vocab, tokenizer=nlp.make_doc)
-    elif suffix == ".txt":
-        docs = (nlp.make_doc(text) for _, text in read_lines(path) if text.strip())
-    else:
-        raise DataError("unknown raw text format: give a .jsonl, .txt or .lexloom file", path)
-    return (doc for doc in docs if len(doc))
 
 
 class CharacterTargets:
@@ -159,7 +139,7 @@ def pretrain(
     layer = _tok2vec_layer(nlp, P["component"], config_path)
     if not P.get("raw_text"):
         raise ConfigError(f"{config_path}: [pretraining] raw_text is not set; pass --paths.raw_text FILE")
-    docs = list(read_raw_docs(P["raw_text"], nlp))
+    docs = [doc for doc in read_docs(P["raw_text"], nlp.vocab, make_doc=nlp.make_doc) if len(doc)]
     if not docs:
         raise DataError("no text to pretrain on", P["raw_text"])
     objective, mask_probability = build_objective(P["objective"], layer.width)
@@ -204,8 +184,9 @@ def _tok2vec_layer(nlp: Language, name: str, config_path: str | Path) -> Tok2Vec
     if not nlp.has_pipe(name):
         raise ConfigError(f"{config_path}: [pretraining] component {name!r} is not in the pipeline ({nlp.component_names})")
     proc = nlp.get_pipe(name)
-    if proc.factory != "tok2vec":
-        raise ConfigError(f"{config_path}: [pretraining] component {name!r} is a {proc.factory!r}; pretraining needs a tok2vec component")
+    if not isinstance(proc, Tok2Vec):
+        factory = nlp.get_pipe_config(name).get("factory")
+        raise ConfigError(f"{config_path}: [pretraining] component {name!r} is a {factory!r}; pretraining needs a tok2vec component")
     proc.build()
     if not isinstance(proc.model, Tok2VecLayer):
         raise ConfigError(f"{config_path}: [pretraining] component {name!r} is not a lexloom.Tok2Vec.v1 layer; pretraining teaches hashed embeddings (a transformer comes pretrained)")

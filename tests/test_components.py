@@ -1,0 +1,189 @@
+"""Components of the user's own: a trainable one from a `--code` file through train, evaluate
+and package to a package that loads by name; `Language.component`; and the two built-ins
+written with that public API alone, `entity_ruler` and `sentencizer`."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import lexloom
+from lexloom.cli import app
+from lexloom.config.init import init_config
+from lexloom.convert import convert
+from lexloom.errors import DataError, LexloomError
+from lexloom.language import Language
+from lexloom.tokens import Doc, Example
+from lexloom.config.registry import import_code
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "docs" / "examples" / "custom_component.py"
+UD = ROOT / "tests" / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
+PATTERNS = ROOT / "tests" / "data" / "gadgets" / "patterns.jsonl"
+# A training sentence of the UD slice, and which of its words are nouns (UPOS NOUN or PROPN).
+SENTENCE = "President Bush on Tuesday nominated two individuals to replace retiring jurists on federal courts in the Washington area."
+NOUNS = [True, True, False, True, False, False, True, False, False, False, True, False, False, True, False, False, True, True, False]
+
+
+def lexloom_cli(*args, cwd: Path) -> str:
+    """Run `lexloom ...` in a fresh process (so that only --code registers the user's component)."""
+    result = subprocess.run([sys.executable, "-m", "lexloom", *map(str, args)], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_users_trainable_component_trains_evaluates_packages_and_loads_by_name(tmp_path):
+    code = tmp_path / "code" / "functions.py"
+    code.parent.mkdir()
+    shutil.copy(EXAMPLE, code)
+    (corpus,) = convert(UD, tmp_path / "corpus", n_sents=3)
+    cfg = init_config("en", ["tagger"])
+    cfg["nlp"]["pipeline"] = ["tok2vec", "noun_flagger"]
+    cfg["components"]["noun_flagger"] = {"factory": "noun_flagger", "model": cfg["components"].pop("tagger")["model"]}
+    cfg["components"]["tok2vec"]["model"].update({"width": 64, "rows": [2000, 500, 1000, 500]})
+    cfg["components"]["tok2vec"]["model"]["encoder"].update({"width": 64, "depth": 2})
+    cfg["system"]["threads"] = 1
+    cfg["training"].update({"max_steps": 60, "eval_frequency": 20})
+    cfg["training"]["optimizer"]["learn_rate"] = 0.005
+    cfg["training"]["batcher"]["size"] = 300
+    cfg["training"]["logger"]["progress_bar"] = False
+    config = tmp_path / "noun.cfg"
+    config.write_text(cfg.to_str(interpolate=False))
+    paths = ["--paths.train", corpus, "--paths.dev", corpus]
+
+    unknown = subprocess.run([sys.executable, "-m", "lexloom", "train", config, "--output", tmp_path / "out", *paths], capture_output=True, text=True)
+    assert unknown.returncode == 1 and "no component factory 'noun_flagger'" in unknown.stderr and "Traceback" not in unknown.stderr
+
+    lexloom_cli("train", config, "--output", tmp_path / "out", "--code", code, *paths, cwd=tmp_path)
+    model = tmp_path / "out" / "model-best"
+    # A quarter of the words are nouns: flagging none scores 0.75; the model learns its training set.
+    assert json.loads((model / "meta.json").read_text())["performance"]["is_noun_acc"] > 0.95
+    lexloom_cli("evaluate", model, corpus, "--code", code, "--output", tmp_path / "scores.json", cwd=tmp_path)
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["is_noun_acc"] > 0.95 and "tag_acc" not in scores
+
+    lexloom_cli("package", model, tmp_path / "packages", "--name", "nouns", "--version", "0.1.0", "--code", code, cwd=tmp_path)
+    wheel = next((tmp_path / "packages" / "en_nouns-0.1.0" / "dist").glob("*.whl"))
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--target", str(site), str(wheel)], check=True)
+    shutil.rmtree(code.parent)  # the package must load without the original file
+    probe = (
+        "import json, lexloom\n"
+        "nlp = lexloom.load('en_nouns')\n"
+        f"doc = nlp({SENTENCE!r})\n"
+        "print(json.dumps({'pipeline': nlp.pipe_names, 'flags': doc.user_data['is_noun']}))\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=elsewhere)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert seen["pipeline"] == ["tok2vec", "noun_flagger"]
+    assert len(seen["flags"]) == len(NOUNS)
+    assert sum(flag == noun for flag, noun in zip(seen["flags"], NOUNS)) >= len(NOUNS) - 2
+
+
+def test_import_code_errors_name_the_file_and_line(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("x = 1\ndef f(:\n")
+    with pytest.raises(LexloomError, match=r"broken.py:2: "):
+        import_code(broken)
+    failing = tmp_path / "failing.py"
+    failing.write_text("import os\nraise RuntimeError('no GPU here')\n")
+    with pytest.raises(LexloomError, match=r"failing.py:2: importing it failed: RuntimeError: no GPU here"):
+        import_code(failing)
+    with pytest.raises(LexloomError, match="no such file"):
+        import_code(tmp_path / "missing.py")
+
+
+def test_a_function_component_runs_in_the_pipeline_and_saves_with_it(tmp_path):
+    @Language.component("test_upper_lemmas", assigns=["token.lemma"])
+    def upper_lemmas(doc):
+        for token in doc:
+            token.lemma_ = token.text.upper()
+        return doc
+
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("test_upper_lemmas")
+    nlp.add_pipe("sentencizer", first=True)
+    assert [t.lemma_ for t in nlp("a b.")] == ["A", "B", "."]
+    assert nlp.get_pipe_meta("test_upper_lemmas").assigns == ("token.lemma",)
+    nlp.to_disk(tmp_path / "model")
+    assert [t.lemma_ for t in lexloom.load(tmp_path / "model")("c")] == ["C"]
+
+
+def test_sentencizer_starts_a_sentence_after_final_punctuation():
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp('It works. Does it?! He said "yes." Then he left')
+    assert [s.text for s in doc.sents] == ["It works.", "Does it?!", 'He said "yes."', "Then he left"]
+    known = Doc(nlp.vocab, ["a", ".", "b", "c"], sent_starts=[True, False, False, True])
+    assert [t.is_sent_start for t in nlp(known)] == [True, False, False, True]  # given starts are kept
+    nlp.get_pipe("sentencizer").overwrite = True
+    assert [t.is_sent_start for t in nlp(known)] == [True, False, True, False]
+    reference = Doc(nlp.vocab, ["a", ".", "b", "."], sent_starts=[True, False, True, False])
+    assert nlp.evaluate([Example(Doc(nlp.vocab, ["a", ".", "b", "."]), reference)])["sents_f"] == 1.0
+
+
+def gadget_ruler(nlp, **config):
+    ruler = nlp.add_pipe("entity_ruler", config=config)
+    ruler.add_patterns_file(PATTERNS)
+    ruler.add_patterns([{"label": "ORG", "pattern": "Apple"}, {"label": "ORG", "pattern": "apple store"}])
+    return ruler
+
+
+def test_entity_ruler_token_and_phrase_patterns_saved_as_jsonl(tmp_path):
+    nlp = lexloom.blank("en")
+    ruler = gadget_ruler(nlp, phrase_matcher_attr="LOWER")
+    doc = nlp("The APPLE Store sells the iPhone 11 and the Galaxy Note 9")
+    assert [(e.text, e.label_) for e in doc.ents] == [("APPLE Store", "ORG"), ("iPhone 11", "GADGET"), ("Galaxy Note 9", "GADGET")]
+    assert ruler.labels == ("GADGET", "ORG")
+    nlp.to_disk(tmp_path / "model")
+    saved = [json.loads(line) for line in (tmp_path / "model" / "entity_ruler" / "patterns.jsonl").read_text().splitlines()]
+    assert saved == ruler.patterns and len(saved) == len(PATTERNS.read_text().splitlines()) + 2
+    loaded = lexloom.load(tmp_path / "model")
+    assert [(e.text, e.label_) for e in loaded("apple store").ents] == [("apple store", "ORG")]
+    with pytest.raises(ValueError, match=r"entity_ruler: pattern 0: X: pattern 0, token 0: unknown token attribute"):
+        ruler.add_patterns([{"label": "X", "pattern": [{"LOWR": "x"}]}])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"label": "X", "pattern": "x"}\n{"pattern": "y"}\n')
+    with pytest.raises(DataError, match=r"bad.jsonl:2: expected an object"):
+        ruler.add_patterns_file(bad)
+
+
+def every_token_a_person() -> Language:
+    """A pipeline whose (untrained) ner calls every token a one-token PER entity."""
+    import torch
+
+    nlp = lexloom.blank("en")
+    ner = nlp.add_pipe("ner")
+    for label in ("ORG", "PER"):
+        ner.add_label(label)
+    nlp.initialize()
+    output = [m for m in ner.model.head.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        output.weight.zero_()
+        output.bias.zero_()
+        output.bias[1 + 4 + 3] = 10.0  # classes: O, then B/I/L/U of ORG, then of PER
+    return nlp
+
+
+def test_entity_ruler_before_or_after_ner_and_overwrite_ents():
+    text = "Apple makes the iPhone 8"
+    assert [e.label_ for e in every_token_a_person()(text).ents] == ["PER"] * 5
+    # before the ner: the ruler's entities are kept, the ner predicts around them
+    before = lexloom.blank("en")
+    gadget_ruler(before)
+    before.add_pipe("ner", source=every_token_a_person())
+    assert [(e.text, e.label_) for e in before(text).ents] == [("Apple", "ORG"), ("makes", "PER"), ("the", "PER"), ("iPhone 8", "GADGET")]
+    # after the ner: overwrite_ents decides whose entity stays
+    for overwrite, expected in ((False, ["PER"] * 5), (True, ["ORG", "PER", "PER", "GADGET"])):
+        after = every_token_a_person()
+        gadget_ruler(after, overwrite_ents=overwrite)
+        assert after.pipe_names == ["ner", "entity_ruler"]
+        assert [e.label_ for e in after(text).ents] == expected
