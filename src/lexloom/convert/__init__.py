@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import DataError, LexloomError
 from ..tokens import Doc, Vocab, read_docbin, write_docbin
-from ._lines import read_lines
+from ..lines import read_lines
 from .conll03 import DOCSTART, read_conll03
 from .conllu import read_conllu, write_conllu
 from .iob import read_iob

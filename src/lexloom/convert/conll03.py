@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ._entities import check_tag, file_scheme, to_biluo
-from ._lines import read_blocks
+from ..lines import read_blocks
 from ._sentences import Sentence as _Sentence, group_sentences, join_sentences, sentence_starts
 
 DOCSTART = "-DOCSTART-"

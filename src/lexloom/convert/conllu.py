@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ..files import atomic_path
-from ._lines import Line, read_blocks
+from ..lines import Line, read_blocks
 from ._sentences import group_sentences, read_comment, sentence_starts
 
 N_COLUMNS = 10

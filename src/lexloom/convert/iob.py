@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ._entities import check_tag, file_scheme, to_biluo
-from ._lines import read_blocks, read_lines
+from ..lines import read_blocks, read_lines
 from ._sentences import Sentence as _Sentence, group_sentences, read_comment, sentence_starts
 from .conll03 import read_conll_columns
 

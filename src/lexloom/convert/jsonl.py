@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import DataError
 from ..tokens import Doc, Vocab, offsets_to_biluo_tags
 from ..files import atomic_path
-from ._lines import read_json_lines
+from ..lines import read_json_lines
 
 Tokenizer = Callable[[str], Doc]
 

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..tokens import Doc, Vocab
-from ._lines import read_lines
+from ..lines import read_lines
 
 
 def read_text(path: str | Path, vocab: Vocab, *, tokenizer: Callable[[str], Doc]) -> Iterator[Doc]:

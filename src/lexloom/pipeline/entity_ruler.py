@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..convert._lines import read_json_lines
+from ..lines import read_json_lines
 from ..errors import DataError
 from ..matcher import Matcher, longest_non_overlapping
 from ..scoring import score_spans

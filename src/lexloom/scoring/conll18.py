@@ -131,7 +131,7 @@ class Score:
 # --- reading --------------------------------------------------------------------------------
 def read_treebank(path: str | Path) -> Treebank:
     """Read a CoNLL-U file for evaluation; malformed input raises DataError with FILE:LINE."""
-    from ..convert._lines import read_blocks
+    from ..lines import read_blocks
 
     return _TreebankReader(str(path)).read(read_blocks(path))
 

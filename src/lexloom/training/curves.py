@@ -14,35 +14,23 @@ From the training log (`log.jsonl`, one record per evaluation) this writes, next
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from ..errors import DataError
 from ..files import atomic_path
+from ..lines import read_json_lines
 
 FIXED_COLUMNS = ["step", "epoch", "seconds", "words", "score", "loss"]
 #: Scores not worth a curve: throughput, and gold tokenization's constant 100%.
 _NOT_DRAWN = ("speed", "token_acc", "token_p", "token_r", "token_f", "token_unaligned")
 
 
-def _log_records(path: Path) -> Iterator[tuple[int, Any]]:
-    # Not convert/_lines.read_json_lines: importing lexloom.convert runs every converter's module,
-    # and `lexloom train` would then depend on all of them (see project/code_deps.py).
-    with open(path, encoding="utf8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise DataError(f"invalid JSON at column {e.colno}: {e.msg}", path, number) from None
-
-
 def read_log(path: Path) -> list[dict[str, Any]]:
     """The rows of `scores.csv` from a training log, in order of steps."""
     rows: list[dict[str, Any]] = []
     previous_step = 0
-    for number, entry in _log_records(path):
+    for number, entry in read_json_lines(path):
         if not isinstance(entry, dict) or not isinstance(entry.get("step"), int):
             raise DataError("expected an object with an integer 'step'", path, number)
         steps = max(entry["step"] - previous_step, 1)

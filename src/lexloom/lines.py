@@ -1,8 +1,11 @@
-"""Line-level reading shared by every converter.
+"""Reading text files line by line: the converters, the entity ruler's patterns, the CoNLL 2018
+scorer and the training log all read through here.
 
 Files are read as bytes and decoded line by line so that a bad byte is
 reported on the line it sits on (a text-mode reader decodes in blocks and
-cannot say which line failed).
+cannot say which line failed). It lives outside `lexloom.convert`: importing
+anything from that package runs every converter's module, and the workflow's
+code dependencies (project/code_deps.py) would make training depend on them all.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import DataError
+from .errors import DataError
 
 Line = tuple[int, str]  # (1-based line number, text without the line break)
 
