@@ -1,10 +1,12 @@
 """Raw-text accuracy against spaCy 3.8: same data, same training time, same scorer, same run.
 
 The full comparison (about an hour on two cores: per treebank both systems train at once,
-one core each):
+one core each), lexloom with its learned segmenter and multi-word-token expander:
 
     python benchmarks/raw_text.py --minutes 30 --threads 1 --concurrent \\
         --data ../shared/data --work /tmp/raw-text-bench
+
+and the same with the rule-based tokenizer instead (`--tokenizer rules`).
 
 A quick check that everything runs (a few minutes, figures meaningless):
 
@@ -16,7 +18,12 @@ its dev file; `es_gsd` trains on UD Spanish-GSD dev (its train file is not in
 that picks each system's model-best.
 
 - lexloom trains `configs/ud.cfg` (`--nlp.lang` set per treebank) for `--minutes`
-  (its `training.max_minutes`); spaCy trains the pipeline its UD project uses
+  (its `training.max_minutes`), in one run: its learned `segmenter` (tokens and
+  sentences from raw text) and `mwt` expander (multi-word tokens into words) learn
+  from the treebank's `# text`, SpaceAfter and multi-word tokens in the same run as the
+  rest of the pipeline. `--tokenizer rules` trains it without them, so that the
+  rule-based tokenizer and the parser's sentence classifier segment the raw text (the
+  baseline before the learned segmenter). spaCy trains the pipeline its UD project uses
   (`spacy init config --pipeline tagger,morphologizer,trainable_lemmatizer,parser
   --optimize efficiency`, data converted with `--n-sents 10 --merge-subtokens`) and is
   stopped after the same number of minutes; each keeps its model-best.
@@ -30,8 +37,9 @@ that picks each system's model-best.
   multi-word tokens, so each of its tokens is one word: where the gold file splits
   a token into words ("del" = "de" + "el", "don't" = "do" + "n't"), spaCy's word
   matches none of them unless its tokenizer split the token itself. lexloom's
-  rule-based tokenizer does the same for Spanish contractions and splits English
-  clitics ("do" "n't") as EWT does; neither expands multi-word tokens (issue 17).
+  `mwt` component expands them into their words; its rule-based tokenizer
+  (`--tokenizer rules`) keeps Spanish contractions whole and splits English clitics
+  ("do" "n't") as EWT does.
 - Raw words/s is the speed of each `nlp.pipe` on the raw texts alone.
 
 Figures, the commands and the environment go to WORK/results.json; the table to stdout.
@@ -65,6 +73,8 @@ TREEBANKS = {
     "en_ewt": Treebank("UD English-EWT (train -> dev)", "en", "UD_English-EWT", "en_ewt-ud-train.conllu", "en_ewt-ud-dev.conllu"),
     "es_gsd": Treebank("UD Spanish-GSD (dev -> test)", "es", "UD_Spanish-GSD", "es_gsd-ud-dev.conllu", "es_gsd-ud-test.conllu"),
 }
+# configs/ud.cfg without its learned segmenter and multi-word-token expander (`--tokenizer rules`)
+RULE_TOKENIZER_PIPELINE = ["tok2vec", "tagger", "morphologizer", "trainable_lemmatizer", "parser"]
 METRICS = [("Tokens", "tokens_f"), ("Sentences", "sents_f"), ("Words", "words_f"), ("UPOS", "upos"), ("XPOS", "xpos"),
            ("UFeats", "ufeats"), ("AllTags", "alltags"), ("Lemmas", "lemmas"), ("UAS", "uas"), ("LAS", "las"),
            ("CLAS", "clas"), ("MLAS", "mlas"), ("BLEX", "blex")]
@@ -118,7 +128,8 @@ def lexloom_training(tb: Treebank, train: Path, gold: Path, work: Path, args) ->
     for path in (train, gold):
         subprocess.run([sys.executable, "-m", "lexloom", "convert", str(path), str(corpus), "--n-sents", "10"], check=True, capture_output=True, cwd=ROOT)
     out = work / "lexloom-out"
-    cmd = [sys.executable, "-m", "lexloom", "train", "configs/ud.cfg", "--output", str(out), "--nlp.lang", tb.lang,
+    pipeline = [] if args.tokenizer == "learned" else ["--nlp.pipeline", json.dumps(RULE_TOKENIZER_PIPELINE)]
+    cmd = [sys.executable, "-m", "lexloom", "train", "configs/ud.cfg", "--output", str(out), "--nlp.lang", tb.lang, *pipeline,
            "--paths.train", str(corpus / (train.stem + ".lexloom")), "--paths.dev", str(corpus / (gold.stem + ".lexloom")),
            "--training.max_minutes", str(args.minutes), "--training.logger.progress_bar", "false", "--system.threads", str(args.threads)]
     if args.eval_frequency:
@@ -216,7 +227,7 @@ def run_treebank(key: str, args) -> dict:
     if not their_best.exists():
         sys.exit(f"spaCy saved no model-best in {args.minutes} minutes: lower --eval-frequency (see {work / 'spacy-train.log'})")
     results = {
-        "treebank": tb.name, "train": str(train), "gold": str(gold),
+        "treebank": tb.name, "train": str(train), "gold": str(gold), "lexloom_tokenizer": args.tokenizer,
         "lexloom": {"scores": score_raw(lexloom.load(our_best), gold, work / "lexloom.conllu", args.threads), "train_wall": our_wall, "rss_mb": our_rss},
         "spacy": {"scores": score_raw(SpacyAsLexloom(their_best, has_xpos(train)), gold, work / "spacy.conllu", args.threads), "train_wall": their_wall, "rss_mb": their_rss},
         "commands": {"lexloom": ours.cmd, "spacy": theirs.cmd},
@@ -228,7 +239,8 @@ def print_table(results: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{results['treebank']}, scored from raw text (CoNLL 2018 F1), {os.cpu_count()} CPU cores")
+    table = Table(title=f"{results['treebank']}, scored from raw text (CoNLL 2018 F1), {os.cpu_count()} CPU cores, "
+                        f"lexloom's tokenizer: {results['lexloom_tokenizer']}")
     for column, justify in (("metric", "left"), ("lexloom", "right"), ("spaCy 3.8", "right"), ("lexloom − spaCy", "right")):
         table.add_column(column, justify=justify)
     ours, theirs = results["lexloom"], results["spacy"]
@@ -246,6 +258,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--treebanks", nargs="+", choices=sorted(TREEBANKS), default=sorted(TREEBANKS))
     ap.add_argument("--minutes", type=float, default=30.0, help="training time of each system")
+    ap.add_argument("--tokenizer", choices=["learned", "rules"], default="learned",
+                    help="lexloom's raw text -> words: the learned segmenter and mwt expander of configs/ud.cfg, or the rule-based tokenizer")
     ap.add_argument("--concurrent", action="store_true", help="train both systems at the same time (one core each with --threads 1)")
     ap.add_argument("--threads", type=int, default=0, help="threads per system (0: each library's default)")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N sentences only (0: all)")

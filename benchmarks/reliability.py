@@ -174,7 +174,7 @@ def huge_inputs(tmp: Path) -> list[dict]:
         {BASELINE}
         from pathlib import Path
         from lexloom.convert import read_conllu, read_iob, read_conll03, read_jsonl
-        from lexloom.convert._lines import read_lines
+        from lexloom.files import read_lines
         from lexloom.config import load_config
         from lexloom.project import load_project
         from lexloom.lang import create_tokenizer

@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import importlib
+import itertools
 import json
 import random
 from pathlib import Path
@@ -384,13 +385,25 @@ class Language(LanguageV2Aliases):
 
     # --- applying ----------------------------------------------------------------------------
     def make_doc(self, text: str) -> Doc:
-        if self.tokenizer is None:
-            raise LexloomError("this pipeline has no tokenizer")
-        return self.tokenizer(text)
+        return self.make_docs([text])[0]
+
+    def make_docs(self, texts: Sequence[str], pipeline: list[tuple[str, Pipe]] | None = None) -> list[Doc]:
+        """Docs of `texts`, made by the tokenizing components of `pipeline` (the enabled
+        components by default), in their order: a `segmenter`, then an `mwt` expander. Without
+        one, the tokenizer makes them."""
+        docs = None
+        for _, proc in self.pipeline if pipeline is None else pipeline:
+            if proc.tokenizes:
+                docs = proc.make_docs(texts, docs)
+        if docs is None:
+            if self.tokenizer is None:
+                raise LexloomError("this pipeline has no tokenizer")
+            docs = [self.tokenizer(text) for text in texts]
+        return docs
 
     def __call__(self, text: str | Doc) -> Doc:
         doc = text if isinstance(text, Doc) else self.make_doc(text)
-        return self._annotate([doc], self.pipeline)[0]
+        return self._annotate([doc], _on_docs(self.pipeline))[0]
 
     def _with_upstreams(self, names: Iterable[str] | None) -> set[str] | None:
         """`names` plus the tok2vec components they listen to (None stands for every component)."""
@@ -416,25 +429,27 @@ class Language(LanguageV2Aliases):
                 if proc.is_trainable:
                     proc.set_annotations(batch.docs, proc.predict(batch))
                     continue
-                out = [proc(doc) for doc in batch.docs]
-                if any(new is not old for new, old in zip(out, batch.docs)):
+                before = batch.docs
+                out = [proc(doc) for doc in before]
+                if any(new is not old for new, old in zip(out, before)):
                     tokvecs = batch.tokvecs
                     batch = Batch(out, self.device)
-                    if all(len(new) == len(old) for new, old in zip(out, docs)):
-                        batch.tokvecs = tokvecs
+                    if all(len(new) == len(old) for new, old in zip(out, before)):
+                        batch.tokvecs = tokvecs  # the same tokens: the tok2vec's output still holds
         for i, doc in zip(positions, batch.docs):
             docs[i] = doc
         return docs
 
-    def _annotate_stream(self, docs: Iterable[Doc], batch_size: int, pipeline: list[tuple[str, Pipe]]) -> Iterator[Doc]:
-        buf: list[Doc] = []
-        for doc in docs:
-            buf.append(doc)
-            if len(buf) >= batch_size:
-                yield from self._annotate_sorted(buf, pipeline)
-                buf = []
-        if buf:
-            yield from self._annotate_sorted(buf, pipeline)
+    def _annotate_stream(self, texts: Iterable[str | Doc], batch_size: int, pipeline: list[tuple[str, Pipe]]) -> Iterator[Doc]:
+        """Texts or Docs, `batch_size` at a time: the texts made into Docs by the tokenizing
+        components of `pipeline` (a learned segmenter reads a batch at once), then all the
+        Docs annotated by its other components. A Doc given keeps its tokens."""
+        annotators = _on_docs(pipeline)
+        items = iter(texts)
+        while batch := list(itertools.islice(items, batch_size)):
+            strings = [t for t in batch if not isinstance(t, Doc)]
+            made = iter(self.make_docs(strings, pipeline) if strings else [])
+            yield from self._annotate_sorted([t if isinstance(t, Doc) else next(made) for t in batch], annotators)
 
     def _annotate_sorted(self, docs: list[Doc], pipeline: list[tuple[str, Pipe]]) -> list[Doc]:
         """Annotate in sub-batches of similar length (less padding), return in input order."""
@@ -459,8 +474,7 @@ class Language(LanguageV2Aliases):
         self._train_mode(False)
         if as_tuples:
             return _with_contexts(self, texts, batch_size, list(disable))
-        docs = (t if isinstance(t, Doc) else self.make_doc(t) for t in texts)
-        return self._annotate_stream(docs, batch_size, pipeline)
+        return self._annotate_stream(texts, batch_size, pipeline)
 
     def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256) -> dict[str, Any]:
         """Annotate each example's predicted Doc and score it against the reference."""
@@ -473,6 +487,7 @@ class Language(LanguageV2Aliases):
         for eg, doc in zip(examples, self.pipe((eg.predicted for eg in examples), batch_size=batch_size)):
             eg.predicted = doc  # the same Doc, unless a component returned a new one
         seconds = time.perf_counter() - start
+        # every component scores itself, a tokenizing one on the references' raw text
         return Scorer.for_pipeline(self).score(examples, seconds=seconds)
 
     # --- saving and loading ------------------------------------------------------------------
@@ -527,6 +542,11 @@ class Language(LanguageV2Aliases):
                 proc.from_disk(path / name)
         self._train_mode(False)  # loaded weights predict: dropout off
         return self
+
+
+def _on_docs(pipeline: list[tuple[str, Pipe]]) -> list[tuple[str, Pipe]]:
+    """The components of `pipeline` that annotate Docs: all but those that make them from text."""
+    return [(n, p) for n, p in pipeline if not p.tokenizes]
 
 
 def _with_contexts(nlp: Language, pairs: Iterable[tuple[Any, Any]], batch_size: int, disable: list[str]) -> Iterator[tuple[Doc, Any]]:

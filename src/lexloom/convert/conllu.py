@@ -330,7 +330,8 @@ def _write(docs: Iterable[Doc], out: TextIO, path: Path) -> None:
                     out.write(f"# cats = {json.dumps(doc.cats, ensure_ascii=False)}\n")
                 new_doc = False
             sent_id = sent_ids[k] if sent_ids and sent_ids[k] else str(n_written)
-            ranges = {start: (end, form) for start, end, form in (mwts[k] if mwts else [])}
+            # a range of one word is a surface token left whole (not expanded): no range line
+            ranges = {start: (end, form) for start, end, form in (mwts[k] if mwts else []) if end - start > 1}
             text, lines = _sentence_lines(doc, surface, ents, words, sent.start, sent.end, ranges, path, doc_number)
             out.write(f"# sent_id = {sent_id}\n# text = {text}\n")
             out.writelines(lines)
@@ -393,11 +394,9 @@ class _Surface:
 
     def __init__(self, doc: Doc):
         self.text = doc.text
-        offsets = doc._char_offsets()
+        offsets, self.ends = doc._char_spans()  # the words of a multi-word token share its span
         strings = doc.vocab.strings
-        lengths = np.fromiter((len(strings[int(o)]) for o in doc._orth), dtype=np.int64, count=len(doc))
         self.starts = offsets[:-1]
-        self.ends = self.starts + lengths
         is_space = np.fromiter((strings[int(o)].isspace() for o in doc._orth), dtype=bool, count=len(doc))
         self.is_space = is_space
         self.words = np.flatnonzero(~is_space)  # token indices of the words

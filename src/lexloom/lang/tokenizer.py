@@ -156,13 +156,7 @@ class Tokenizer:
                 words += chunk_words
                 spaces += chunk_spaces
             if i + 1 < len(pieces):
-                whitespace = pieces[i + 1]
-                if words and whitespace[0] == " ":
-                    spaces[-1] = True
-                    whitespace = whitespace[1:]
-                if whitespace:
-                    words.append(whitespace)
-                    spaces.append(False)
+                append_whitespace(words, spaces, pieces[i + 1])
         return words, spaces
 
     # --- one chunk -----------------------------------------------------------------
@@ -221,6 +215,20 @@ class Tokenizer:
         if start < len(string):
             tokens.append(string[start:])
         return tokens
+
+
+def append_whitespace(words: list[str], spaces: list[bool], whitespace: str) -> bool:
+    """Add the (non-empty) `whitespace` that follows `words` as Docs keep it: a first space is
+    the last token's trailing space, the rest a whitespace token of its own. True if a token
+    was added."""
+    if words and whitespace[0] == " ":
+        spaces[-1] = True
+        whitespace = whitespace[1:]
+    if whitespace:
+        words.append(whitespace)
+        spaces.append(False)
+        return True
+    return False
 
 
 _ENDS_WITH_LETTER_AND_PERIOD = re.compile(r"[^\W\d_]\.$")

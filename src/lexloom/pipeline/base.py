@@ -79,6 +79,10 @@ class Pipe:
     listener: "Listener | None" = None
     # The checks `check_gold` may report: name -> (severity "error" | "warning", description).
     data_checks: dict[str, tuple[str, str]] = {}
+    # Whether it makes the Docs from text, in place of the tokenizer (a learned segmenter, the
+    # multi-word-token expander after it): the Language runs its `make_docs` when it makes Docs
+    # of texts (`nlp.make_doc`, `nlp.pipe(texts)`), never on a Doc it is given.
+    tokenizes = False
 
     def __init__(self, nlp: "Language", name: str):
         self.nlp = nlp
@@ -94,6 +98,11 @@ class Pipe:
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for doc in docs:
             yield self(doc)
+
+    def make_docs(self, texts: Sequence[str], docs: list[Doc] | None) -> list[Doc]:
+        """A tokenizing component's Docs of `texts` (`docs`: those that the tokenizing
+        components before it made, None for the first)."""
+        raise NotImplementedError(f"{self.name} does not make Docs from text")
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
         """Get ready to run (and, for a trainable component, to train) on such Examples."""

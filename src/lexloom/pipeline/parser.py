@@ -209,13 +209,13 @@ class DependencyParser(TrainablePipe):
         with torch.no_grad():
             tokvecs, sent_logits = self.forward(batch)
             margins = batch.split((sent_logits[:, 1] - sent_logits[:, 0]).cpu().numpy())
-            starts = []
+            starts, given = [], []
             for doc, margin in zip(batch.docs, margins):
-                if self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"):
-                    starts.append(doc._sent_start == 1)
-                else:
-                    starts.append(margin > 0)
+                given.append(self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"))
+                starts.append(doc._sent_start == 1 if given[-1] else margin > 0)
             segments = cut_long_segments(segments_from_starts(starts), margins)
+            # a piece cut from a sentence something before the parser set stays in that sentence
+            continued = [given[b] and s > 0 and not starts[b][s] for b, s, _ in segments]
             heads: list[np.ndarray] = [None] * len(segments)
             labels: list[np.ndarray] = [None] * len(segments)
             biaffine = self.model.head.biaffine
@@ -224,21 +224,39 @@ class DependencyParser(TrainablePipe):
                 group_heads, group_labels = biaffine.predict(biaffine(sents, mask), mask)
                 for k, h, lab in zip(group, group_heads, group_labels):
                     heads[k], labels[k] = h, lab
-        return segments, heads, labels
+        return segments, heads, labels, continued
 
     def set_annotations(self, docs: Sequence[Doc], scores) -> None:
-        segments, heads, labels = scores
+        """Heads and labels per sentence. A sentence the parser cut for its length (see
+        `cut_long_segments`) stays one sentence where its boundaries were given (a segmenter,
+        a senter, the input decides them, not the parser): each later piece's root is attached
+        to the previous piece's root as `parataxis`, UD's relation for run-on clauses."""
+        segments, heads, labels, continued = scores
         if not docs:
             return
         add = docs[0].vocab.strings.add
         table = np.array([add(label) for label in self._labels] or [0], dtype=np.int32)
-        for (b, s, e), h, lab in zip(segments, heads, labels):
+        run_on = add("parataxis")
+        # multi-word tokens are kept per sentence: they follow the sentences set here
+        mwts = {b: docs[b].multiword_tokens() for b in {b for b, _, _ in segments}}
+        previous_root = -1
+        for (b, s, e), h, lab, cont in zip(segments, heads, labels, continued):
             doc = docs[b]
             h = np.asarray(h, dtype=np.int64)
             doc._head[s:e] = np.where(h == 0, np.arange(s, e), h - 1 + s)
             doc._dep[s:e] = table[np.asarray(lab, dtype=np.int64)]
-            doc._sent_start[s] = 1
-            doc._sent_start[s + 1 : e] = -1
+            roots = s + np.flatnonzero(doc._head[s:e] == np.arange(s, e))
+            if cont and previous_root >= 0 and len(roots):
+                doc._head[roots[0]] = previous_root
+                doc._dep[roots[0]] = run_on
+                doc._sent_start[s : e] = -1
+            else:
+                doc._sent_start[s] = 1
+                doc._sent_start[s + 1 : e] = -1
+            previous_root = int(roots[0]) if len(roots) else -1
+        for b, ranges in mwts.items():
+            if ranges:
+                docs[b].set_multiword_tokens(ranges)
 
     def score(self, examples: Sequence[Example]) -> dict:
         """`dep_uas`, `dep_las`, `dep_las_per_type` and the sentence scores (`sents_f`, ...)."""

@@ -1,10 +1,10 @@
 """`sentencizer`: rule-based sentence starts, for pipelines that do not learn them.
 
-Written only with the API every user has (`factory`, `Pipe`, `token.is_sent_start`). As
-spaCy's: a sentence starts at the first token after a run of sentence-final punctuation
-("." "!" "?" and their counterparts in other scripts) that is not itself punctuation.
-Tokens whose start is already known (a senter or the input set it) keep it, unless
-`overwrite` is set.
+Written only with the API every user has (`factory`, `Pipe`, `token.is_sent_start`,
+`doc.multiword_tokens`). As spaCy's: a sentence starts at the first token after a run of
+sentence-final punctuation ("." "!" "?" and their counterparts in other scripts) that is
+not itself punctuation. Tokens whose start is already known (a senter or the input set it)
+keep it, unless `overwrite` is set. Multi-word tokens stay with their words.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class Sentencizer(Pipe):
         self.overwrite = overwrite
 
     def __call__(self, doc: Doc) -> Doc:
+        mwts = doc.multiword_tokens()  # kept per sentence: they follow the sentences set here
         seen_end = False
         for i, token in enumerate(doc):
             ends = all(char in self.punct_chars for char in token.text)
@@ -40,6 +41,8 @@ class Sentencizer(Pipe):
                 seen_end = True
             if self.overwrite or token.is_sent_start is None:
                 token.is_sent_start = start
+        if mwts:
+            doc.set_multiword_tokens(mwts)
         return doc
 
     def score(self, examples: Sequence[Example]) -> dict:

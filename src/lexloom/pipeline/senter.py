@@ -27,9 +27,12 @@ class SentenceRecognizer(Tagger):
         offset = 0
         for doc in docs:
             ids = label_ids[offset : offset + len(doc)]
+            mwts = doc.multiword_tokens()  # kept per sentence: they follow the new sentences
             doc._sent_start[:] = np.where(ids == start, 1, -1)
             if len(doc):
                 doc._sent_start[0] = 1
+            if mwts:
+                doc.set_multiword_tokens(mwts)
             offset += len(doc)
 
     def score(self, examples: Sequence[Example]) -> dict:

@@ -180,21 +180,81 @@ class Doc(HasExtensions):
 
     @property
     def text(self) -> str:
-        return "".join(w + (" " if s else "") for w, s in zip(self.words, self._spaces))
+        """The text the Doc spells: each token followed by its space, except that a multi-word
+        token (see `multiword_tokens`) is spelled by its surface form ("del" for "de" "el")."""
+        return "".join(w + (" " if s else "") for w, s in zip(self._surface_words(), self._spaces))
 
     text_with_ws = text
 
+    def multiword_tokens(self) -> list[tuple[int, int, str]]:
+        """The multi-word tokens as (first token, end token, surface form): syntactic words
+        ("de", "el") whose text is one surface token ("del"). Read from `user_data["mwts"]`,
+        where CoNLL-U conversion and the `mwt` component keep them: one list of
+        sentence-relative [start, end, form] per sentence of `doc.sents`."""
+        per_sentence = self.user_data.get("mwts")
+        if not per_sentence:
+            return []
+        starts = np.flatnonzero(self._sent_start == 1).tolist()
+        if not starts or starts[0] != 0:
+            starts = [0] + starts
+        if len(per_sentence) != len(starts):
+            return []
+        ends = starts[1:] + [len(self)]
+        out = []
+        for first, last, ranges in zip(starts, ends, per_sentence):
+            for start, end, form in ranges:
+                if end - start > 1 and first + end <= last:
+                    out.append((first + start, first + end, form))
+        return out
+
+    def set_multiword_tokens(self, ranges: Iterable[tuple[int, int, str]]) -> None:
+        """Store multi-word tokens given as (first token, end token, surface form) in
+        `user_data["mwts"]`, one list per sentence of `doc.sents`. A component that moves
+        sentence boundaries keeps them this way: read `multiword_tokens()` before, set them
+        after (a token cut by a new boundary is left out)."""
+        starts = np.flatnonzero(self._sent_start == 1).tolist()
+        if not starts or starts[0] != 0:
+            starts = [0] + starts
+        per_sentence: list[list] = [[] for _ in starts]
+        for start, end, form in ranges:
+            k = int(np.searchsorted(starts, start, side="right")) - 1
+            sentence_end = starts[k + 1] if k + 1 < len(starts) else len(self)
+            if end <= sentence_end:
+                per_sentence[k].append([start - starts[k], end - starts[k], form])
+        self.user_data["mwts"] = per_sentence
+
+    def _surface_words(self) -> list[str]:
+        """The words, the first of each multi-word token replaced by its surface form, the others by ""."""
+        words = self.words
+        for start, end, form in self.multiword_tokens():
+            words[start : end] = [form] + [""] * (end - start - 1)
+        return words
+
+    def _char_spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each token's start and end character in `text`, and the text's length as start n; the
+        words of a multi-word token share its span, as in CoNLL-U."""
+        mwts = self.user_data.get("mwts")
+        key = (len(self),) if not mwts else (len(self), id(mwts), len(mwts), self._sent_start.tobytes())
+        if self._offsets is None or self._offsets[0] != key:
+            ranges = self.multiword_tokens() if mwts else []
+            words = self._surface_words() if ranges else self.words
+            lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(self))
+            starts = np.concatenate([[0], np.cumsum(lengths + self._spaces)])
+            ends = starts[:-1] + lengths
+            for start, end, _ in ranges:
+                starts[start + 1 : end] = starts[start]
+                ends[start:end] = ends[start]
+            self._offsets = (key, starts, ends)
+        return self._offsets[1], self._offsets[2]
+
     def _char_offsets(self) -> np.ndarray:
-        if self._offsets is None or len(self._offsets) != len(self) + 1:
-            lengths = np.fromiter((len(w) for w in self.words), dtype=np.int64, count=len(self))
-            steps = lengths + self._spaces
-            self._offsets = np.concatenate([[0], np.cumsum(steps)])
-        return self._offsets
+        """Each token's start character in `text`, then the text's length (n + 1 values)."""
+        return self._char_spans()[0]
 
     def _char_end(self, i: int) -> int:
         if i < 0:
             return 0
-        return int(self._char_offsets()[i]) + len(self.vocab.strings[int(self._orth[i])])
+        return int(self._char_spans()[1][i])
 
     # --- annotations -------------------------------------------------------------
     def has_annotation(self, attr: str) -> bool:
@@ -279,8 +339,8 @@ class Doc(HasExtensions):
         """The Span covering characters [start, end), or None if it does not fit the tokens."""
         if alignment_mode not in ("strict", "contract", "expand"):
             raise ValueError(f"alignment_mode must be strict, contract or expand, not {alignment_mode!r}")
-        offsets = self._char_offsets()[:-1]
-        ends = np.array([self._char_end(i) for i in range(len(self))], dtype=np.int64)
+        offsets, ends = self._char_spans()
+        offsets = offsets[:-1]
         inside = np.flatnonzero((ends > start) & (offsets < end))
         if not len(inside) or end <= start:
             return None

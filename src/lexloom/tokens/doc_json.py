@@ -10,6 +10,11 @@
 
 Offsets are characters, ends exclusive; a token's `head` is a token index. A token
 attribute is written when some token of the Doc has it (`head` with `dep`, or alone).
+
+The words of a multi-word token (`Doc.multiword_tokens`: "del" = "de" "el") share its
+span of the text, as CoNLL-U has it, and each says which word it is with `"orth"`
+(spaCy's attribute name): {"id": 1, "start": 6, "end": 9, "orth": "de", ...},
+{"id": 2, "start": 6, "end": 9, "orth": "el", ...}.
 """
 from __future__ import annotations
 
@@ -32,9 +37,12 @@ def doc_to_json(doc: "Doc") -> dict[str, Any]:
         data["cats"] = dict(doc.cats)
     attrs = [attr for attr, name in TOKEN_ATTRS if doc.has_annotation(name)]
     heads = doc.has_annotation("HEAD")
+    in_mwt = {i for start, end, _ in doc.multiword_tokens() for i in range(start, end)}
     tokens = []
     for token in doc:
-        entry: dict[str, Any] = {"id": token.i, "start": token.idx, "end": token.idx + len(token)}
+        entry: dict[str, Any] = {"id": token.i, "start": token.idx, "end": doc._char_end(token.i)}
+        if token.i in in_mwt:
+            entry["orth"] = token.text
         for attr in attrs:
             entry[attr] = getattr(token, attr + "_")
         if heads:
@@ -55,16 +63,30 @@ def doc_from_json(vocab: "Vocab", data: Any) -> "Doc":
         raise ValueError('expected an object with a string "text" and a list of "tokens"')
     text, tokens = data["text"], data["tokens"]
     words, spaces = [], []
+    mwts: list[tuple[int, int, str]] = []  # (first word, end word, surface form)
+    token_starts: list[int | None] = []  # where each token starts in the text (None: a multi-word token's next word)
     position = 0
     for i, token in enumerate(tokens):
         start, end = (token.get("start"), token.get("end")) if isinstance(token, dict) else (None, None)
+        orth = token.get("orth") if isinstance(token, dict) else None
+        if orth is not None and not (isinstance(orth, str) and orth):
+            raise ValueError(f"token {i}: orth must be a non-empty string, not {orth!r}")
+        if orth is not None and mwts and mwts[-1][1] == i and (start, end) == (position - len(mwts[-1][2]), position):
+            mwts[-1] = (mwts[-1][0], i + 1, mwts[-1][2])  # the next word of the same multi-word token
+            spaces.append(False)
+            words.append(orth)
+            token_starts.append(None)
+            continue
         if not (isinstance(start, int) and isinstance(end, int) and position <= start < end <= len(text)):
             raise ValueError(f"token {i}: needs integer start and end inside the text, after the previous token")
         if text[position:start] not in ("", " "):
             raise ValueError(f"token {i}: the text between it and the previous token is {text[position:start]!r}; tokens must cover the text")
         if i:
             spaces.append(start > position)
-        words.append(text[start:end])
+        words.append(text[start:end] if orth is None else orth)
+        token_starts.append(start)
+        if orth is not None:
+            mwts.append((i, i + 1, text[start:end]))
         position = end
     if text[position:] not in ("", " "):
         raise ValueError(f"the text after the last token is {text[position:]!r}; tokens must cover the text")
@@ -85,8 +107,11 @@ def doc_from_json(vocab: "Vocab", data: Any) -> "Doc":
     )
     if "sents" in data:
         starts = {s.get("start") for s in data["sents"] if isinstance(s, dict)}
-        for token in doc:
-            token.is_sent_start = token.idx in starts
+        for token, start in zip(doc, token_starts):
+            token.is_sent_start = start in starts
+    mwts = [m for m in mwts if m[1] - m[0] > 1]
+    if mwts:  # filed per sentence: after the sentences
+        doc.set_multiword_tokens(mwts)
     if "ents" in data:
         doc.ents = [_span(doc, e, "ents") for e in data["ents"]]
     if "cats" in data:

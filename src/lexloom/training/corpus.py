@@ -56,14 +56,24 @@ class Corpus:
         if not self.max_length or len(doc) <= self.max_length:
             yield doc
             return
+        sents = list(doc.sents)
+        # per-sentence metadata (CoNLL-U's sent_ids, texts, multi-word tokens) follows its sentences
+        per_sentence = {k: v for k, v in doc.user_data.items() if isinstance(v, list) and len(v) == len(sents)}
+        first = 0  # the piece's first sentence
         start = end = 0
-        for sent in doc.sents:
+        for k, sent in enumerate(sents):
             if end > start and sent.end - start > self.max_length:
-                yield doc.slice(start, end)
-                start = end
+                yield self._piece(doc, start, end, per_sentence, first, k)
+                start, first = end, k
             end = sent.end
         if end > start:
-            yield doc.slice(start, end)
+            yield self._piece(doc, start, end, per_sentence, first, len(sents))
+
+    @staticmethod
+    def _piece(doc: Doc, start: int, end: int, per_sentence: dict, first: int, last: int) -> Doc:
+        piece = doc.slice(start, end)
+        piece.user_data = {k: v[first:last] for k, v in per_sentence.items()}
+        return piece
 
     def __call__(self, nlp) -> Iterator[Example]:
         docs = list(self.docs(nlp.vocab)) if self.shuffle else self.docs(nlp.vocab)
