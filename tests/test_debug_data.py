@@ -235,3 +235,37 @@ def test_a_component_without_annotation_is_an_error_or_left_out(spanish, tmp_pat
     nlp = lexloom.load(tmp_path / "out" / "model-last")
     assert nlp.pipe_names == ["tok2vec", "morphologizer", "parser"] and nlp.lang == "es"
     assert "tagger" not in nlp.config["components"]
+
+
+def test_annotation_on_a_handful_of_tokens_counts_as_none(tmp_path):
+    """UD Spanish-GSD's dev file has one XPOS ("ADP") among 36,000 tokens: a tagger trained on it
+    would tag every word ADP, so it is left out as if the column were empty. XPOS on every token
+    (UPOS copied) keeps it."""
+    from lexloom.debug_data import unannotated_components
+    from lexloom.tokens import Vocab, read_docbin
+
+    def xpos(rows, fill):
+        lines = []
+        for line in (SPANISH / "es_gsd-ud-train.conllu").read_text(encoding="utf8").splitlines():
+            cols = line.split("\t")
+            if len(cols) == 10 and cols[0].isdigit():
+                cols[4] = fill(cols, rows)
+                rows.append(cols)
+            lines.append("\t".join(cols))
+        path = tmp_path / f"{fill.__name__}.conllu"
+        path.write_text("\n".join(lines) + "\n", encoding="utf8")
+        return list(read_docbin(corpus(path, tmp_path / fill.__name__), Vocab("es")))
+
+    def one(cols, rows):
+        return "ADP" if not rows else "_"
+
+    def every(cols, rows):
+        return cols[3]
+
+    nlp = lexloom.blank("es")
+    for name in ("tagger", "morphologizer", "parser"):
+        nlp.add_pipe(name)
+    sparse = xpos([], one)
+    assert sum(int((doc._tag != 0).sum()) for doc in sparse) == 1
+    assert unannotated_components(nlp, sparse) == ["tagger"]
+    assert unannotated_components(nlp, xpos([], every)) == []

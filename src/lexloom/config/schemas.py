@@ -34,8 +34,8 @@ class TrainingSchema(_Section):
     checkpoint_every: int = Field(0, ge=0)
     shuffle_buffer: int = Field(0, ge=0)
     mixed_precision: Literal["bf16", False, None] = False
-    # A component whose annotation the training corpus lacks entirely (a tagger on a treebank
-    # without XPOS): an error, or left out of the trained pipeline with a warning.
+    # A component whose annotation the training corpus lacks, or has on under 1% of it (a tagger
+    # on a treebank without XPOS): an error, or left out of the trained pipeline with a warning.
     unannotated: Literal["error", "skip"] = "error"
     score_weights: dict[str, float | None] = {}
     optimizer: Any = None

@@ -263,8 +263,8 @@ def train(
 
 
 def check_annotation(nlp: Language, data: TrainingData, *, skip: bool, keep: set[str], config_path) -> None:
-    """A component to train whose annotation the training corpus lacks entirely (a tagger on a
-    treebank without XPOS) is an error, or with `[training] unannotated = "skip"` it is taken
+    """A component to train whose annotation the training corpus lacks, or has on under 1% of it
+    (a tagger on a treebank without XPOS; see `debug_data.MIN_ANNOTATED_SHARE`), is an error, or with `[training] unannotated = "skip"` it is taken
     out of the pipeline (and of the saved config), so that one config serves any treebank.
     Frozen and sourced components (in `keep`) are not trained from the corpus: never checked."""
     from ..debug_data import unannotated_components
@@ -273,13 +273,13 @@ def check_annotation(nlp: Language, data: TrainingData, *, skip: bool, keep: set
     if missing and not skip:
         raise ConfigError(
             f"{config_path}: the training corpus has no annotation for {', '.join(missing)} "
-            f"({', '.join(nlp.get_pipe_meta(missing[0]).assigns)}); remove it from the pipeline, "
+            f"({', '.join(nlp.get_pipe_meta(missing[0]).assigns)}), or has it on under 1% of its tokens; remove it from the pipeline, "
             'or set [training] unannotated = "skip" to leave out such components'
         )
     for name in missing:
         nlp.remove_pipe(name)
         if distributed.is_main():
-            Console(stderr=True).print(f"{name}: the training corpus has none of its annotation; left out of the pipeline")
+            Console(stderr=True).print(f"{name}: the training corpus has none of its annotation (or on under 1% of it); left out of the pipeline")
 
 
 def _save_models(nlp: Language, loop: "Loop", output: Path, step: "Step", run: dict) -> None:
