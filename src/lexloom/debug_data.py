@@ -147,7 +147,8 @@ def analyze(
     skip_unannotated: bool = False,
 ) -> dict[str, Any]:
     """The report for gold Docs (which must share `nlp.vocab`), checked for `nlp`'s components.
-    A component whose annotation the training Docs lack entirely is an error, or with
+    A component whose annotation the training Docs lack (or carry on under
+    `MIN_ANNOTATED_SHARE` of them) is an error, or with
     `skip_unannotated` (training will leave it out) a warning."""
     learns = {name: _learned_kinds(nlp, name) for name, _ in nlp.components}
     components: dict[str, list[str]] = {}  # annotation kind -> the components that learn from it
