@@ -41,6 +41,9 @@ that picks each system's model-best.
   (`--tokenizer rules`) keeps Spanish contractions whole and splits English clitics
   ("do" "n't") as EWT does.
 - Raw words/s is the speed of each `nlp.pipe` on the raw texts alone.
+- Both models are also scored on the gold file's words (`--gold-words`, on by default), as
+  `benchmarks/ud_ewt.py` scores them: documents of 10 sentences, the pipeline predicting
+  the sentences; lexloom by its Scorer, spaCy by `spacy evaluate`; each on `--threads`.
 
 Figures, the commands and the environment go to WORK/results.json; the table to stdout.
 """
@@ -55,6 +58,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from ud_ewt import ROWS as GOLD_WORD_METRICS, evaluate_lexloom  # benchmarks/ud_ewt.py: the gold-word scoring
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -207,6 +212,17 @@ def score_raw(nlp, gold: Path, system: Path, threads: int) -> dict:
     return scores
 
 
+def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, threads: int) -> dict:
+    """Both models on the gold file's words (10-sentence documents, predicted sentences)."""
+    ours = evaluate_lexloom(our_best, work / "lexloom-corpus" / (gold.stem + ".lexloom"), threads)
+    metrics = work / "spacy-gold-words.json"
+    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(their_best), str(work / "spacy-corpus" / (gold.stem + ".spacy")),
+                    "--output", str(metrics)], check=True, capture_output=True, env=thread_env(threads))
+    theirs = json.loads(metrics.read_text())
+    keys = ("pos_acc", "tag_acc", "morph_acc", "lemma_acc", "dep_uas", "dep_las", "speed")
+    return {"lexloom": {k: ours.get(k) for k in keys}, "spacy": {k: theirs.get(k) for k in keys}}
+
+
 def run_treebank(key: str, args) -> dict:
     import lexloom
 
@@ -232,6 +248,8 @@ def run_treebank(key: str, args) -> dict:
         "spacy": {"scores": score_raw(SpacyAsLexloom(their_best, has_xpos(train)), gold, work / "spacy.conllu", args.threads), "train_wall": their_wall, "rss_mb": their_rss},
         "commands": {"lexloom": ours.cmd, "spacy": theirs.cmd},
     }
+    if args.gold_words:
+        results["gold_words"] = score_gold_words(work, gold, our_best, their_best, args.threads)
     return results
 
 
@@ -252,6 +270,18 @@ def print_table(results: dict) -> None:
     table.add_row("training wall time (s)", f"{ours['train_wall']:,.0f}", f"{theirs['train_wall']:,.0f}", "")
     table.add_row("peak training RSS (MB)", f"{ours['rss_mb']:,.0f}", f"{theirs['rss_mb']:,.0f}", "")
     Console().print(table)
+    if "gold_words" not in results:
+        return
+    table = Table(title=f"{results['treebank']}, gold words (10-sentence documents, predicted sentences)")
+    for column, justify in (("metric", "left"), ("lexloom", "right"), ("spaCy 3.8", "right"), ("lexloom − spaCy", "right")):
+        table.add_column(column, justify=justify)
+    ours, theirs = results["gold_words"]["lexloom"], results["gold_words"]["spacy"]
+    for name, key in GOLD_WORD_METRICS:
+        if ours[key] is not None and theirs[key] is not None:
+            a, b = 100 * ours[key], 100 * theirs[key]
+            table.add_row(name, f"{a:.2f}", f"{b:.2f}", f"{a - b:+.2f}")
+    table.add_row("words/s (nlp.pipe)", f"{ours['speed']:,.0f}", f"{theirs['speed']:,.0f}", f"x{ours['speed'] / theirs['speed']:.2f}")
+    Console().print(table)
 
 
 def main() -> None:
@@ -265,6 +295,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="train on the first N sentences only (0: all)")
     ap.add_argument("--eval-limit", type=int, default=0, help="score the first N gold sentences only (0: all)")
     ap.add_argument("--eval-frequency", type=int, default=0, help="steps between dev evaluations for both (0: each config's own)")
+    ap.add_argument("--gold-words", action=argparse.BooleanOptionalAction, default=True,
+                    help="also score both models on the gold file's words (as benchmarks/ud_ewt.py does)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding UD_English-EWT/ and UD_Spanish-GSD/")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()

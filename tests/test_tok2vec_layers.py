@@ -137,3 +137,44 @@ def test_pretraining_hides_the_characters_of_masked_tokens(tmp_path):
 
     weights = load_file(str(tmp_path / "pre" / "model-last.safetensors"))
     assert "model.chars.conv.weight" in weights
+
+
+def test_docs_are_cut_into_pieces_of_whole_sentences_as_training_cuts_them():
+    from lexloom.tokens.doc import pack
+
+    assert pack([3, 4, 2, 9, 1], 7) == [(0, 2), (2, 3), (3, 4), (4, 5)]  # a sentence longer than 7 is alone
+    assert pack([2, 2, 2], 10) == [(0, 3)]
+    assert pack([], 5) == []
+    nlp = lexloom.blank("en")
+    starts = [1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    doc = Doc(nlp.vocab, [f"w{i}" for i in range(len(starts))], sent_starts=[bool(s) for s in starts])
+    assert doc.pieces(8) == [(0, 7), (7, 9), (9, 19)]
+    assert doc.pieces(0) == doc.pieces(100) == [(0, 19)]
+    # the training corpus's pieces are the same ranges
+    from lexloom.training.corpus import Corpus
+
+    assert [(p[0].text, len(p)) for p in Corpus("unused", max_length=8)._split(doc)] == [("w0", 7), ("w7", 2), ("w9", 10)]
+
+
+def test_the_encoder_reads_each_piece_as_if_it_were_a_doc_of_its_own():
+    """With `piece_length`, a Doc's sentences are read in pieces: each token's vector is the one
+    it gets when its piece is given alone, however long the Doc and whatever else is in the batch."""
+    from lexloom.pipeline.batch import Batch
+
+    torch.manual_seed(0)
+    nlp = lexloom.blank("en")
+    spec = registry.resolve({"t": {
+        "@architectures": "lexloom.Tok2Vec.v1", "width": 16, "rows": [500, 100, 100, 100], "embed_width": 8, "piece_length": 12,
+        "encoder": {"@architectures": "lexloom.BiLSTMEncoder.v1", "width": 16, "hidden": 8, "depth": 2}}})["t"]
+    layer = spec.build(None).eval()
+    sents = [s.split() for s in ("The cat sat on the mat .", "It purred .", "Then it slept all afternoon in the sun .")]
+    doc = Doc(nlp.vocab, [w for s in sents for w in s], sent_starts=[i == 0 for s in sents for i in range(len(s))])
+    other = Doc(nlp.vocab, "A short one".split())
+    with torch.no_grad():
+        whole = layer(Batch([other, doc]))[1]
+        alone = [layer(Batch([Doc(nlp.vocab, doc.words[a:b])]))[0] for a, b in doc.pieces(12)]
+    assert doc.pieces(12) == [(0, 10), (10, 19)]
+    assert torch.allclose(whole[: len(doc)], torch.cat(alone), atol=1e-5)
+    layer.piece_length = 0  # the whole Doc at once: the first piece's tokens now see the second's
+    with torch.no_grad():
+        assert not torch.allclose(layer(Batch([other, doc]))[1][:10], alone[0], atol=1e-3)

@@ -61,13 +61,19 @@ def tok2vec(
     vectors_rows: int = 0,
     chars: CharsSpec | None = None,
     word_dropout: float = 0.0,
+    piece_length: int = 0,
 ) -> Tok2VecSpec:
     """Hashed embeddings of lexical features, plus static word vectors read from the text
     file `vectors` (its first `vectors_rows` words; 0 = all) when given, plus word vectors
     from the words' characters (`chars`, e.g. `lexloom.CharCNN.v1`) when given, then
     `encoder`. `word_dropout`: in training, the share of tokens whose whole-word features
     (NORM, LOWER, ORTH) are dropped, so that the rest (affixes, shape, characters) learns
-    to stand in for them, as it must for unseen words."""
+    to stand in for them, as it must for unseen words. `piece_length`: the encoder reads each
+    Doc in pieces of consecutive sentences of at most this many tokens; set it to the
+    training corpus's `max_length`, so that inference reads the sequences training read and
+    a long document costs no more per token than a short one (0: whole Docs)."""
+    if piece_length < 0:
+        raise ValueError(f"piece_length must be 0 (whole Docs) or positive, not {piece_length}")
     attrs, rows = list(attrs), list(rows)
     word_features = tuple(i for i, a in enumerate(attrs) if a in WORD_FEATURES)
     if word_dropout and not word_features:
@@ -84,7 +90,7 @@ def tok2vec(
             rows, width, encoder(), embed_width=embed_width or None, dropout=dropout, pretrained_width=pretrained_width,
             chars=chars.model() if chars is not None else None, word_dropout=word_dropout, word_features=word_features,
         )
-        return Tok2VecLayer(extractor, model, table, chars.extractor() if chars is not None else None)
+        return Tok2VecLayer(extractor, model, table, chars.extractor() if chars is not None else None, piece_length)
 
     return Tok2VecSpec(width, build)
 

@@ -19,15 +19,20 @@ from .vectors import StaticVectors
 class Tok2VecLayer(nn.Module):
     """Featurize a Batch's Docs and encode them: (batch, length, width). Static word
     vectors and the words' characters (for a character CNN), when given, join the hashed
-    embeddings before the mixing layer."""
+    embeddings before the mixing layer. With `piece_length`, the encoder reads each Doc in
+    pieces of consecutive sentences of at most that many tokens (`Doc.pieces`), as the
+    training corpus cuts them."""
 
-    def __init__(self, extractor: FeatureExtractor, model: Tok2VecModel, vectors: StaticVectors | None = None, chars: CharExtractor | None = None):
+    def __init__(
+        self, extractor: FeatureExtractor, model: Tok2VecModel, vectors: StaticVectors | None = None, chars: CharExtractor | None = None, piece_length: int = 0,
+    ):
         super().__init__()
         self.extractor = extractor
         self.model = model
         self.vectors = vectors
         self.chars = chars
         self.width = model.width
+        self.piece_length = piece_length
 
     def char_input(self, docs: Sequence[Doc], device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
         """The character rows of the docs' distinct words and each token's word index, or None
@@ -37,10 +42,25 @@ class Tok2VecLayer(nn.Module):
         rows, index = self.chars(docs)
         return torch.from_numpy(rows).to(device), torch.from_numpy(index).to(device)
 
+    def piece_mask(self, batch: Batch) -> torch.Tensor:
+        """(n_pieces, length) mask of the pieces the encoder reads, in token order; the
+        batch's own mask when every Doc is one piece."""
+        limit = self.piece_length
+        if not limit or batch.lengths.max(initial=0) <= limit:
+            return batch.mask
+        lengths = torch.tensor([end - start for doc in batch.docs for start, end in doc.pieces(limit)])
+        return (torch.arange(int(lengths.max()))[None, :] < lengths[:, None]).to(batch.device)
+
     def forward(self, batch: Batch) -> torch.Tensor:
         ids = torch.from_numpy(self.extractor(batch.docs)).to(batch.device)
         vectors = self.vectors(batch.docs) if self.vectors is not None else None
-        return self.model(ids, batch.mask, vectors, self.char_input(batch.docs, batch.device))
+        mask = self.piece_mask(batch)
+        out = self.model(ids, mask, vectors, self.char_input(batch.docs, batch.device))
+        if mask is batch.mask:
+            return out
+        tokvecs = out.new_zeros(*batch.mask.shape, out.shape[-1])
+        tokvecs[batch.mask] = out[mask]
+        return tokvecs
 
     def save_assets(self, directory: Path) -> None:
         """Tables beside the weights: the words of the static vectors."""

@@ -40,6 +40,23 @@ _LAZY_ARRAYS = {
 }
 
 
+def pack(lengths: Sequence[int], max_length: int) -> list[tuple[int, int]]:
+    """Group consecutive items (sentences) of these lengths into runs of at most `max_length`
+    in all, each as many as fit; an item longer than that is a run of its own. Returns
+    [first, last) index ranges. How training cuts docs into pieces and how the tok2vec
+    reads them at inference, so that both see the same sequences."""
+    runs: list[tuple[int, int]] = []
+    first, total = 0, 0
+    for k, n in enumerate(lengths):
+        if k > first and total + n > max_length:
+            runs.append((first, k))
+            first, total = k, 0
+        total += n
+    if len(lengths) > first:
+        runs.append((first, len(lengths)))
+    return runs
+
+
 class Doc(HasExtensions):
     def __init__(
         self,
@@ -325,15 +342,27 @@ class Doc(HasExtensions):
                 tags[sp.end - 1] = "L-" + sp.label_
         return tags
 
-    @property
-    def sents(self) -> Iterator[Span]:
+    def _sent_bounds(self) -> list[int]:
+        """Token offsets where sentences start, and len(self) at the end."""
         starts = np.flatnonzero(self._sent_start == 1).tolist()
         if not starts or starts[0] != 0:
             starts = [0] + starts
-        starts.append(len(self))
-        for s, e in zip(starts, starts[1:]):
+        return starts + [len(self)] if len(self) else [0]
+
+    @property
+    def sents(self) -> Iterator[Span]:
+        bounds = self._sent_bounds()
+        for s, e in zip(bounds, bounds[1:]):
             if e > s:
                 yield Span(self, s, e)
+
+    def pieces(self, max_length: int) -> list[tuple[int, int]]:
+        """Token ranges [start, end) of consecutive sentences of at most `max_length` tokens
+        together (see `pack`); one range for the whole Doc when `max_length` is 0."""
+        if not max_length or len(self) <= max_length:
+            return [(0, len(self))]
+        bounds = self._sent_bounds()
+        return [(bounds[a], bounds[b]) for a, b in pack(np.diff(bounds).tolist(), max_length)]
 
     def char_span(self, start: int, end: int, label: str = "", alignment_mode: str = "strict") -> Span | None:
         """The Span covering characters [start, end), or None if it does not fit the tokens."""

@@ -8,6 +8,7 @@ from typing import Iterator
 from ..config.registry import registry
 from ..errors import DataError
 from ..tokens import Doc, Example, read_docbin
+from ..tokens.doc import pack
 
 
 def corpus_files(path: str | Path) -> list[Path]:
@@ -59,15 +60,8 @@ class Corpus:
         sents = list(doc.sents)
         # per-sentence metadata (CoNLL-U's sent_ids, texts, multi-word tokens) follows its sentences
         per_sentence = {k: v for k, v in doc.user_data.items() if isinstance(v, list) and len(v) == len(sents)}
-        first = 0  # the piece's first sentence
-        start = end = 0
-        for k, sent in enumerate(sents):
-            if end > start and sent.end - start > self.max_length:
-                yield self._piece(doc, start, end, per_sentence, first, k)
-                start, first = end, k
-            end = sent.end
-        if end > start:
-            yield self._piece(doc, start, end, per_sentence, first, len(sents))
+        for first, last in pack([len(s) for s in sents], self.max_length):
+            yield self._piece(doc, sents[first].start, sents[last - 1].end, per_sentence, first, last)
 
     @staticmethod
     def _piece(doc: Doc, start: int, end: int, per_sentence: dict, first: int, last: int) -> Doc:
