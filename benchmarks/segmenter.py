@@ -55,6 +55,9 @@ def train(key: str, args, senter: bool) -> Path:
         del config["components"][name]
     if senter:
         config["components"]["senter"] = SENTER
+        # the tok2vec reads whole paragraphs: pieces cut at the segmenter's sentences would
+        # hide from the senter the context across the boundaries it is to judge
+        config["components"]["tok2vec"]["model"]["piece_length"] = 0
     config["components"]["segmenter"]["max_updates"] = 0
     config["training"].update({"max_steps": args.steps, "max_minutes": 0, "patience": 0, "eval_frequency": args.steps})
     config["training"]["score_weights"] = {"segmenter_token_f": 0.5, "segmenter_sent_f": 0.5}
