@@ -96,6 +96,29 @@ def test_the_expander_learns_a_dictionary_and_suffix_rules():
     assert expanded.user_data["mwts"] == [[[1, 3, "del"]]]
 
 
+def test_the_expander_judges_forms_it_never_saw_by_a_model_of_their_endings(tmp_path):
+    """Infinitives with a clitic it never saw are multi-word; words that merely end in "-se" are
+    not, though a suffix rule would split them ("base" -> "ba" "se"). The model is saved and
+    loaded with the component, and a damaged model file is a clear error."""
+    from lexloom.errors import ModelLoadError
+
+    nlp = lexloom.blank("es")
+    mwt = nlp.add_pipe("mwt")
+    mwt.initialize(lambda: [Example(d, d) for d in read_conllu(GSD_SLICE, nlp.vocab, n_sents=10)])
+    unseen = ["comprarse", "levantarse", "quedarse", "base", "clase", "pase"]
+    assert not any(f in mwt.counts["lower"] for f in unseen)
+    assert [mwt.is_multiword(f) for f in unseen] == [True, True, True, False, False, False]
+    assert mwt.expand("clase") == ["cla", "se"]  # what the rules alone would have done
+    assert mwt.is_multiword("del") and not mwt.is_multiword("casa")  # seen forms: their counts decide
+
+    nlp.to_disk(tmp_path / "model")
+    again = lexloom.load(tmp_path / "model").get_pipe("mwt")
+    assert [again.ending_score(f) for f in unseen] == [mwt.ending_score(f) for f in unseen]
+    (tmp_path / "model" / "mwt" / "endings.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ModelLoadError, match="endings.safetensors"):
+        lexloom.load(tmp_path / "model")
+
+
 def test_the_segmenter_and_the_expander_check_the_gold_docs():
     from lexloom.debug_data import analyze
 

@@ -4,7 +4,7 @@ Learned from the multi-word tokens of the training data (`user_data["mwts"]`):
 
 - **a dictionary** of every surface form seen, with its most frequent expansion
   (exact form first, then the lowercased form, its case carried over);
-- **suffix rules** for forms never seen, as morphological guessers learn them:
+- **suffix rules** to expand forms never seen, as morphological guessers learn them:
   each training pair whose trailing words spell the end of the surface form
   ("quedarse" = "quedar" + "se", "convirtiéndose" = "convirtiendo" + "se")
   gives a rule, the trailing words plus how the rest becomes the first word
@@ -15,13 +15,16 @@ Learned from the multi-word tokens of the training data (`user_data["mwts"]`):
 
 It expands the tokens the `segmenter` marked as multi-word (one-word ranges in
 `user_data["mwts"]`), and those the treebank makes multi-word more often than not:
-by their form, or for a form it never saw, by its ending ("-arlos" was mostly
-multi-word, "-ase" was not). A token no entry or rule fits stays one word.
+by their form, or for a form it never saw, by **a character-level model** of its
+endings (a logistic regression over hashed endings of one to six letters, whether the
+letters before them carry an accent, and the length: "estudiándola" is a gerund with a
+clitic, "-ase" mostly a word). A token no entry or rule fits stays one word.
 It `tokenizes`: it runs when the pipeline makes Docs of text (`nlp.make_doc`,
 `nlp.pipe(texts)`), after the segmenter, never on a Doc given to the pipeline (whose
 words are already known). Docs the segmenter did not make (whose sentences are not
-known yet) are left alone. It learns no weights: its tables are learned in
-`initialize` and saved as JSON, so it is a `Pipe`, not a `TrainablePipe`. The Doc keeps
+known yet) are left alone. It is a `Pipe`, not a `TrainablePipe`: its tables (saved as JSON)
+and its ending model (a few seconds of full-batch fitting on the training forms, saved as
+safetensors) are learned in `initialize`, not in the training loop. The Doc keeps
 its text: the words of each multi-word token are one range of
 `user_data["mwts"]`, spelled by the surface form (`Doc.text`) and written as a
 `3-4 del` range line in CoNLL-U.
@@ -37,13 +40,29 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import ModelLoadError
-from ..files import atomic_write_text
+from ..files import atomic_path, atomic_write_text
 from ..tokens import Doc, Example
 from .base import DataProblem, Pipe
 from .factories import factory
+from .features import _hash
 
 # A rule: (trailing words, strip accents from the rest, letters cut from its end, letters added)
 Rule = tuple[tuple[str, ...], bool, int, str]
+ENDING_ROWS = 1 << 15  # hashed feature rows of the ending model
+
+
+def ending_features(form: str) -> list[int]:
+    """The hashed feature rows the ending model reads of a lowercased form: its endings of one
+    to six letters (each leaving a letter before it), the same endings again where the
+    letters before them carry an accent ("estudiándola": a gerund with a clitic), and its
+    length."""
+    features = [f"len={min(len(form), 12)}"]
+    for n in range(1, min(6, len(form) - 1) + 1):
+        ending, rest = form[-n:], form[:-n]
+        features.append("end=" + ending)
+        if strip_accents(rest) != rest:
+            features.append("accented+" + ending)
+    return [_hash(f, 0) % ENDING_ROWS for f in features]
 
 
 def strip_accents(text: str) -> str:
@@ -122,9 +141,12 @@ class MultiWordTokenExpander(Pipe):
         self.lower: dict[str, list[str]] = {}
         self.rules: dict[str, list[tuple[Rule, int]]] = {}
         # how often each surface form was a multi-word token and a single word: [as mwt, as word],
-        # by exact form, by lowercased form, and for forms never seen by their ending
-        self.counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}, "ending": {}}
+        # by exact form and by lowercased form
+        self.counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}}
         self._cache: dict[tuple[str, bool], list[str] | None] = {}  # (form, marked) -> its words
+        # the ending model: a weight per hashed feature row, and a bias (see `fit_endings`)
+        self.ending_weights: np.ndarray | None = None
+        self.ending_bias = 0.0
 
     # --- learning the table and the rules ------------------------------------------------------
     def initialize(self, get_examples, labels=None) -> None:
@@ -154,34 +176,61 @@ class MultiWordTokenExpander(Pipe):
         self.lower = {f: list(c.most_common(1)[0][0]) for f, c in lower.items()}
         minimum = self.min_rule_count
         self.rules = {s: [(r, n) for r, n in c.most_common() if n >= minimum] for s, c in rules.items()}
-        counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}, "ending": {}}
+        counts: dict[str, dict[str, list[int]]] = {"exact": {}, "lower": {}}
         for form, multiword in surface:
-            low = form.lower()
-            keys = [("exact", form), ("lower", low)]
-            keys += [("ending", low[-n:]) for n in range(1, len(low) - 1) if low[-n:] in self.rules]
-            for table, key in keys:
+            for table, key in (("exact", form), ("lower", form.lower())):
                 counts[table].setdefault(key, [0, 0])[0 if multiword else 1] += 1
         # an exact form matters where its lowercased form was ever multi-word ("Al", a word, beside "al")
         counts["exact"] = {k: v for k, v in counts["exact"].items() if counts["lower"][k.lower()][0]}
         self.counts = counts
+        self.fit_endings()
         self._cache = {}
+
+    def fit_endings(self, steps: int = 300, learn_rate: float = 0.05, l2: float = 1e-5) -> None:
+        """Learn the ending model from every lowercased form of the training data, each weighted
+        once, its target the share of its occurrences that were multi-word: a logistic
+        regression over `ending_features`, fitted by full-batch Adam from zero weights (so the
+        same data gives the same model). Forms are types, not tokens, since the forms the
+        model judges are those never seen, which are rare. Its settings were chosen by two-fold
+        cross-validation on the training files (benchmarks/RESULTS.md)."""
+        import torch
+
+        from ..models.endings import EndingClassifier
+
+        forms = sorted(self.counts["lower"])
+        if not forms or not any(self.counts["lower"][f][0] for f in forms):
+            self.ending_weights, self.ending_bias = None, 0.0
+            return
+        rows = [ending_features(f) for f in forms]
+        flat = np.array([r for row in rows for r in row], dtype=np.int64)
+        used, ids = np.unique(flat, return_inverse=True)  # fitted on the rows in use only: fast
+        offsets = torch.tensor(np.cumsum([0] + [len(row) for row in rows[:-1]]), dtype=torch.long)
+        targets = torch.tensor([self.counts["lower"][f][0] / sum(self.counts["lower"][f]) for f in forms], dtype=torch.float32)
+        model = EndingClassifier(len(used))
+        optimizer = torch.optim.Adam(model.parameters(), lr=learn_rate)
+        ids = torch.from_numpy(ids.reshape(-1))
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(ids, offsets), targets)
+            (loss + l2 * model.weights.weight.pow(2).sum()).backward()
+            optimizer.step()
+        self.ending_weights = np.zeros(ENDING_ROWS, dtype=np.float32)
+        self.ending_weights[used] = model.weights.weight.detach()[:, 0].numpy()
+        self.ending_bias = float(model.bias.detach()[0])
+
+    def ending_score(self, form: str) -> float:
+        """The ending model's log-odds that the lowercased `form` is a multi-word token."""
+        return float(self.ending_weights[ending_features(form)].sum()) + self.ending_bias
 
     def is_multiword(self, form: str) -> bool:
         """Whether the treebank makes `form` a multi-word token, when the segmenter did not mark it:
         as it did more often than not with this exact form, or lowercased; a form never seen
-        by its longest ending (at least two letters before it) seen twice among the endings of
-        multi-word tokens."""
+        as the ending model says (never, for a model saved without one)."""
         for table, key in (("exact", form), ("lower", form.lower())):
             found = self.counts[table].get(key)
             if found is not None:
                 return found[0] > found[1]
-        low = form.lower()
-        endings = self.counts["ending"]
-        for n in range(len(low) - 2, 0, -1):  # an ending leaves at least two letters before it
-            found = endings.get(low[-n:])
-            if found is not None and sum(found) >= 2:
-                return found[0] > found[1]
-        return False
+        return self.ending_weights is not None and self.ending_score(form.lower()) > 0
 
     # --- expanding ----------------------------------------------------------------------------
     def expand(self, form: str) -> list[str] | None:
@@ -283,6 +332,11 @@ class MultiWordTokenExpander(Pipe):
         path.mkdir(parents=True, exist_ok=True)
         table = {"exact": self.exact, "lower": self.lower, "counts": self.counts, "rules": {s: [[list(r[0]), r[1], r[2], r[3], n] for r, n in rs] for s, rs in self.rules.items()}}
         atomic_write_text(path / "expansions.json", json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True))
+        if self.ending_weights is not None:
+            from safetensors.numpy import save_file
+
+            with atomic_path(path / "endings.safetensors") as tmp:
+                save_file({"weights": self.ending_weights, "bias": np.array([self.ending_bias], dtype=np.float32)}, str(tmp))
 
     def from_disk(self, path: Path) -> "MultiWordTokenExpander":
         tables = path / "expansions.json"
@@ -292,6 +346,20 @@ class MultiWordTokenExpander(Pipe):
         self.exact, self.lower, self.counts = table["exact"], table["lower"], table["counts"]
         self._cache = {}
         self.rules = {s: [((tuple(t), bool(strip), int(cut), add), int(n)) for t, strip, cut, add, n in rs] for s, rs in table["rules"].items()}
+        self.ending_weights, self.ending_bias = None, 0.0
+        endings = path / "endings.safetensors"
+        if endings.exists():
+            from safetensors import SafetensorError
+            from safetensors.numpy import load_file
+
+            try:
+                arrays = load_file(str(endings))
+                weights, bias = arrays["weights"], arrays["bias"]
+            except (SafetensorError, KeyError, OSError) as e:
+                raise ModelLoadError(f"{endings}: not the ending model of component {self.name!r} ({e})") from None
+            if weights.shape != (ENDING_ROWS,) or bias.shape != (1,):
+                raise ModelLoadError(f"{endings}: weights of shape {weights.shape}, expected ({ENDING_ROWS},)")
+            self.ending_weights, self.ending_bias = weights.astype(np.float32), float(bias[0])
         return self
 
 
