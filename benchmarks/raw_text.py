@@ -59,7 +59,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ud_ewt import ROWS as GOLD_WORD_METRICS, evaluate_lexloom  # benchmarks/ud_ewt.py: the gold-word scoring
+# benchmarks/ud_ewt.py: the gold-word scoring, and inference timed as best of three
+from ud_ewt import ROWS as GOLD_WORD_METRICS, best_seconds, evaluate_lexloom, limit_threads, spacy_speed
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -169,9 +170,9 @@ def has_xpos(path: Path) -> bool:
 
 class SpacyAsLexloom:
     """spaCy's pipeline behind lexloom's `pipe`: spaCy annotates, its Docs are copied into lexloom
-    Docs (one word per token; "ROOT" as "root"). `seconds` is the time spent in spaCy alone.
-    Without `tags` its tags are left out: `spacy convert` fills an empty XPOS with the UPOS, so
-    for a treebank without XPOS (GSD) spaCy's tags are UPOS, not an XPOS to score."""
+    Docs (one word per token; "ROOT" as "root"). Without `tags` its tags are left out:
+    `spacy convert` fills an empty XPOS with the UPOS, so for a treebank without XPOS (GSD)
+    spaCy's tags are UPOS, not an XPOS to score."""
 
     def __init__(self, path: Path, tags: bool):
         import spacy
@@ -181,15 +182,11 @@ class SpacyAsLexloom:
         self.nlp = spacy.load(path)
         self.vocab = Vocab(self.nlp.lang)
         self.tags = tags
-        self.seconds = 0.0
 
     def pipe(self, texts, batch_size: int = 64):
         from lexloom.tokens import Doc
 
-        start = time.perf_counter()
-        docs = list(self.nlp.pipe(texts, batch_size=batch_size))
-        self.seconds += time.perf_counter() - start
-        for doc in docs:
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
             yield Doc(
                 self.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc],
                 tags=[t.tag_ if self.tags else None for t in doc], pos=[t.pos_ for t in doc], morphs=[str(t.morph) for t in doc],
@@ -199,26 +196,35 @@ class SpacyAsLexloom:
 
 
 def score_raw(nlp, gold: Path, system: Path, threads: int) -> dict:
-    from lexloom.raw_text import evaluate_raw_text
+    """Raw-text scores of `nlp` (lexloom, or spaCy behind `SpacyAsLexloom`); `raw_speed` is the
+    system's words over the best of three timed `nlp.pipe` runs on the raw texts alone (spaCy's
+    own pipe, without the copying into lexloom Docs), after the scored run as a warm-up."""
+    from lexloom.raw_text import evaluate_raw_text, raw_texts
+    from lexloom.scoring.conll18 import read_treebank
 
     if threads:
         import torch
 
         torch.set_num_threads(threads)
     scores = evaluate_raw_text(nlp, gold, system_path=system)
-    if isinstance(nlp, SpacyAsLexloom):  # spaCy's own time, without the copying into lexloom Docs
-        n_words = sum(1 for line in system.read_text(encoding="utf8").splitlines() if line[:1].isdigit() and "-" not in line.split("\t")[0])
-        scores["raw_speed"] = n_words / nlp.seconds
+    texts = raw_texts(read_treebank(gold))
+    pipe = nlp.nlp.pipe if isinstance(nlp, SpacyAsLexloom) else nlp.pipe
+    seconds, _ = best_seconds(lambda texts: pipe(texts, batch_size=64), lambda: texts)
+    n_words = sum(1 for line in system.read_text(encoding="utf8").splitlines() if line[:1].isdigit() and "-" not in line.split("\t")[0])
+    scores["raw_speed"] = n_words / seconds
     return scores
 
 
 def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, threads: int) -> dict:
-    """Both models on the gold file's words (10-sentence documents, predicted sentences)."""
+    """Both models on the gold file's words (10-sentence documents, predicted sentences); speed
+    as words over the best of three timed `nlp.pipe` runs, for each system."""
     ours = evaluate_lexloom(our_best, work / "lexloom-corpus" / (gold.stem + ".lexloom"), threads)
+    corpus = work / "spacy-corpus" / (gold.stem + ".spacy")
     metrics = work / "spacy-gold-words.json"
-    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(their_best), str(work / "spacy-corpus" / (gold.stem + ".spacy")),
-                    "--output", str(metrics)], check=True, capture_output=True, env=thread_env(threads))
+    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(their_best), str(corpus), "--output", str(metrics)],
+                   check=True, capture_output=True, env=thread_env(threads))
     theirs = json.loads(metrics.read_text())
+    theirs["speed"] = spacy_speed(their_best, corpus, threads)
     keys = ("pos_acc", "tag_acc", "morph_acc", "lemma_acc", "dep_uas", "dep_las", "speed")
     return {"lexloom": {k: ours.get(k) for k in keys}, "spacy": {k: theirs.get(k) for k in keys}}
 
@@ -233,13 +239,17 @@ def run_treebank(key: str, args) -> dict:
     gold = first_sentences(args.data / tb.folder / tb.gold, work / tb.gold, args.eval_limit)
     ours, our_best = lexloom_training(tb, train, gold, work, args)
     theirs, their_best = spacy_training(tb, train, gold, work, args)
-    if args.concurrent:
+    if args.rescore:  # the models trained by an earlier run in WORK, and its training figures
+        trained = json.loads((args.work / "results.json").read_text())[key]
+        our_wall, our_rss = trained["lexloom"]["train_wall"], trained["lexloom"]["rss_mb"]
+        their_wall, their_rss = trained["spacy"]["train_wall"], trained["spacy"]["rss_mb"]
+    elif args.concurrent:
         ours.start(), theirs.start()
         our_wall, our_rss = ours.wait(stop=False)
+        their_wall, their_rss = theirs.wait(stop=True)
     else:
         our_wall, our_rss = ours.start().wait(stop=False)
-        theirs.start()
-    their_wall, their_rss = theirs.wait(stop=True)
+        their_wall, their_rss = theirs.start().wait(stop=True)
     if not their_best.exists():
         sys.exit(f"spaCy saved no model-best in {args.minutes} minutes: lower --eval-frequency (see {work / 'spacy-train.log'})")
     results = {
@@ -295,13 +305,18 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="train on the first N sentences only (0: all)")
     ap.add_argument("--eval-limit", type=int, default=0, help="score the first N gold sentences only (0: all)")
     ap.add_argument("--eval-frequency", type=int, default=0, help="steps between dev evaluations for both (0: each config's own)")
+    ap.add_argument("--rescore", action="store_true",
+                    help="score the models an earlier run trained in --work again (its results.json gives the training figures)")
     ap.add_argument("--gold-words", action=argparse.BooleanOptionalAction, default=True,
                     help="also score both models on the gold file's words (as benchmarks/ud_ewt.py does)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding UD_English-EWT/ and UD_Spanish-GSD/")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()
+    limit_threads(args.threads)
     args.work = args.work or Path(tempfile.mkdtemp(prefix="raw-text-bench-"))
     args.data = args.data.resolve()
+    if args.rescore and not (args.work / "results.json").exists():
+        sys.exit(f"--rescore: no results.json of an earlier run in {args.work}")
     all_results = {}
     for key in args.treebanks:
         all_results[key] = run_treebank(key, args)

@@ -4,7 +4,7 @@
 
 Prints UPOS, XPOS, UFeats, lemma, UAS, LAS, training wall time, training words/s,
 peak training memory (RSS of the training process) and inference words/s of
-`nlp.pipe` on CPU. Dev is scored as spaCy's `spacy evaluate` does for its UD
+`nlp.pipe` on CPU (best of three timed runs for each system). Dev is scored as spaCy's `spacy evaluate` does for its UD
 project: documents of 10 sentences whose sentence boundaries the pipeline predicts.
 With --vs-spacy, spaCy 3.8 trains the equivalent pipeline (tagger, morphologizer,
 trainable_lemmatizer, parser on a shared tok2vec, from `spacy init config`) on the
@@ -37,6 +37,29 @@ def run_measured(cmd: list[str], log: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def limit_threads(threads: int) -> None:
+    """Give this process's numpy and torch (spaCy's and lexloom's inference) `threads` threads:
+    set before numpy is first imported, as its BLAS reads them once."""
+    if threads:
+        os.environ.update({k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+
+
+REPEATS = 3  # inference is timed this many times, after a warm-up, and the best time kept
+
+
+def best_seconds(annotate, make_input, repeats: int = REPEATS) -> tuple[float, list]:
+    """The shortest of `repeats` timed runs of `annotate(make_input())` (fresh input each time:
+    a pipeline that sets sentence starts must not find them set by the previous run), and
+    the last run's output."""
+    times, out = [], []
+    for _ in range(repeats):
+        given = make_input()
+        start = time.perf_counter()
+        out = list(annotate(given))
+        times.append(time.perf_counter() - start)
+    return min(times), out
+
+
 def evaluate_lexloom(model: Path, dev: Path, threads: int) -> dict:
     import torch
 
@@ -49,12 +72,25 @@ def evaluate_lexloom(model: Path, dev: Path, threads: int) -> dict:
     nlp = lexloom.load(model)
     refs = list(read_docbin(dev, nlp.vocab))
     nlp(Doc(nlp.vocab, words=refs[0].words[:20]))  # warm-up
-    docs = [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs]
-    start = time.perf_counter()
-    list(nlp.pipe(docs, batch_size=256))
-    seconds = time.perf_counter() - start
-    scores = Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)], seconds=seconds)
-    return scores
+    seconds, docs = best_seconds(lambda docs: nlp.pipe(docs, batch_size=256),
+                                 lambda: [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs])
+    return Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)], seconds=seconds)
+
+
+def spacy_speed(model: Path, corpus: Path, threads: int) -> float:
+    """spaCy's words/s on the gold words of a `.spacy` corpus: `nlp.pipe` over fresh Docs of its
+    words, as `evaluate_lexloom` times lexloom (`spacy evaluate`'s own figure comes from one
+    pass, which varied from 5,550 to 8,931 words/s for one model on an idle machine)."""
+    import spacy
+    from spacy.tokens import Doc, DocBin
+
+    nlp = spacy.load(model)  # its numpy threads: the process's OMP_NUM_THREADS (see `limit_threads`)
+    gold = [(list(d), d) for d in DocBin().from_disk(corpus).get_docs(nlp.vocab)]
+    words = [([t.text for t in tokens], [bool(t.whitespace_) for t in tokens]) for tokens, _ in gold]
+    list(nlp.pipe([Doc(nlp.vocab, words=w[:20], spaces=s[:20]) for w, s in words[:1]]))  # warm-up
+    seconds, docs = best_seconds(lambda docs: nlp.pipe(docs, batch_size=256),
+                                 lambda: [Doc(nlp.vocab, words=w, spaces=s) for w, s in words])
+    return sum(len(d) for d in docs) / seconds
 
 
 def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int) -> dict:
@@ -75,7 +111,7 @@ class SpacyRun:
     (spaCy has no wall-clock limit; model-best is already on disk), scored by `spacy evaluate`."""
 
     def __init__(self, work: Path, minutes: float, data: Path, threads: int):
-        self.work, self.minutes = work, minutes
+        self.work, self.minutes, self.threads = work, minutes, threads
         self.corpus = work / "spacy-corpus"
         self.corpus.mkdir(exist_ok=True)
         for split in ("train", "dev"):
@@ -109,7 +145,9 @@ class SpacyRun:
         metrics = self.work / "spacy-metrics.json"
         subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(self.out / "model-best"), str(self.corpus / "en_ewt-ud-dev.spacy"),
                         "--output", str(metrics)], check=True, capture_output=True, env=self.env)
-        return {"scores": json.loads(metrics.read_text()), "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
+        scores = json.loads(metrics.read_text())
+        scores["speed"] = spacy_speed(self.out / "model-best", self.corpus / "en_ewt-ud-dev.spacy", self.threads)
+        return {"scores": scores, "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
 
 
 ROWS = [("UPOS", "pos_acc"), ("XPOS", "tag_acc"), ("UFeats", "morph_acc"), ("Lemma", "lemma_acc"), ("UAS", "dep_uas"), ("LAS", "dep_las")]
@@ -126,6 +164,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with en_ewt-ud-{train,dev}.conllu")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()
+    limit_threads(args.threads)
     work = args.work or Path(tempfile.mkdtemp(prefix="ud-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     corpus = work / "corpus"
