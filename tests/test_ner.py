@@ -237,3 +237,34 @@ def test_per_sentence_training_does_not_depend_on_how_sentences_are_grouped(tmp_
         out = train(path, tmp_path / f"out-{n_sents}")
         weights.append({p.parent.name: p.read_bytes() for p in (out / "model-last").glob("*/model.safetensors")})
     assert weights[0] == weights[1] and set(weights[0]) == {"tok2vec", "ner"}
+
+
+def test_each_dev_evaluation_starts_from_unannotated_docs(tmp_path):
+    """The training loop evaluates the same dev examples again and again. The NER keeps the
+    entities a Doc already has, so each evaluation must annotate fresh copies: the score the
+    log records for the last step is the score of those weights on unannotated dev Docs."""
+    import json
+
+    from lexloom.config.init import init_config
+    from lexloom.convert import convert
+    from lexloom.training.corpus import Corpus
+    from lexloom.training.loop import train
+
+    (corpus,) = convert(DATA / "en_ewt-ud-train-200.iob2", tmp_path / "corpus", n_sents=10)
+    cfg = init_config("en", ["ner"])
+    cfg["components"]["tok2vec"]["model"] = SMALL_TOK2VEC
+    cfg["paths"]["train"] = cfg["paths"]["dev"] = str(corpus)
+    cfg["system"]["threads"] = 1
+    cfg["training"].update({"max_steps": 40, "eval_frequency": 8, "patience": 0})
+    cfg["training"]["logger"]["progress_bar"] = False
+    path = tmp_path / "ner.cfg"
+    path.write_text(cfg.to_str(interpolate=False))
+    out = train(path, tmp_path / "out")
+    logged = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    last = [r for r in logged if "scores" in r and r["step"] == 40][-1]["scores"]
+    nlp = lexloom.load(out / "model-last")
+    examples = list(Corpus(corpus)(nlp))
+    fresh = nlp.evaluate(examples)
+    assert fresh["ents_f"] > 0 and last["ents_f"] == pytest.approx(fresh["ents_f"], abs=1e-9)
+    assert not any(eg.predicted.ents for eg in examples)  # the caller's Docs stay unannotated
+    assert nlp.evaluate(examples)["ents_f"] == fresh["ents_f"]

@@ -27,7 +27,7 @@ def evaluate_pipeline(nlp, references: Iterable[Doc], *, raw_text: bool = False,
     examples = [Example(predicted_doc(nlp, reference, raw_text, gold_sents), reference) for reference in references]
     if not examples:
         raise DataError("the corpus holds no documents")
-    return nlp.evaluate(examples, batch_size=batch_size), examples
+    return nlp.evaluate(examples, batch_size=batch_size, in_place=True), examples
 
 
 def write_scores(scores: dict, path: str | Path) -> Path:

@@ -476,13 +476,19 @@ class Language(LanguageV2Aliases):
             return _with_contexts(self, texts, batch_size, list(disable))
         return self._annotate_stream(texts, batch_size, pipeline)
 
-    def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256) -> dict[str, Any]:
-        """Annotate each example's predicted Doc and score it against the reference."""
+    def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256, in_place: bool = False) -> dict[str, Any]:
+        """Annotate a copy of each example's predicted Doc and score it against the reference.
+
+        The examples' own Docs stay as they were, as in spaCy: a component keeps what a Doc
+        already has (the parser the sentences it is given, the NER entities set before it), so
+        annotating them would make the next evaluation of the same examples start from this
+        one's predictions. `in_place=True` annotates the given Docs instead (each example's
+        `predicted` then holds the annotated Doc), for examples made fresh for one call."""
         import time
 
         from .scoring import Scorer
 
-        examples = list(examples)
+        examples = [eg if in_place else Example(eg.predicted.copy(), eg.reference) for eg in examples]
         start = time.perf_counter()
         for eg, doc in zip(examples, self.pipe((eg.predicted for eg in examples), batch_size=batch_size)):
             eg.predicted = doc  # the same Doc, unless a component returned a new one
