@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # benchmarks/ud_ewt.py: the gold-word scoring, and inference timed as best of three
-from ud_ewt import ROWS as GOLD_WORD_METRICS, best_seconds, evaluate_lexloom, limit_threads, spacy_speed
+from ud_ewt import ROWS as GOLD_WORD_METRICS, best_seconds, evaluate_lexloom, limit_threads, spacy_speed, thread_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -93,13 +93,6 @@ def first_sentences(source: Path, target: Path, limit: int) -> Path:
     blocks = source.read_text(encoding="utf8").split("\n\n")
     target.write_text("\n\n".join(b for b in blocks[:limit] if b.strip()) + "\n\n", encoding="utf8")
     return target
-
-
-def thread_env(threads: int) -> dict:
-    env = dict(os.environ)
-    if threads:
-        env.update({k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-    return env
 
 
 class Training:

@@ -136,9 +136,8 @@ def evaluate_spacy(model: Path, component: str, dev: Path) -> dict:
     refs = list(SpacyDocBin().from_disk(dev).get_docs(nlp.vocab))
     list(nlp.pipe(SpacyDoc(nlp.vocab, words=[t.text for t in r[:50]]) for r in refs[:64]))  # warm-up
     seconds, predicted = best_seconds(nlp.pipe, lambda: [SpacyDoc(nlp.vocab, words=[t.text for t in r], spaces=[bool(t.whitespace_) for t in r]) for r in refs])
-    docs = predicted
     scores = nlp.get_pipe(component).score([SpacyExample(p, r) for p, r in zip(predicted, refs)])
-    return {"scores": scores, "wps": sum(len(d) for d in docs) / seconds}
+    return {"scores": scores, "wps": sum(len(d) for d in predicted) / seconds}
 
 
 METRICS = [("macro F", "cats_macro_f"), ("micro F", "cats_micro_f"), ("macro AUC", "cats_macro_auc")]

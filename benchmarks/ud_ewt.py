@@ -37,11 +37,18 @@ def run_measured(cmd: list[str], log: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def thread_env(threads: int) -> dict:
+    """This process's environment, with `threads` threads for OpenMP and BLAS (0: unchanged)."""
+    env = dict(os.environ)
+    if threads:
+        env.update({k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    return env
+
+
 def limit_threads(threads: int) -> None:
     """Give this process's numpy and torch (spaCy's and lexloom's inference) `threads` threads:
     set before numpy is first imported, as its BLAS reads them once."""
-    if threads:
-        os.environ.update({k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    os.environ.update(thread_env(threads))
 
 
 REPEATS = 3  # inference is timed this many times, after a warm-up, and the best time kept
@@ -124,9 +131,7 @@ class SpacyRun:
         self.cmd = [sys.executable, "-m", "spacy", "train", str(cfg), "--output", str(self.out),
                     "--paths.train", str(self.corpus / "en_ewt-ud-train.spacy"), "--paths.dev", str(self.corpus / "en_ewt-ud-dev.spacy"),
                     "--training.max_steps", "0", "--training.max_epochs", "0", "--training.patience", "0"]
-        self.env = dict(os.environ)
-        if threads:
-            self.env.update({k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+        self.env = thread_env(threads)
 
     def start(self) -> None:
         self.log = open(self.work / "spacy-train.log", "w")

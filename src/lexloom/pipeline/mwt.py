@@ -261,10 +261,8 @@ class MultiWordTokenExpander(Pipe):
         by the treebank's counts: `is_multiword`) is replaced by its words; the words of each
         multi-word token are one range of `user_data["mwts"]`, spelled by its surface form."""
         per_sentence = doc.user_data.get("mwts")
-        starts = np.flatnonzero(doc._sent_start == 1).tolist()
-        if not starts or starts[0] != 0:
-            starts = [0] + starts
-        sents = list(zip(starts, starts[1:] + [len(doc)]))
+        bounds = doc._sent_bounds()
+        sents = list(zip(bounds[:-1], bounds[1:]))
         if not per_sentence or len(per_sentence) != len(sents):
             return doc  # not made by a segmenter: its sentences are not known yet
         old_words = doc.words

@@ -211,12 +211,10 @@ class Doc(HasExtensions):
         per_sentence = self.user_data.get("mwts")
         if not per_sentence:
             return []
-        starts = np.flatnonzero(self._sent_start == 1).tolist()
-        if not starts or starts[0] != 0:
-            starts = [0] + starts
+        bounds = self._sent_bounds()
+        starts, ends = bounds[:-1], bounds[1:]
         if len(per_sentence) != len(starts):
             return []
-        ends = starts[1:] + [len(self)]
         out = []
         for first, last, ranges in zip(starts, ends, per_sentence):
             for start, end, form in ranges:
@@ -229,13 +227,12 @@ class Doc(HasExtensions):
         `user_data["mwts"]`, one list per sentence of `doc.sents`. A component that moves
         sentence boundaries keeps them this way: read `multiword_tokens()` before, set them
         after (a token cut by a new boundary is left out)."""
-        starts = np.flatnonzero(self._sent_start == 1).tolist()
-        if not starts or starts[0] != 0:
-            starts = [0] + starts
+        bounds = self._sent_bounds()
+        starts = bounds[:-1]
         per_sentence: list[list] = [[] for _ in starts]
         for start, end, form in ranges:
             k = int(np.searchsorted(starts, start, side="right")) - 1
-            sentence_end = starts[k + 1] if k + 1 < len(starts) else len(self)
+            sentence_end = bounds[k + 1]
             if end <= sentence_end:
                 per_sentence[k].append([start - starts[k], end - starts[k], form])
         self.user_data["mwts"] = per_sentence
@@ -343,11 +340,11 @@ class Doc(HasExtensions):
         return tags
 
     def _sent_bounds(self) -> list[int]:
-        """Token offsets where sentences start, and len(self) at the end."""
+        """Token offsets where sentences start (0 first, whether marked or not), and len(self)."""
         starts = np.flatnonzero(self._sent_start == 1).tolist()
         if not starts or starts[0] != 0:
             starts = [0] + starts
-        return starts + [len(self)] if len(self) else [0]
+        return starts + [len(self)]
 
     @property
     def sents(self) -> Iterator[Span]:
