@@ -192,3 +192,35 @@ def test_python_m_lexloom_reports_errors_cleanly(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "lexloom", "train", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "bad.cfg" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_int8_inference_predicts_like_float_saves_float_and_refuses_training(tmp_path, corpus):
+    from torch import nn
+
+    cfg = train_config(tmp_path, corpus, steps=40)
+    out = tmp_path / "training"
+    result = CliRunner().invoke(app, ["train", str(cfg), "--output", str(out), "--nlp.quantize", "true"])
+    assert result.exit_code == 0, result.output
+    model = out / "model-last"
+    assert "quantize = true" in (model / "config.cfg").read_text()
+    fast, exact = lexloom.load(model), lexloom.load(model, quantize=False)  # the config asks for int8
+    trainable = [n for n, p in fast.pipeline if hasattr(p, "quantized")]
+    assert trainable and all(fast.get_pipe(n).quantized and not exact.get_pipe(n).quantized for n in trainable)
+    float_layers = [type(m).__name__ for n in trainable for m in fast.get_pipe(n).model.modules() if type(m) in (nn.Linear, nn.LSTM)]
+    assert not float_layers
+    refs = list(read_docbin(corpus, fast.vocab))[:40]
+    a = list(fast.pipe([Doc(fast.vocab, words=r.words, spaces=r.spaces) for r in refs]))
+    b = list(exact.pipe([Doc(exact.vocab, words=r.words, spaces=r.spaces) for r in refs]))
+    tags = [(x, y) for da, db in zip(a, b) for x, y in zip(da.tags, db.tags)]
+    heads = [(x, y) for da, db in zip(a, b) for x, y in zip(da.heads, db.heads)]
+    assert sum(x == y for x, y in tags) >= 0.9 * len(tags) and sum(x == y for x, y in heads) >= 0.8 * len(heads)
+    # saving a quantized pipeline writes its float weights, unchanged
+    fast.to_disk(tmp_path / "resaved")
+    again = lexloom.load(tmp_path / "resaved", quantize=False)
+    for name in trainable:
+        saved, original = again.get_pipe(name).model.state_dict(), exact.get_pipe(name).model.state_dict()
+        assert saved.keys() == original.keys() and all(torch.equal(saved[k], original[k]) for k in saved)
+    eg = Example(Doc(fast.vocab, words=refs[0].words, spaces=refs[0].spaces), refs[0])
+    with pytest.raises(ValueError, match="quantize=False"):
+        fast.update([eg])
+    exact.update([eg], sgd=False)  # the float pipeline trains

@@ -141,7 +141,7 @@ def init_config(lang: str, pipeline: Sequence[str], *, optimize: str = "efficien
             cfg["model"]["tok2vec"] = {"@architectures": "lexloom.Tok2VecListener.v1", "width": width}
         components[name] = cfg
     config = Config().from_str(TRAINING_DEFAULTS, interpolate=False)
-    config["nlp"] = {"lang": lang, "pipeline": names}
+    config["nlp"] = {"lang": lang, "pipeline": names, "quantize": False}
     config["components"] = components
     config["system"]["gpu_id"] = 0 if gpu else -1
     # References to other values (the listeners' width, the tok2vec's init_weights) are
@@ -164,4 +164,5 @@ def fill_config(config: Config) -> Config:
         raise ConfigError("config has no [nlp] section")
     filled["nlp"].setdefault("lang", "en")
     filled["nlp"].setdefault("pipeline", list(filled.get("components", {})))
+    filled["nlp"].setdefault("quantize", False)  # int8 inference on CPU once loaded (Language.quantize)
     return Config(filled)

@@ -11,6 +11,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..errors import ModelLoadError
+from ..models.quantize import quantize_int8
 from ..tokens import Doc, Example
 from ..files import atomic_write_text
 from .batch import Batch
@@ -259,6 +260,21 @@ class TrainablePipe(Pipe):
         keep = {self.name} | ({self.listener.upstream} if self.listener is not None else set())
         return self.nlp.pipe(docs, batch_size=batch_size, disable=[n for n in self.nlp.pipe_names if n not in keep])
 
+    # --- int8 inference ---------------------------------------------------------------
+    @property
+    def quantized(self) -> bool:
+        return self.model is not None and hasattr(self.model, "float_state")
+
+    def quantize(self) -> None:
+        """Predict with int8 LSTM and linear layers from here on (models/quantize.py). The
+        float weights stay on the model (`float_state`) for `to_disk`; a model built anew
+        (initialize, from_disk) is float again."""
+        if self.model is None or self.quantized:
+            return
+        float_state = {k: v.detach() for k, v in self.model.state_dict().items()}
+        quantize_int8(self.model)
+        self.model.float_state = float_state
+
     # --- serialization ------------------------------------------------------------------
     def to_disk(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
@@ -268,7 +284,8 @@ class TrainablePipe(Pipe):
         if encoder is not None:
             encoder.save_assets(path)
         if self.model is not None:
-            state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+            state = self.model.float_state if self.quantized else self.model.state_dict()
+            state = {k: v.detach().cpu().contiguous() for k, v in state.items()}
             save_file(state, str(path / "model.safetensors"))
 
     def from_disk(self, path: Path) -> "TrainablePipe":
