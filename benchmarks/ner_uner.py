@@ -79,14 +79,14 @@ def evaluate_lexloom(model: Path, dev: Path) -> dict:
 
     import lexloom
     from lexloom.scoring import Scorer
-    from lexloom.tokens import Doc, Example, read_docbin
+    from lexloom.evaluate import predicted_doc
+    from lexloom.tokens import Example, read_docbin
 
     torch.set_num_threads(1)
     nlp = lexloom.load(model)
     refs = list(read_docbin(dev, nlp.vocab))
-    docs = [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs]
-    list(nlp.pipe(docs[:64]))  # warm-up
-    docs = [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs]
+    list(nlp.pipe([predicted_doc(nlp, r, gold_sents=True) for r in refs[:64]]))  # warm-up
+    docs = [predicted_doc(nlp, r, gold_sents=True) for r in refs]
     start = time.perf_counter()
     list(nlp.pipe(docs))
     seconds = time.perf_counter() - start

@@ -268,3 +268,42 @@ def test_each_dev_evaluation_starts_from_unannotated_docs(tmp_path):
     assert fresh["ents_f"] > 0 and last["ents_f"] == pytest.approx(fresh["ents_f"], abs=1e-9)
     assert not any(eg.predicted.ents for eg in examples)  # the caller's Docs stay unannotated
     assert nlp.evaluate(examples)["ents_f"] == fresh["ents_f"]
+
+
+def test_a_doc_of_ten_sentences_reads_as_ten_docs_of_one(trained):
+    """With pieces of one sentence (`piece_length = 1`, as configs/ner.cfg) and the sentence
+    boundaries given (`--gold-sents`, `gold_sents = true`), the recognizer finds in a Doc of ten
+    sentences exactly the entities it finds in each sentence alone: its window encoder stops
+    at sentence starts, and no entity crosses one."""
+    nlp, train, _ = trained
+    sentences = sorted((eg.reference for eg in train), key=lambda d: d.text)[:60]
+    layer = nlp.get_pipe("ner").model.tok2vec
+    layer.piece_length = 1
+    try:
+        expected, found, offset = [], [], 0
+        for doc in nlp.pipe([Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in sentences]):
+            expected += [(e.start + offset, e.end + offset, e.label_) for e in doc.ents]
+            offset += len(doc)
+        groups = [sentences[k : k + 10] for k in range(0, len(sentences), 10)]
+        grouped = [
+            Doc(nlp.vocab, words=[w for s in g for w in s.words], spaces=[sp for s in g for sp in s.spaces],
+                sent_starts=[i == 0 for s in g for i in range(len(s))])
+            for g in groups
+        ]
+        offset = 0
+        for doc in nlp.pipe(grouped):
+            found += [(e.start + offset, e.end + offset, e.label_) for e in doc.ents]
+            offset += len(doc)
+    finally:
+        layer.piece_length = 0
+    assert len(expected) >= 10 and found == expected
+
+
+def test_no_entity_crosses_a_sentence_boundary_the_doc_has(trained):
+    nlp, _, _ = trained
+    words = ["I", "met", "John", "Smith", "Mary", "Jones", "and", "Bob", "in", "New", "York", "City"]
+    free = nlp(Doc(nlp.vocab, words=words))
+    for start in range(1, len(words)):
+        doc = nlp(Doc(nlp.vocab, words=words, sent_starts=[i in (0, start) for i in range(len(words))]))
+        assert all(not (e.start < start < e.end) for e in doc.ents), (start, [(e.start, e.end) for e in doc.ents])
+    assert free.ents  # the constraint is what keeps them apart, not an empty prediction

@@ -178,3 +178,20 @@ def test_the_encoder_reads_each_piece_as_if_it_were_a_doc_of_its_own():
     layer.piece_length = 0  # the whole Doc at once: the first piece's tokens now see the second's
     with torch.no_grad():
         assert not torch.allclose(layer(Batch([other, doc]))[1][:10], alone[0], atol=1e-3)
+
+
+def test_window_encoder_stops_at_piece_starts():
+    """Marking where pieces start reads a sequence exactly as its pieces read one by one."""
+    from lexloom.models.tok2vec import MaxoutWindowEncoder
+
+    torch.manual_seed(0)
+    encoder = MaxoutWindowEncoder(16, depth=3, window_size=2).eval()
+    lengths = [5, 1, 7, 3]
+    x = torch.randn(1, sum(lengths), 16)
+    whole = torch.ones(1, sum(lengths), dtype=torch.bool)
+    starts = torch.zeros_like(whole)
+    starts[0, torch.tensor(lengths).cumsum(0)[:-1]] = True
+    joined = encoder(x, whole, starts)
+    alone = torch.cat([encoder(piece, torch.ones(1, piece.shape[1], dtype=torch.bool)) for piece in x.split(lengths, dim=1)], dim=1)
+    assert torch.allclose(joined, alone, atol=1e-5)  # the same sums, in another order
+    assert not torch.allclose(encoder(x, whole), alone, atol=1e-3)  # unmarked, windows cross

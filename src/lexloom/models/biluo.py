@@ -24,6 +24,11 @@ def class_names(labels: list[str] | tuple[str, ...]) -> list[str]:
     return ["O"] + [f"{move}-{label}" for label in labels for move in MOVES]
 
 
+def classes_of(moves: str, n_labels: int) -> np.ndarray:
+    """The class indices of these moves (e.g. "IL") for every label."""
+    return np.array([1 + len(MOVES) * k + MOVES.index(m) for k in range(n_labels) for m in moves], dtype=np.int64)
+
+
 def transition_rules(n_labels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(allowed[prev, next], may_start[c], may_end[c]) boolean tables for valid BILUO sequences.
 

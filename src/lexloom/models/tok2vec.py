@@ -63,7 +63,14 @@ class Maxout(nn.Module):
 
 
 class MaxoutWindowEncoder(nn.Module):
-    """spaCy's CNN encoder: each layer sees a window of neighbours, maxout, layer norm, residual."""
+    """spaCy's CNN encoder: each layer sees a window of neighbours, maxout, layer norm, residual.
+
+    `starts` (batch, length), optional: True where a piece begins (a sentence read on its
+    own). No window reaches across such a mark, so a Doc reads exactly as its pieces
+    would one by one, without cutting and padding them.
+    """
+
+    local = True  # reads a window of neighbours: pieces are marked by `starts`, not cut apart
 
     def __init__(self, width: int, depth: int = 4, window_size: int = 1, maxout_pieces: int = 3, dropout: float = 0.1):
         super().__init__()
@@ -72,12 +79,20 @@ class MaxoutWindowEncoder(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(width) for _ in range(depth))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, starts: torch.Tensor | None = None) -> torch.Tensor:
         m = mask.unsqueeze(-1).to(x.dtype)
-        w = self.window
+        w, n = self.window, x.shape[1]
+        same = None
+        if starts is not None:  # for each offset, whether the neighbour is in the same piece
+            piece = starts.long().cumsum(dim=1)
+            padded_piece = nn.functional.pad(piece, (w, w), value=-1)
+            same = [(padded_piece[:, k : k + n] == piece).unsqueeze(-1).to(x.dtype) for k in range(2 * w + 1)]
         for layer, norm in zip(self.layers, self.norms):
             padded = nn.functional.pad(x * m, (0, 0, w, w))
-            windows = torch.cat([padded[:, k : k + x.shape[1]] for k in range(2 * w + 1)], dim=-1)
+            windows = [padded[:, k : k + n] for k in range(2 * w + 1)]
+            if same is not None:
+                windows = [window * keep for window, keep in zip(windows, same)]
+            windows = torch.cat(windows, dim=-1)
             x = x + self.dropout(norm(layer(windows)))
         return x * m
 
@@ -162,9 +177,13 @@ class Tok2VecModel(nn.Module):
             x = torch.cat([x, *extra], dim=-1)
         return self.dropout(self.norm(self.mix(x)))
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-        """`ids`: (n_tokens, n_features, n_seeds) for the unpadded tokens; `mask`: (batch, length)."""
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None,
+        starts: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """`ids`: (n_tokens, n_features, n_seeds) for the unpadded tokens; `mask`: (batch, length);
+        `starts`: where pieces begin, for an encoder that reads windows (`local`)."""
         flat = self.embed_tokens(ids, vectors, chars)
         x = flat.new_zeros(mask.shape[0], mask.shape[1], flat.shape[-1])
         x[mask] = flat
-        return self.encoder(x, mask)
+        return self.encoder(x, mask) if starts is None else self.encoder(x, mask, starts)

@@ -7,7 +7,10 @@ Unannotated tokens ("-" in the aligned gold) carry no loss; a reference Doc with
 entity annotation and no entities teaches "O" everywhere.
 
 Entities already in a Doc (set by an `entity_ruler` before the `ner`, say) are kept:
-the recognizer predicts around them, never across them.
+the recognizer predicts around them, never across them. Nor does an entity cross a
+sentence boundary the Doc has (given with the input, or set by a component before):
+annotation never does, and a model trained per sentence reads a Doc of ten sentences
+as it reads ten Docs of one.
 """
 from __future__ import annotations
 
@@ -125,14 +128,20 @@ class EntityRecognizer(TrainablePipe):
         return biluo.constrained_crf_loss(logits, batch.mask, padded) / batch.n_tokens
 
     def predict(self, batch: Batch) -> list[np.ndarray]:
-        """The best valid class sequence of each doc (outside the entities it already has)."""
+        """The best valid class sequence of each doc (outside the entities it already has,
+        within its sentences)."""
         with torch.no_grad():
             log_probs = torch.log_softmax(self.forward(batch).float(), dim=-1).cpu().numpy()
+        continuing, opening = biluo.classes_of("IL", len(self._labels)), biluo.classes_of("BI", len(self._labels))
         for i, doc in enumerate(batch.docs):
             preset = preset_entities(doc)
             if preset.any():
                 log_probs[i, : len(doc)][preset] = -np.inf
                 log_probs[i, : len(doc)][preset, 0] = 0.0
+            starts = np.array(doc._sent_bounds()[1:-1], dtype=np.int64)
+            if len(starts):
+                log_probs[i][np.ix_(starts, continuing)] = -np.inf
+                log_probs[i][np.ix_(starts - 1, opening)] = -np.inf
         paths = biluo.viterbi_biluo(log_probs, batch.lengths)
         return [paths[i, :n] for i, n in enumerate(batch.lengths)]
 

@@ -51,11 +51,26 @@ class Tok2VecLayer(nn.Module):
         lengths = torch.tensor([end - start for doc in batch.docs for start, end in doc.pieces(limit)])
         return (torch.arange(int(lengths.max()))[None, :] < lengths[:, None]).to(batch.device)
 
+    def piece_starts(self, batch: Batch) -> torch.Tensor | None:
+        """(batch, length) True at the first token of each piece after a Doc's first; None
+        when every Doc is one piece. For encoders that read a window of neighbours (`local`):
+        they stop the window at these marks instead of reading padded pieces."""
+        limit = self.piece_length
+        if not limit or batch.lengths.max(initial=0) <= limit:
+            return None
+        starts = torch.zeros(batch.mask.shape, dtype=torch.bool)
+        for i, doc in enumerate(batch.docs):
+            starts[i, [start for start, _ in doc.pieces(limit)[1:]]] = True
+        return starts.to(batch.device)
+
     def forward(self, batch: Batch) -> torch.Tensor:
         ids = torch.from_numpy(self.extractor(batch.docs)).to(batch.device)
         vectors = self.vectors(batch.docs) if self.vectors is not None else None
+        chars = self.char_input(batch.docs, batch.device)
+        if getattr(self.model.encoder, "local", False):
+            return self.model(ids, batch.mask, vectors, chars, starts=self.piece_starts(batch))
         mask = self.piece_mask(batch)
-        out = self.model(ids, mask, vectors, self.char_input(batch.docs, batch.device))
+        out = self.model(ids, mask, vectors, chars)
         if mask is batch.mask:
             return out
         tokvecs = out.new_zeros(*batch.mask.shape, out.shape[-1])

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from ..config.registry import registry
 from ..errors import DataError
+from ..evaluate import predicted_doc
 from ..tokens import Doc, Example, read_docbin
 from ..tokens.doc import pack
 
@@ -29,10 +30,16 @@ class Corpus:
     is a piece of its own): short sequences train faster and still teach sentence
     boundaries. With `per_sentence`, every sentence is an Example of its own (spaCy's
     `gold_preproc`), so that training sees the same Examples however the converter grouped
-    sentences into docs (`--n-sents`). `limit` keeps the first N pieces."""
+    sentences into docs (`--n-sents`). `limit` keeps the first N pieces. With `gold_sents`,
+    the Docs to annotate keep the reference's sentence boundaries (as `lexloom evaluate
+    --gold-sents`): for data whose input comes split into sentences (IOB, CoNLL-2003), where
+    the boundaries are not a prediction."""
 
-    def __init__(self, path: str | Path, *, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False):
+    def __init__(
+        self, path: str | Path, *, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False, gold_sents: bool = False,
+    ):
         self.path = Path(path)
+        self.gold_sents = gold_sents
         self.max_length = max_length
         self.per_sentence = per_sentence
         self.limit = limit
@@ -74,9 +81,11 @@ class Corpus:
         if self.shuffle:
             self._rng.shuffle(docs)
         for ref in docs:
-            yield Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref)
+            yield Example(predicted_doc(nlp, ref, gold_sents=self.gold_sents), ref)
 
 
 @registry.readers("lexloom.Corpus.v1")
-def create_corpus(path: str, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False) -> Corpus:
-    return Corpus(path, max_length=max_length, limit=limit, shuffle=shuffle, seed=seed, per_sentence=per_sentence)
+def create_corpus(
+    path: str, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False, gold_sents: bool = False,
+) -> Corpus:
+    return Corpus(path, max_length=max_length, limit=limit, shuffle=shuffle, seed=seed, per_sentence=per_sentence, gold_sents=gold_sents)
