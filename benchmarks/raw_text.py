@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # benchmarks/ud_ewt.py: the gold-word scoring, and inference timed as best of three
-from ud_ewt import ROWS as GOLD_WORD_METRICS, best_seconds, evaluate_lexloom, limit_threads, spacy_speed, thread_env
+from ud_ewt import ROWS as GOLD_WORD_METRICS, alternating_best_seconds, evaluate_lexloom, gold_word_speeds, limit_threads, thread_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -189,35 +189,45 @@ class SpacyAsLexloom:
 
 
 def score_raw(nlp, gold: Path, system: Path, threads: int) -> dict:
-    """Raw-text scores of `nlp` (lexloom, or spaCy behind `SpacyAsLexloom`); `raw_speed` is the
-    system's words over the best of three timed `nlp.pipe` runs on the raw texts alone (spaCy's
-    own pipe, without the copying into lexloom Docs), after the scored run as a warm-up."""
-    from lexloom.raw_text import evaluate_raw_text, raw_texts
-    from lexloom.scoring.conll18 import read_treebank
+    """Raw-text scores of `nlp` (lexloom, or spaCy behind `SpacyAsLexloom`); its speed is
+    timed by `raw_speeds`."""
+    from lexloom.raw_text import evaluate_raw_text
 
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    scores = evaluate_raw_text(nlp, gold, system_path=system)
+    return evaluate_raw_text(nlp, gold, system_path=system)
+
+
+def raw_speeds(systems: dict, gold: Path, outputs: dict) -> dict:
+    """Each system's words (in the CoNLL-U it wrote to `outputs[name]`) over the best of three
+    `nlp.pipe` runs on the raw texts alone (spaCy's own pipe, without the copying into
+    lexloom Docs), the systems timed in alternation, after the scored runs as a warm-up."""
+    from lexloom.raw_text import raw_texts
+    from lexloom.scoring.conll18 import read_treebank
+
     texts = raw_texts(read_treebank(gold))
-    pipe = nlp.nlp.pipe if isinstance(nlp, SpacyAsLexloom) else nlp.pipe
-    seconds, _ = best_seconds(lambda texts: pipe(texts, batch_size=64), lambda: texts)
-    n_words = sum(1 for line in system.read_text(encoding="utf8").splitlines() if line[:1].isdigit() and "-" not in line.split("\t")[0])
-    scores["raw_speed"] = n_words / seconds
-    return scores
+    pipes = {name: nlp.nlp.pipe if isinstance(nlp, SpacyAsLexloom) else nlp.pipe for name, nlp in systems.items()}
+    timed = alternating_best_seconds({name: (lambda given, pipe=pipe: pipe(given, batch_size=64), lambda: texts) for name, pipe in pipes.items()})
+    speeds = {}
+    for name, (seconds, _) in timed.items():
+        lines = outputs[name].read_text(encoding="utf8").splitlines()
+        speeds[name] = sum(1 for line in lines if line[:1].isdigit() and "-" not in line.split("\t")[0]) / seconds
+    return speeds
 
 
 def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, threads: int) -> dict:
     """Both models on the gold file's words (10-sentence documents, predicted sentences); speed
-    as words over the best of three timed `nlp.pipe` runs, for each system."""
-    ours = evaluate_lexloom(our_best, work / "lexloom-corpus" / (gold.stem + ".lexloom"), threads)
+    as words over the best of three `nlp.pipe` runs, the systems timed in alternation."""
+    our_corpus = work / "lexloom-corpus" / (gold.stem + ".lexloom")
+    ours = evaluate_lexloom(our_best, our_corpus, threads)
     corpus = work / "spacy-corpus" / (gold.stem + ".spacy")
     metrics = work / "spacy-gold-words.json"
     subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(their_best), str(corpus), "--output", str(metrics)],
                    check=True, capture_output=True, env=thread_env(threads))
     theirs = json.loads(metrics.read_text())
-    theirs["speed"] = spacy_speed(their_best, corpus, threads)
+    ours["speed"], theirs["speed"] = gold_word_speeds(our_best, our_corpus, their_best, corpus)
     keys = ("pos_acc", "tag_acc", "morph_acc", "lemma_acc", "dep_uas", "dep_las", "speed")
     return {"lexloom": {k: ours.get(k) for k in keys}, "spacy": {k: theirs.get(k) for k in keys}}
 
@@ -245,10 +255,15 @@ def run_treebank(key: str, args) -> dict:
         their_wall, their_rss = theirs.start().wait(stop=True)
     if not their_best.exists():
         sys.exit(f"spaCy saved no model-best in {args.minutes} minutes: lower --eval-frequency (see {work / 'spacy-train.log'})")
+    systems = {"lexloom": lexloom.load(our_best), "spacy": SpacyAsLexloom(their_best, has_xpos(train))}
+    outputs = {name: work / f"{name}.conllu" for name in systems}
+    scores = {name: score_raw(nlp, gold, outputs[name], args.threads) for name, nlp in systems.items()}
+    for name, speed in raw_speeds(systems, gold, outputs).items():
+        scores[name]["raw_speed"] = speed
     results = {
         "treebank": tb.name, "train": str(train), "gold": str(gold), "lexloom_tokenizer": args.tokenizer,
-        "lexloom": {"scores": score_raw(lexloom.load(our_best), gold, work / "lexloom.conllu", args.threads), "train_wall": our_wall, "rss_mb": our_rss},
-        "spacy": {"scores": score_raw(SpacyAsLexloom(their_best, has_xpos(train)), gold, work / "spacy.conllu", args.threads), "train_wall": their_wall, "rss_mb": their_rss},
+        "lexloom": {"scores": scores["lexloom"], "train_wall": our_wall, "rss_mb": our_rss},
+        "spacy": {"scores": scores["spacy"], "train_wall": their_wall, "rss_mb": their_rss},
         "commands": {"lexloom": ours.cmd, "spacy": theirs.cmd},
     }
     if args.gold_words:

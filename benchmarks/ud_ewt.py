@@ -1,6 +1,7 @@
 """Treebank benchmark: train configs/ud.cfg on UD English-EWT train, score on dev with gold tokens.
 
-    python benchmarks/ud_ewt.py [--minutes 28] [--threads N] [--vs-spacy [--spacy-minutes 30] [--concurrent]]
+    python benchmarks/ud_ewt.py [--config configs/ud.cfg] [--minutes 28] [--threads N]
+        [--vs-spacy [--spacy-minutes 30] [--concurrent] | --spacy-model DIR]
 
 Prints UPOS, XPOS, UFeats, lemma, UAS, LAS, training wall time, training words/s,
 peak training memory (RSS of the training process) and inference words/s of
@@ -8,7 +9,10 @@ peak training memory (RSS of the training process) and inference words/s of
 project: documents of 10 sentences whose sentence boundaries the pipeline predicts.
 With --vs-spacy, spaCy 3.8 trains the equivalent pipeline (tagger, morphologizer,
 trainable_lemmatizer, parser on a shared tok2vec, from `spacy init config`) on the
-same data in the same run, and the ratios are printed.
+same data in the same run, and the ratios are printed. With --spacy-model, an
+already-trained spaCy pipeline (e.g. `spacy-out/model-best` of a `raw_text.py` run) is
+scored and timed beside lexloom's instead. The dev curve (LAS against training minutes,
+from the training log) is printed below the table.
 """
 from __future__ import annotations
 
@@ -54,17 +58,25 @@ def limit_threads(threads: int) -> None:
 REPEATS = 3  # inference is timed this many times, after a warm-up, and the best time kept
 
 
-def best_seconds(annotate, make_input, repeats: int = REPEATS) -> tuple[float, list]:
-    """The shortest of `repeats` timed runs of `annotate(make_input())` (fresh input each time:
-    a pipeline that sets sentence starts must not find them set by the previous run), and
-    the last run's output."""
-    times, out = [], []
+def alternating_best_seconds(runs: dict, repeats: int = REPEATS) -> dict:
+    """For each named run `(annotate, make_input)`, the shortest of `repeats` timed calls of
+    `annotate(make_input())` (fresh input each time: a pipeline that sets sentence starts must
+    not find them set by the previous call) and the last call's output. The rounds alternate
+    between the runs (A B A B ...): this machine's speed drifts by tens of percent over
+    minutes, and a system timed minutes after another would carry the drift into the ratio."""
+    best = {name: (float("inf"), []) for name in runs}
     for _ in range(repeats):
-        given = make_input()
-        start = time.perf_counter()
-        out = list(annotate(given))
-        times.append(time.perf_counter() - start)
-    return min(times), out
+        for name, (annotate, make_input) in runs.items():
+            given = make_input()
+            start = time.perf_counter()
+            out = list(annotate(given))
+            best[name] = (min(best[name][0], time.perf_counter() - start), out)
+    return best
+
+
+def best_seconds(annotate, make_input, repeats: int = REPEATS) -> tuple[float, list]:
+    """`alternating_best_seconds` of one run."""
+    return alternating_best_seconds({"": (annotate, make_input)}, repeats)[""]
 
 
 def evaluate_lexloom(model: Path, dev: Path, threads: int) -> dict:
@@ -84,25 +96,35 @@ def evaluate_lexloom(model: Path, dev: Path, threads: int) -> dict:
     return Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)], seconds=seconds)
 
 
-def spacy_speed(model: Path, corpus: Path, threads: int) -> float:
-    """spaCy's words/s on the gold words of a `.spacy` corpus: `nlp.pipe` over fresh Docs of its
-    words, as `evaluate_lexloom` times lexloom (`spacy evaluate`'s own figure comes from one
-    pass, which varied from 5,550 to 8,931 words/s for one model on an idle machine)."""
+def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_dev: Path) -> tuple[float, float]:
+    """lexloom's and spaCy's words/s on the gold words of dev (a `.lexloom` and a `.spacy`
+    corpus of the same documents): `nlp.pipe` over fresh Docs of the words, timed in
+    alternation (`alternating_best_seconds`), one process, the threads `limit_threads` set.
+    (`spacy evaluate`'s own figure comes from one pass: 5,550 to 8,931 words/s for one model
+    on an idle machine.)"""
     import spacy
-    from spacy.tokens import Doc, DocBin
+    from spacy.tokens import Doc as SpacyDoc
+    from spacy.tokens import DocBin
 
-    nlp = spacy.load(model)  # its numpy threads: the process's OMP_NUM_THREADS (see `limit_threads`)
-    gold = [(list(d), d) for d in DocBin().from_disk(corpus).get_docs(nlp.vocab)]
-    words = [([t.text for t in tokens], [bool(t.whitespace_) for t in tokens]) for tokens, _ in gold]
-    list(nlp.pipe([Doc(nlp.vocab, words=w[:20], spaces=s[:20]) for w, s in words[:1]]))  # warm-up
-    seconds, docs = best_seconds(lambda docs: nlp.pipe(docs, batch_size=256),
-                                 lambda: [Doc(nlp.vocab, words=w, spaces=s) for w, s in words])
-    return sum(len(d) for d in docs) / seconds
+    import lexloom
+    from lexloom.tokens import Doc, read_docbin
+
+    ours = lexloom.load(our_model)
+    refs = list(read_docbin(our_dev, ours.vocab))
+    theirs = spacy.load(their_model)
+    words = [([t.text for t in d], [bool(t.whitespace_) for t in d]) for d in DocBin().from_disk(their_dev).get_docs(theirs.vocab)]
+    ours(Doc(ours.vocab, words=refs[0].words[:20]))  # warm-up
+    list(theirs.pipe([SpacyDoc(theirs.vocab, words=w[:20], spaces=s[:20]) for w, s in words[:1]]))
+    timed = alternating_best_seconds({
+        "lexloom": (lambda docs: ours.pipe(docs, batch_size=256), lambda: [Doc(ours.vocab, words=r.words, spaces=r.spaces) for r in refs]),
+        "spacy": (lambda docs: theirs.pipe(docs, batch_size=256), lambda: [SpacyDoc(theirs.vocab, words=w, spaces=s) for w, s in words]),
+    })
+    return tuple(sum(len(d) for d in docs) / seconds for seconds, docs in (timed["lexloom"], timed["spacy"]))
 
 
-def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int) -> dict:
+def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg") -> dict:
     cmd = [
-        sys.executable, "-m", "lexloom", "train", "configs/ud.cfg", "--output", str(out),
+        sys.executable, "-m", "lexloom", "train", config, "--output", str(out),
         "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
         "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false", "--system.threads", str(threads),
     ]
@@ -110,7 +132,8 @@ def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int) -> dict
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     words, train_seconds = records[-1]["words"], records[-1]["seconds"]
     scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom", threads)
-    return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"]}
+    curve = [(r["seconds"] / 60, 100 * r["scores"]["dep_las"]) for r in records if "dep_las" in r.get("scores", {})]
+    return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"], "curve": curve}
 
 
 class SpacyRun:
@@ -120,10 +143,8 @@ class SpacyRun:
     def __init__(self, work: Path, minutes: float, data: Path, threads: int):
         self.work, self.minutes, self.threads = work, minutes, threads
         self.corpus = work / "spacy-corpus"
-        self.corpus.mkdir(exist_ok=True)
         for split in ("train", "dev"):
-            subprocess.run([sys.executable, "-m", "spacy", "convert", str(data / f"en_ewt-ud-{split}.conllu"), str(self.corpus),
-                            "--n-sents", "10", "--merge-subtokens", "--converter", "conllu"], check=True, capture_output=True)
+            convert_spacy(data, self.corpus, split)
         cfg = work / "spacy.cfg"
         subprocess.run([sys.executable, "-m", "spacy", "init", "config", str(cfg), "--lang", "en", "--pipeline",
                         "tagger,morphologizer,trainable_lemmatizer,parser", "--optimize", "efficiency", "--force"], check=True, capture_output=True)
@@ -147,12 +168,23 @@ class SpacyRun:
         _, _, usage = os.wait4(self.proc.pid, 0)
         wall = time.perf_counter() - self.started
         self.log.close()
-        metrics = self.work / "spacy-metrics.json"
-        subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(self.out / "model-best"), str(self.corpus / "en_ewt-ud-dev.spacy"),
-                        "--output", str(metrics)], check=True, capture_output=True, env=self.env)
-        scores = json.loads(metrics.read_text())
-        scores["speed"] = spacy_speed(self.out / "model-best", self.corpus / "en_ewt-ud-dev.spacy", self.threads)
-        return {"scores": scores, "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
+        return {**score_spacy(self.out / "model-best", self.corpus / "en_ewt-ud-dev.spacy", self.threads), "wall": wall, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def convert_spacy(data: Path, corpus: Path, split: str) -> Path:
+    """An EWT file as spaCy's UD project converts it (10-sentence docs, merged subtokens)."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "spacy", "convert", str(data / f"en_ewt-ud-{split}.conllu"), str(corpus),
+                    "--n-sents", "10", "--merge-subtokens", "--converter", "conllu"], check=True, capture_output=True)
+    return corpus / f"en_ewt-ud-{split}.spacy"
+
+
+def score_spacy(model: Path, dev: Path, threads: int) -> dict:
+    """`spacy evaluate`'s scores of a spaCy pipeline on dev (its speed: `gold_word_speeds`)."""
+    metrics = dev.parent / "spacy-metrics.json"
+    subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(model), str(dev), "--output", str(metrics)],
+                   check=True, capture_output=True, env=thread_env(threads))
+    return {"scores": json.loads(metrics.read_text()), "model": model, "dev": dev}
 
 
 ROWS = [("UPOS", "pos_acc"), ("XPOS", "tag_acc"), ("UFeats", "morph_acc"), ("Lemma", "lemma_acc"), ("UAS", "dep_uas"), ("LAS", "dep_las")]
@@ -160,7 +192,9 @@ ROWS = [("UPOS", "pos_acc"), ("XPOS", "tag_acc"), ("UFeats", "morph_acc"), ("Lem
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", default="configs/ud.cfg", help="the lexloom config to train (configs/ud.cfg, configs/ud_accuracy.cfg)")
     ap.add_argument("--minutes", type=float, default=28.0, help="lexloom training budget (config's max_minutes)")
+    ap.add_argument("--spacy-model", type=Path, default=None, help="score and time this trained spaCy pipeline beside lexloom's")
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=30.0)
     ap.add_argument("--concurrent", action="store_true",
@@ -179,15 +213,20 @@ def main() -> None:
     spacy_run = SpacyRun(work, args.spacy_minutes, args.data, args.threads) if args.vs_spacy else None
     if spacy_run and args.concurrent:
         spacy_run.start()
-    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.threads)
+    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.threads, args.config)
     if spacy_run and not args.concurrent:
         spacy_run.start()
     theirs = spacy_run.finish() if spacy_run else None
+    if args.spacy_model:
+        theirs = {**score_spacy(args.spacy_model, convert_spacy(args.data, work / "spacy-corpus", "dev"), args.threads), "wall": None, "rss_mb": None}
+    if theirs:  # both systems' inference timed again, in alternation
+        ours["scores"]["speed"], theirs["scores"]["speed"] = gold_word_speeds(
+            work / "lexloom-out" / "model-best", corpus / "en_ewt-ud-dev.lexloom", theirs["model"], theirs["dev"])
 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"UD English-EWT dev (gold tokens, predicted sentences), {os.cpu_count()} CPU cores")
+    table = Table(title=f"{args.config} on UD English-EWT dev (gold tokens, predicted sentences), {os.cpu_count()} CPU cores")
     table.add_column("metric")
     table.add_column("lexloom", justify="right")
     if theirs:
@@ -212,7 +251,8 @@ def main() -> None:
         if theirs:
             row += [f"{their_v:,.0f}" if their_v else "-", f"x{ours_v / their_v:.2f}" if their_v else "-"]
         table.add_row(*row)
-    Console().print(table)
+    Console(width=120).print(table)
+    print("dev LAS during training (minutes: LAS): " + ", ".join(f"{m:.1f}: {las:.2f}" for m, las in ours["curve"]))
     print(f"outputs in {work}; lexloom steps: {ours['steps']}")
 
 
