@@ -202,3 +202,37 @@ def test_params_yaml_values_are_checked(tagger_setup, tmp_path):
         params.write_text(text)
         result = CliRunner().invoke(app, ["train", str(cfg), "--output", str(tmp_path / "out"), "--params", str(params), *paths])
         assert isinstance(result.exception, ConfigError) and message in str(result.exception), result.output
+
+
+CONFIGS = Path(__file__).parent.parent / "configs"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.cfg")))
+def test_every_shipped_config_makes_its_pipeline(name):
+    from lexloom.language import Language
+
+    config = load_config(CONFIGS / name, interpolate=True)
+    nlp = Language.from_config(config)
+    assert nlp.pipe_names == config["nlp"]["pipeline"]
+
+
+def test_ud_accuracy_is_ud_with_a_wider_encoder_and_more_time():
+    """configs/ud_accuracy.cfg repeats configs/ud.cfg; this keeps the two from drifting apart:
+    they differ in these settings only."""
+    def flat(section, prefix=""):
+        out = {}
+        for key, value in section.items():
+            if isinstance(value, dict):
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    ud, accurate = flat(load_config(CONFIGS / "ud.cfg")), flat(load_config(CONFIGS / "ud_accuracy.cfg"))
+    assert ud.keys() == accurate.keys()
+    differ = {key for key in ud if ud[key] != accurate[key]}
+    assert differ == {
+        "system.threads", "components.tok2vec.model.encoder.hidden", "components.parser.model.arc_hidden",
+        "components.parser.model.label_hidden", "training.patience", "training.max_steps", "training.max_minutes",
+        "training.eval_frequency",
+    }
