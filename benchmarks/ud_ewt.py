@@ -122,7 +122,8 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
     return tuple(sum(len(d) for d in docs) / seconds for seconds, docs in (timed["lexloom"], timed["spacy"]))
 
 
-def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg") -> dict:
+def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg", inference_threads: int | None = None) -> dict:
+    """Train `config` on `threads` threads; score model-best on dev, timed on `inference_threads` (default: `threads`)."""
     cmd = [
         sys.executable, "-m", "lexloom", "train", config, "--output", str(out),
         "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
@@ -131,7 +132,7 @@ def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int, config:
     seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     words, train_seconds = records[-1]["words"], records[-1]["seconds"]
-    scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom", threads)
+    scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom", threads if inference_threads is None else inference_threads)
     curve = [(r["seconds"] / 60, 100 * r["scores"]["dep_las"]) for r in records if "dep_las" in r.get("scores", {})]
     return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"], "curve": curve}
 
@@ -199,7 +200,8 @@ def main() -> None:
     ap.add_argument("--spacy-minutes", type=float, default=30.0)
     ap.add_argument("--concurrent", action="store_true",
                     help="train spaCy at the same time as lexloom, each on --threads threads (one core each with --threads 1)")
-    ap.add_argument("--threads", type=int, default=0, help="torch threads for training (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=0, help="threads for training and inference (0: each library's default)")
+    ap.add_argument("--train-threads", type=int, default=0, help="lexloom's training threads, if not --threads (ud_accuracy.cfg trains on 2)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with en_ewt-ud-{train,dev}.conllu")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()
@@ -213,7 +215,7 @@ def main() -> None:
     spacy_run = SpacyRun(work, args.spacy_minutes, args.data, args.threads) if args.vs_spacy else None
     if spacy_run and args.concurrent:
         spacy_run.start()
-    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.threads, args.config)
+    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.train_threads or args.threads, args.config, args.threads)
     if spacy_run and not args.concurrent:
         spacy_run.start()
     theirs = spacy_run.finish() if spacy_run else None
