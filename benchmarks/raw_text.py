@@ -221,7 +221,7 @@ def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, t
     """Both models on the gold file's words (10-sentence documents, predicted sentences); speed
     as words over the best of three `nlp.pipe` runs, the systems timed in alternation."""
     our_corpus = work / "lexloom-corpus" / (gold.stem + ".lexloom")
-    ours = evaluate_lexloom(our_best, our_corpus, threads)
+    ours = evaluate_lexloom(our_best, our_corpus, threads, repeats=1)  # timed below, beside spaCy
     corpus = work / "spacy-corpus" / (gold.stem + ".spacy")
     metrics = work / "spacy-gold-words.json"
     subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(their_best), str(corpus), "--output", str(metrics)],

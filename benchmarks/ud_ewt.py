@@ -79,7 +79,8 @@ def best_seconds(annotate, make_input, repeats: int = REPEATS) -> tuple[float, l
     return alternating_best_seconds({"": (annotate, make_input)}, repeats)[""]
 
 
-def evaluate_lexloom(model: Path, dev: Path, threads: int) -> dict:
+def evaluate_lexloom(model: Path, dev: Path, threads: int, repeats: int = REPEATS) -> dict:
+    """Scores on dev and words/s (best of `repeats` runs: 1 when `gold_word_speeds` times it again)."""
     import torch
 
     import lexloom
@@ -92,7 +93,7 @@ def evaluate_lexloom(model: Path, dev: Path, threads: int) -> dict:
     refs = list(read_docbin(dev, nlp.vocab))
     nlp(Doc(nlp.vocab, words=refs[0].words[:20]))  # warm-up
     seconds, docs = best_seconds(lambda docs: nlp.pipe(docs, batch_size=256),
-                                 lambda: [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs])
+                                 lambda: [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs], repeats)
     return Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)], seconds=seconds)
 
 
@@ -122,7 +123,9 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
     return tuple(sum(len(d) for d in docs) / seconds for seconds, docs in (timed["lexloom"], timed["spacy"]))
 
 
-def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg", inference_threads: int | None = None) -> dict:
+def train_lexloom(
+    corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg", inference_threads: int | None = None, repeats: int = REPEATS,
+) -> dict:
     """Train `config` on `threads` threads; score model-best on dev, timed on `inference_threads` (default: `threads`)."""
     cmd = [
         sys.executable, "-m", "lexloom", "train", config, "--output", str(out),
@@ -132,7 +135,7 @@ def train_lexloom(corpus: Path, out: Path, minutes: float, threads: int, config:
     seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     words, train_seconds = records[-1]["words"], records[-1]["seconds"]
-    scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom", threads if inference_threads is None else inference_threads)
+    scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom", threads if inference_threads is None else inference_threads, repeats)
     curve = [(r["seconds"] / 60, 100 * r["scores"]["dep_las"]) for r in records if "dep_las" in r.get("scores", {})]
     return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"], "curve": curve}
 
@@ -215,7 +218,8 @@ def main() -> None:
     spacy_run = SpacyRun(work, args.spacy_minutes, args.data, args.threads) if args.vs_spacy else None
     if spacy_run and args.concurrent:
         spacy_run.start()
-    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.train_threads or args.threads, args.config, args.threads)
+    compared = args.vs_spacy or args.spacy_model is not None  # then `gold_word_speeds` times lexloom again, beside spaCy
+    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.train_threads or args.threads, args.config, args.threads, 1 if compared else REPEATS)
     if spacy_run and not args.concurrent:
         spacy_run.start()
     theirs = spacy_run.finish() if spacy_run else None
