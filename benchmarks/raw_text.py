@@ -127,13 +127,14 @@ def lexloom_training(tb: Treebank, train: Path, gold: Path, work: Path, args) ->
     for path in (train, gold):
         subprocess.run([sys.executable, "-m", "lexloom", "convert", str(path), str(corpus), "--n-sents", "10"], check=True, capture_output=True, cwd=ROOT)
     out = work / "lexloom-out"
+    threads = args.train_threads or args.threads
     pipeline = [] if args.tokenizer == "learned" else ["--nlp.pipeline", json.dumps(RULE_TOKENIZER_PIPELINE)]
-    cmd = [sys.executable, "-m", "lexloom", "train", "configs/ud.cfg", "--output", str(out), "--nlp.lang", tb.lang, *pipeline,
+    cmd = [sys.executable, "-m", "lexloom", "train", args.config, "--output", str(out), "--nlp.lang", tb.lang, *pipeline,
            "--paths.train", str(corpus / (train.stem + ".lexloom")), "--paths.dev", str(corpus / (gold.stem + ".lexloom")),
-           "--training.max_minutes", str(args.minutes), "--training.logger.progress_bar", "false", "--system.threads", str(args.threads)]
+           "--training.max_minutes", str(args.minutes), "--training.logger.progress_bar", "false", "--system.threads", str(threads)]
     if args.eval_frequency:
         cmd += ["--training.eval_frequency", str(args.eval_frequency)]
-    return Training(cmd, work / "lexloom-train.log", args.minutes, args.threads), out / "model-best"
+    return Training(cmd, work / "lexloom-train.log", args.minutes, threads), out / "model-best"
 
 
 def spacy_training(tb: Treebank, train: Path, gold: Path, work: Path, args) -> tuple[Training, Path]:
@@ -310,6 +311,9 @@ def main() -> None:
                     help="lexloom's raw text -> words: the learned segmenter and mwt expander of configs/ud.cfg, or the rule-based tokenizer")
     ap.add_argument("--concurrent", action="store_true", help="train both systems at the same time (one core each with --threads 1)")
     ap.add_argument("--threads", type=int, default=0, help="threads per system (0: each library's default)")
+    ap.add_argument("--train-threads", type=int, default=0,
+                    help="lexloom's training threads, if not --threads (configs/ud.cfg is sized for 2 cores)")
+    ap.add_argument("--config", default="configs/ud.cfg", help="the lexloom config to train")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N sentences only (0: all)")
     ap.add_argument("--eval-limit", type=int, default=0, help="score the first N gold sentences only (0: all)")
     ap.add_argument("--eval-frequency", type=int, default=0, help="steps between dev evaluations for both (0: each config's own)")

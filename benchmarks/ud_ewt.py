@@ -1,7 +1,7 @@
 """Treebank benchmark: train configs/ud.cfg on UD English-EWT train, score on dev with gold tokens.
 
     python benchmarks/ud_ewt.py [--config configs/ud.cfg] [--minutes 28] [--threads N]
-        [--vs-spacy [--spacy-minutes 30] [--concurrent] | --spacy-model DIR]
+        [--vs-spacy [--spacy-minutes 30] [--concurrent] | --spacy-model DIR] [--rescore --work DIR]
 
 Prints UPOS, XPOS, UFeats, lemma, UAS, LAS, training wall time, training words/s,
 peak training memory (RSS of the training process) and inference words/s of
@@ -12,7 +12,8 @@ trainable_lemmatizer, parser on a shared tok2vec, from `spacy init config`) on t
 same data in the same run, and the ratios are printed. With --spacy-model, an
 already-trained spaCy pipeline (e.g. `spacy-out/model-best` of a `raw_text.py` run) is
 scored and timed beside lexloom's instead. The dev curve (LAS against training minutes,
-from the training log) is printed below the table.
+from the training log) is printed below the table. With --rescore, the lexloom model an
+earlier run left in --work is scored again (with --vs-spacy: beside a spaCy trained now).
 """
 from __future__ import annotations
 
@@ -125,19 +126,25 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
 
 def train_lexloom(
     corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg", inference_threads: int | None = None, repeats: int = REPEATS,
+    rescore: bool = False,
 ) -> dict:
-    """Train `config` on `threads` threads; score model-best on dev, timed on `inference_threads` (default: `threads`)."""
-    cmd = [
-        sys.executable, "-m", "lexloom", "train", config, "--output", str(out),
-        "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
-        "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false", "--system.threads", str(threads),
-    ]
-    seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
+    """Train `config` on `threads` threads (unless `rescore`: the model an earlier run left in
+    `out`); score model-best on dev, timed on `inference_threads` (default: `threads`)."""
+    measured = out.parent / "lexloom-train.json"  # the training process's wall time and peak RSS
+    if not rescore:
+        cmd = [
+            sys.executable, "-m", "lexloom", "train", config, "--output", str(out),
+            "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
+            "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false", "--system.threads", str(threads),
+        ]
+        seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
+        measured.write_text(json.dumps({"wall": seconds, "rss_mb": rss}))
+    trained = json.loads(measured.read_text()) if measured.exists() else {"wall": None, "rss_mb": None}
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     words, train_seconds = records[-1]["words"], records[-1]["seconds"]
     scores = evaluate_lexloom(out / "model-best", corpus / "en_ewt-ud-dev.lexloom", threads if inference_threads is None else inference_threads, repeats)
     curve = [(r["seconds"] / 60, 100 * r["scores"]["dep_las"]) for r in records if "dep_las" in r.get("scores", {})]
-    return {"scores": scores, "wall": seconds, "rss_mb": rss, "train_wps": words / train_seconds, "steps": records[-1]["step"], "curve": curve}
+    return {"scores": scores, **trained, "train_wps": words / train_seconds, "steps": records[-1]["step"], "curve": curve}
 
 
 class SpacyRun:
@@ -205,9 +212,13 @@ def main() -> None:
                     help="train spaCy at the same time as lexloom, each on --threads threads (one core each with --threads 1)")
     ap.add_argument("--threads", type=int, default=0, help="threads for training and inference (0: each library's default)")
     ap.add_argument("--train-threads", type=int, default=0, help="lexloom's training threads, if not --threads (ud_accuracy.cfg trains on 2)")
+    ap.add_argument("--rescore", action="store_true",
+                    help="score the lexloom model an earlier run trained in --work again, without training it")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with en_ewt-ud-{train,dev}.conllu")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()
+    if args.rescore and not (args.work and (args.work / "lexloom-out" / "model-best").exists()):
+        sys.exit("--rescore needs the --work of an earlier run (its lexloom-out/model-best)")
     limit_threads(args.threads)
     work = args.work or Path(tempfile.mkdtemp(prefix="ud-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -219,7 +230,8 @@ def main() -> None:
     if spacy_run and args.concurrent:
         spacy_run.start()
     compared = args.vs_spacy or args.spacy_model is not None  # then `gold_word_speeds` times lexloom again, beside spaCy
-    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.train_threads or args.threads, args.config, args.threads, 1 if compared else REPEATS)
+    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.train_threads or args.threads, args.config, args.threads,
+                         1 if compared else REPEATS, args.rescore)
     if spacy_run and not args.concurrent:
         spacy_run.start()
     theirs = spacy_run.finish() if spacy_run else None
@@ -253,9 +265,9 @@ def main() -> None:
         ("inference words/s (nlp.pipe)", speed, theirs and theirs["scores"].get("speed")),
     ]
     for name, ours_v, their_v in extra:
-        row = [name, f"{ours_v:,.0f}"]
+        row = [name, f"{ours_v:,.0f}" if ours_v else "-"]
         if theirs:
-            row += [f"{their_v:,.0f}" if their_v else "-", f"x{ours_v / their_v:.2f}" if their_v else "-"]
+            row += [f"{their_v:,.0f}" if their_v else "-", f"x{ours_v / their_v:.2f}" if ours_v and their_v else "-"]
         table.add_row(*row)
     Console(width=120).print(table)
     print("dev LAS during training (minutes: LAS): " + ", ".join(f"{m:.1f}: {las:.2f}" for m, las in ours["curve"]))
