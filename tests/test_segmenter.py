@@ -20,7 +20,7 @@ from lexloom.pipeline.segmenter import (
     MWT_END, MWT_SENT_END, SENT_END, SPACE_END, SPACE_NEWLINE, SPACE_NONE, SPACE_ONE, SPACE_OTHER, TOKEN_END,
     Pieces, doc_from_segments, raw_text_labels,
 )
-from lexloom.raw_text import evaluate_raw_text
+from lexloom.raw_text import evaluate_raw_text, raw_texts
 from lexloom.scoring.conll18 import evaluate, read_treebank
 from lexloom.tokens import Doc, Example, Vocab
 from lexloom.training.corpus import Corpus
@@ -205,6 +205,12 @@ def test_learned_from_a_treebank_raw_text_becomes_words(tmp_path, one_thread):
     nlp.to_disk(tmp_path / "model")
     again = lexloom.load(tmp_path / "model")
     assert again(text).words == doc.words and [s.text for s in again(text).sents] == [s.text for s in doc.sents]
+    # a text's pieces are read as if alone, whatever else is in its batch: the same probabilities
+    segmenter = nlp.get_pipe("segmenter")
+    long_text = " ".join(raw_texts(read_treebank(GSD_SLICE))[:3])
+    _, (alone,) = segmenter.piece_probs([text])
+    _, (batched, _) = segmenter.piece_probs([text, long_text])
+    assert np.allclose(alone, batched, atol=1e-5)
     # a Doc given to the pipeline keeps its tokens: gold-word evaluation is not re-tokenized
     given = Doc(nlp.vocab, ["del", "mar"])
     assert nlp(given).words == ["del", "mar"]

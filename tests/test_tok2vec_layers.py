@@ -195,3 +195,26 @@ def test_window_encoder_stops_at_piece_starts():
     alone = torch.cat([encoder(piece, torch.ones(1, piece.shape[1], dtype=torch.bool)) for piece in x.split(lengths, dim=1)], dim=1)
     assert torch.allclose(joined, alone, atol=1e-5)  # the same sums, in another order
     assert not torch.allclose(encoder(x, whole), alone, atol=1e-3)  # unmarked, windows cross
+
+
+def test_packed_encoder_computes_what_the_two_directions_do():
+    """`pack_directions` (for inference) joins each layer's directions into one bidirectional LSTM
+    over packed sequences: the same output for sequences of any length in one padded batch."""
+    torch.manual_seed(0)
+    encoder = BiLSTMEncoder(16, hidden=8, depth=2).eval()
+    lengths = torch.tensor([7, 1, 4, 7, 2])
+    mask = torch.arange(7)[None, :] < lengths[:, None]
+    x = torch.randn(5, 7, 16) * mask.unsqueeze(-1)
+    with torch.no_grad():
+        before = encoder(x, mask)
+        encoder.pack_directions()
+        after = encoder(x, mask)
+    assert encoder.packed is not None and not hasattr(encoder, "forward_layers")
+    assert torch.allclose(before, after, atol=1e-5)
+    assert torch.equal(after[~mask], torch.zeros_like(after[~mask]))
+    # each sequence alone, without padding, reads the same
+    with torch.no_grad():
+        alone = encoder(x[2:3, :4], mask[2:3, :4])
+    assert torch.allclose(alone[0], after[2, :4], atol=1e-5)
+    with pytest.raises(RuntimeError, match="cannot train"):
+        encoder.train()(x, mask)

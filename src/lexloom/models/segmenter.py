@@ -30,7 +30,10 @@ class SegmenterModel(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(2 * hidden, n_labels)
 
-    def forward(self, rows: torch.Tensor, contexts: torch.Tensor) -> torch.Tensor:
+    def forward(self, rows: torch.Tensor, contexts: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """With `lengths` (batch,) the LSTM reads packed sequences: each row exactly as if it
+        were alone, however much padding the batch gives it (for inference; training pads,
+        which is several times faster with torch's fused kernels)."""
         batch, length, n_features, n_seeds = rows.shape
         ids = (rows + self.offsets[:, None]).reshape(batch * length, n_features * n_seeds)
         weights = None
@@ -38,6 +41,10 @@ class SegmenterModel(nn.Module):
             keep = torch.rand(batch * length, n_features, 1, device=rows.device) >= self.feature_dropout
             weights = keep.expand(-1, -1, n_seeds).reshape(batch * length, -1).to(self.embed.weight.dtype)
         pieces = self.embed(ids, per_sample_weights=weights).reshape(batch, length, -1)
-        x = torch.tanh(pieces + self.context(contexts))
-        x, _ = self.lstm(self.dropout(x))
+        x = self.dropout(torch.tanh(pieces + self.context(contexts)))
+        if lengths is None:
+            x, _ = self.lstm(x)
+        else:
+            packed, _ = self.lstm(nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False))
+            x, _ = nn.utils.rnn.pad_packed_sequence(packed, batch_first=True, total_length=length)
         return self.output(self.dropout(x))

@@ -303,7 +303,7 @@ class Segmenter(TrainablePipe):
     }
 
     def __init__(self, nlp, name: str, model: SegmenterSpec, sent_threshold: float = 0.5, max_updates: int = 0,
-                 window: int = 200, context: int = 20, batch_size: int = 256):
+                 window: int = 200, context: int = 20, batch_size: int = 16):
         super().__init__(nlp, name, model, sent_threshold=sent_threshold, max_updates=max_updates, window=window,
                          context=context, batch_size=batch_size)
         self.updates = 0
@@ -313,6 +313,10 @@ class Segmenter(TrainablePipe):
 
     def labels_from(self, examples) -> list[str]:
         return list(LABELS)
+
+    def quantize(self) -> None:
+        """Stays in float: its small LSTM (64 units each way) runs faster in torch's fused float
+        kernel than in int8 (benchmarks/RESULTS.md, "Inference without padding")."""
 
     def build(self) -> None:
         self.model = self.spec.build().to(self.nlp.device)
@@ -373,7 +377,8 @@ class Segmenter(TrainablePipe):
         return pieces.after + N_SPACE_CLASSES * np.isin(pieces.ends, ends)
 
     def piece_probs(self, texts: Sequence[str]) -> tuple[list[Pieces], list[np.ndarray]]:
-        """The pieces of each text and their label probabilities, in batches of similar-length windows."""
+        """The pieces of each text and their label probabilities, in batches of similar-length windows;
+        each window is read as if alone (packed), so a text's segments do not depend on its batch."""
         pieces = [Pieces(t) for t in texts]
         rows = [self.spec.features(p) for p in pieces]
         contexts = [self._context(p) for p in pieces]
@@ -386,7 +391,8 @@ class Segmenter(TrainablePipe):
             for g in range(0, len(order), step):
                 group = [windows[w] for w in order[g : g + step]]
                 batch = self._tensors([rows[k][s:e] for k, s, e, _, _ in group], [contexts[k][s:e] for k, s, e, _, _ in group])
-                out = torch.softmax(self.model(*batch).float(), dim=-1).cpu().numpy()
+                lengths = torch.tensor([e - s for _, s, e, _, _ in group])
+                out = torch.softmax(self.model(*batch, lengths).float(), dim=-1).cpu().numpy()
                 for r, (k, s, _, a, b) in enumerate(group):
                     probs[k][a:b] = out[r, a - s : b - s]
         return pieces, probs
@@ -569,9 +575,10 @@ DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Segmenter.v1"}, "sent_thr
     default_score_weights={"segmenter_token_f": None, "segmenter_sent_f": None, "segmenter_mwt_f": None},
 )
 def make_segmenter(nlp, name: str, model: SegmenterSpec, sent_threshold: float = 0.5, max_updates: int = 0,
-                   window: int = 200, context: int = 20, batch_size: int = 256) -> Segmenter:
+                   window: int = 200, context: int = 20, batch_size: int = 16) -> Segmenter:
     """`sent_threshold`: a token ends a sentence where the sentence labels take more than this
     share of its end probability; `window` / `context`: pieces read at once, and around them;
-    `batch_size`: windows per forward pass."""
+    `batch_size`: windows per forward pass at inference, taken in order of length (few, so that
+    a paragraph of 20 pieces is not padded to the length of one of 200)."""
     return Segmenter(nlp, name, model, sent_threshold=sent_threshold, max_updates=max_updates, window=window,
                      context=context, batch_size=batch_size)
