@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .tok2vec import packed_lstm
+
 
 class SegmenterModel(nn.Module):
     """Pieces of text in, one score per label and piece out.
@@ -42,9 +44,5 @@ class SegmenterModel(nn.Module):
             weights = keep.expand(-1, -1, n_seeds).reshape(batch * length, -1).to(self.embed.weight.dtype)
         pieces = self.embed(ids, per_sample_weights=weights).reshape(batch, length, -1)
         x = self.dropout(torch.tanh(pieces + self.context(contexts)))
-        if lengths is None:
-            x, _ = self.lstm(x)
-        else:
-            packed, _ = self.lstm(nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False))
-            x, _ = nn.utils.rnn.pad_packed_sequence(packed, batch_first=True, total_length=length)
+        x = self.lstm(x)[0] if lengths is None else packed_lstm(self.lstm, x, lengths)
         return self.output(self.dropout(x))

@@ -97,6 +97,13 @@ class MaxoutWindowEncoder(nn.Module):
         return x * m
 
 
+def packed_lstm(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """`lstm` (batch_first) over the first `lengths` steps of each row of the padded `x`, read as
+    packed sequences: each row as if it were alone. The output is padded again with zeros."""
+    out, _ = lstm(nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False))
+    return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+
+
 class BiLSTMEncoder(nn.Module):
     """A bidirectional LSTM over each sequence, projected back to `width`.
 
@@ -152,11 +159,10 @@ class BiLSTMEncoder(nn.Module):
     def _forward_packed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.training:
             raise RuntimeError("this BiLSTMEncoder was packed for inference (pack_directions) and cannot train")
-        lengths = mask.sum(dim=1).clamp(min=1).cpu()
+        lengths = mask.sum(dim=1).clamp(min=1)
         h = x
         for both in self.packed:
-            out, _ = both(nn.utils.rnn.pack_padded_sequence(h, lengths, batch_first=True, enforce_sorted=False))
-            h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+            h = packed_lstm(both, h, lengths)
         return self.proj(h) * mask.unsqueeze(-1).to(x.dtype)
 
 
