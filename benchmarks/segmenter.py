@@ -48,7 +48,7 @@ def train(key: str, args, senter: bool) -> Path:
                            check=True, capture_output=True, cwd=ROOT)
     from lexloom.config import load_config
 
-    config = load_config(ROOT / "configs" / "ud.cfg")
+    config = load_config(args.config)
     config["nlp"]["lang"] = lang
     config["nlp"]["pipeline"] = ["segmenter", "mwt"] + (["tok2vec", "senter"] if senter else [])
     for name in [n for n in config["components"] if n not in config["nlp"]["pipeline"]]:
@@ -59,6 +59,7 @@ def train(key: str, args, senter: bool) -> Path:
         # hide from the senter the context across the boundaries it is to judge
         config["components"]["tok2vec"]["model"]["piece_length"] = 0
     config["components"]["segmenter"]["max_updates"] = 0
+    config["system"]["seed"] = args.seed
     config["training"].update({"max_steps": args.steps, "max_minutes": 0, "patience": 0, "eval_frequency": args.steps})
     config["training"]["score_weights"] = {"segmenter_token_f": 0.5, "segmenter_sent_f": 0.5}
     config["training"]["logger"]["progress_bar"] = False
@@ -108,6 +109,8 @@ def main() -> None:
     ap.add_argument("--treebanks", nargs="+", choices=sorted(TREEBANKS), default=sorted(TREEBANKS))
     ap.add_argument("--steps", type=int, default=2000, help="training steps (the segmenter's max_updates in configs/ud.cfg)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--config", type=Path, default=ROOT / "configs" / "ud.cfg", help="its segmenter and mwt are trained")
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--senter", action="store_true", help="also train a senter over the tok2vec and compare its sentences")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--work", type=Path, default=None)

@@ -58,6 +58,28 @@ def test_a_gold_doc_spelled_back_into_raw_text_with_a_label_per_character():
     assert all(labels[i] == TOKEN_END or labels[i] != 0 for i in ends)
 
 
+def test_the_segmenter_learns_from_paragraphs_as_raw_text_gives_them():
+    """The conversion keeps where paragraphs start (`# newpar`, `# newdoc`), and the segmenter's
+    training texts are the paragraphs, as the raw text of the treebank gives them: a
+    paragraph's end is the end of a text, not a sentence end to find inside one."""
+    docs = list(read_conllu(EWT_SLICE, Vocab("en"), n_sents=10))
+    starts = [flag for doc in docs for flag in doc.user_data["paragraph_starts"]]
+    comments = [block.split("# text")[0] for block in EWT_SLICE.read_text(encoding="utf8").split("\n\n") if "# text" in block]
+    assert starts == ["# newpar" in c or "# newdoc" in c for c in comments]
+    assert 1 < sum(starts) < len(starts)
+    nlp = lexloom.blank("en")
+    segmenter = nlp.add_pipe("segmenter", config={"window": 100_000})
+    texts = segmenter._training_texts([Example(Doc(nlp.vocab, words=d.words, spaces=d.spaces), d) for d in docs])
+    assert [text.rstrip() for text, _ in texts] == raw_texts(read_treebank(EWT_SLICE))
+    for text, labels in texts:
+        assert labels[len(text.rstrip()) - 1] in (SENT_END, MWT_SENT_END)
+    # a treebank without paragraphs: the Docs are joined by a space, up to `window` pieces
+    for doc in docs:
+        del doc.user_data["paragraph_starts"]
+    joined = segmenter._training_texts([Example(d, d) for d in docs])
+    assert len(joined) == 1 and joined[0][0] == " ".join(raw_text_labels(d)[0] for d in docs)
+
+
 def test_doc_from_segments_spells_the_text_whitespace_and_all():
     text = "  Hi there.\n\nDel mar,  ok"
     # (start, end, ends a sentence, multi-word)

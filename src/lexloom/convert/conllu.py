@@ -9,7 +9,8 @@ a `# cats = {"POS": 1.0}` comment gives the categories of its document: of that
 sentence and the ones after it, up to the next `# newdoc`.
 DEPS and the rest of MISC are not stored. Sentence-level metadata goes to
 `doc.user_data` as lists with one entry per sentence: `sent_ids`, `texts`
-(the `# sent_id` / `# text` comments, "" where absent) and, when multi-word
+(the `# sent_id` / `# text` comments, "" where absent), `paragraph_starts` (True
+where `# newpar` or `# newdoc` starts a paragraph) and, when multi-word
 tokens are not merged, `mwts`: per sentence a list of `[start, end, form]`
 (sentence-relative word indices, end exclusive) so `write_conllu` can restore
 the range lines.
@@ -74,6 +75,7 @@ class _Sentence:
     sent_id: str = ""
     text: str = ""
     newdoc: bool = False
+    newpar: bool = False  # `# newpar` or `# newdoc`: a paragraph starts
     cats: dict[str, float] | None = None  # its document's categories
 
 
@@ -109,7 +111,9 @@ def _parse_sentence(block: list[Line], path: str | Path) -> _Sentence:
             if key.strip() == "cats":
                 sentence.cats = _cats_comment(value, path, number)
             elif key.split()[:1] == ["newdoc"]:
-                sentence.newdoc = True
+                sentence.newdoc = sentence.newpar = True
+            elif key.split()[:1] == ["newpar"]:
+                sentence.newpar = True
             read_comment(text, sentence)
             continue
         columns = text.split("\t")
@@ -231,6 +235,7 @@ def _sentence_doc(sentence: _Sentence, vocab: Vocab, merge_subtokens: bool) -> D
                 doc._ent_type[i] = vocab.strings.add(w.ent[2:]) if w.ent != "O" else 0
     doc.user_data["sent_ids"] = [sentence.sent_id]
     doc.user_data["texts"] = [sentence.text]
+    doc.user_data["paragraph_starts"] = [sentence.newpar]
     if not merge_subtokens:
         doc.user_data["mwts"] = [mwts]
     return doc

@@ -3,8 +3,9 @@
 Learned from the treebank itself, as Stanza and UDPipe learn theirs: each
 training Doc is spelled back into its raw text (a multi-word token by its
 surface form, from `user_data["mwts"]`; the whitespace from the tokens'
-spaces) and the text is cut into **pieces**: runs of letters (with their
-combining marks), runs of digits, and every other character alone. A character
+spaces), one paragraph a text, as raw text is read, and the text is cut into
+**pieces**: runs of letters (with their combining marks), runs of digits, and
+every other character alone. A character
 of a script written without spaces (Han, Kana, Thai, ...) is a piece of its own.
 Tokens are made of whole pieces: in UD English-EWT train 65 of 200,707 token
 boundaries fall inside a run of letters or digits, in Spanish-GSD none. Each
@@ -180,15 +181,22 @@ def raw_text_labels(doc: Doc) -> tuple[str, np.ndarray]:
 
     Multi-word tokens (`user_data["mwts"]`, one list per sentence) are spelled by their
     surface form; sentences follow `doc.sents`; whitespace tokens are kept as they are."""
+    parts = sentence_texts(doc)
+    return "".join(t for t, _ in parts), np.concatenate([l for _, l in parts]) if parts else np.zeros(0, dtype=np.int64)
+
+
+def sentence_texts(doc: Doc) -> list[tuple[str, np.ndarray]]:
+    """`raw_text_labels` of each of `doc.sents` in turn, with the whitespace after it."""
     words = doc.words
     spaces = doc.spaces
     sents = list(doc.sents)
     mwts = doc.user_data.get("mwts")
     if not isinstance(mwts, list) or len(mwts) != len(sents):
         mwts = [[] for _ in sents]
-    parts: list[str] = []
-    labels: list[np.ndarray] = []
+    out: list[tuple[str, np.ndarray]] = []
     for sent, ranges in zip(sents, mwts):
+        parts: list[str] = []
+        labels: list[np.ndarray] = []
         starts = {sent.start + int(s): (sent.start + int(e), form) for s, e, form in ranges if int(e) > int(s)}
         last_word = max((i for i in range(sent.start, sent.end) if not words[i].isspace()), default=sent.end - 1)
         i = sent.start
@@ -210,8 +218,8 @@ def raw_text_labels(doc: Doc) -> tuple[str, np.ndarray]:
                 parts.append(" ")
                 labels.append(np.zeros(1, dtype=np.int64))
             i = last + 1
-    text = "".join(parts)
-    return text, np.concatenate(labels) if labels else np.zeros(0, dtype=np.int64)
+        out.append(("".join(parts), np.concatenate(labels)))
+    return out
 
 
 # --- inference: piece scores to a Doc --------------------------------------------------------
@@ -436,22 +444,37 @@ class Segmenter(TrainablePipe):
         return F.cross_entropy(logits.reshape(-1, len(LABELS)), torch.from_numpy(targets).to(logits.device).reshape(-1), ignore_index=-1)
 
     def _training_texts(self, examples: Sequence[Example]) -> list[tuple[str, np.ndarray]]:
-        """The references' raw texts and character labels, joined by a space into texts of about
-        `window` pieces (five characters a piece). Short Docs alone would end most of their
-        sentences at the end of a text, where every text ends one: joined, the segmenter has
-        to find the sentence ends inside a text, as it must in a paragraph."""
+        """The references' raw texts and character labels, as paragraphs (texts of about `window`
+        pieces at most, five characters a piece), the units raw text is read in.
+
+        A paragraph ends where the next sentence starts one (`user_data["paragraph_starts"]`,
+        CoNLL-U's `# newpar` and `# newdoc`): its end is a sentence end the segmenter need not
+        find, since the end of a text always is one. Where the treebank marks no paragraphs,
+        the references are joined by a space: short Docs alone would end most of their
+        sentences at the end of a text, and the segmenter has to find them inside one."""
         limit = 5 * self.cfg["window"]
         out: list[tuple[list[str], list[np.ndarray]]] = []
+        size = 0
         for eg in examples:
-            text, labels = raw_text_labels(eg.reference)
-            if not text.strip():
-                continue
-            if out and sum(map(len, out[-1][0])) + len(text) < limit:
-                out[-1][0].extend([" ", text])
-                out[-1][1].extend([np.zeros(1, dtype=np.int64), labels])
-            else:
-                out.append(([text], [labels]))
-        return [("".join(texts), np.concatenate(labels)) for texts, labels in out]
+            doc = eg.reference
+            parts = sentence_texts(doc)
+            starts = doc.user_data.get("paragraph_starts")
+            if not isinstance(starts, list) or len(starts) != len(parts):
+                starts = [False] * len(parts)
+            for k, ((text, labels), new_paragraph) in enumerate(zip(parts, starts)):
+                if out and not new_paragraph and size + len(text) < limit:
+                    if k == 0 and out[-1][0][-1][-1:] != " ":  # another reference: joined by a space
+                        out[-1][0].append(" ")
+                        out[-1][1].append(np.zeros(1, dtype=np.int64))
+                        size += 1
+                    out[-1][0].append(text)
+                    out[-1][1].append(labels)
+                    size += len(text)
+                else:
+                    out.append(([text], [labels]))
+                    size = len(text)
+        texts = [("".join(texts), np.concatenate(labels)) for texts, labels in out]
+        return [(text, labels) for text, labels in texts if text.strip()]
 
     # --- judging -----------------------------------------------------------------------------
     def score(self, examples: Sequence[Example]) -> dict[str, float]:
