@@ -279,6 +279,39 @@ def test_lexloom_train_learns_the_segmenter_with_the_pipeline(tmp_path, one_thre
     assert evaluate(gold, read_treebank(system))["Tokens"].f1 > 0.5
 
 
+def test_after_max_updates_the_segmenter_keeps_the_average_of_its_own_steps(one_thread):
+    """The pipeline goes on learning after the segmenter stops: the weights saved for the
+    segmenter stay the average of its own updates, not its last raw weights."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import SMALL_TOK2VEC
+
+    torch.manual_seed(0)
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("segmenter", config={"max_updates": 3, "model": {"@architectures": "lexloom.Segmenter.v1", "hidden": 16}})
+    nlp.add_pipe("senter", config={"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": dict(SMALL_TOK2VEC)}})
+    examples = [Example(Doc(nlp.vocab, d.words, d.spaces), d) for d in read_conllu(EWT_SLICE, nlp.vocab, n_sents=3)][:8]
+    nlp.initialize(lambda: examples)
+    optimizer = Optimizer(0.01, L2=0.0)
+
+    def averages(component: str) -> dict[str, torch.Tensor]:
+        return {n: v.clone() for n, v in optimizer.averages.items() if n.startswith(component + ".")}
+
+    for _ in range(3):
+        nlp.update(examples, sgd=optimizer)
+    segmenter, senter = averages("segmenter"), averages("senter")
+    raw = {n: p.detach().clone() for n, p in nlp.named_parameters() if n.startswith("segmenter.")}
+    assert segmenter and any(not torch.equal(segmenter[n], raw[n]) for n in raw)  # an average, not the raw weights
+    for _ in range(5):
+        losses = nlp.update(examples, sgd=optimizer)
+    assert "segmenter" not in losses and losses["senter"] > 0
+    assert all(torch.equal(v, optimizer.averages[n]) for n, v in segmenter.items())
+    assert any(not torch.equal(v, optimizer.averages[n]) for n, v in senter.items())
+    with nlp.use_params(optimizer.averages):
+        assert all(torch.equal(p, segmenter[n]) for n, p in nlp.named_parameters() if n.startswith("segmenter."))
+
+
 def test_sentence_boundaries_set_later_keep_the_multi_word_tokens(one_thread):
     import sys
 

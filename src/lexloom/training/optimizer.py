@@ -15,6 +15,9 @@ class Optimizer:
 
     `averages` holds an exponential moving average of every parameter, with thinc's
     warm-up `decay = min((1 + t) / (10 + t), 0.9999)`; it is what gets evaluated and saved.
+    As in thinc, a step moves the averages of the parameters it updates only: a component
+    that has stopped learning (the segmenter after `max_updates`) keeps the average of its
+    own steps instead of drifting to its last raw weights.
     """
 
     def __init__(self, learn_rate=0.001, *, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, L2: float = 0.01, grad_clip: float = 1.0, use_averages: bool = True):
@@ -54,7 +57,8 @@ class Optimizer:
         self.step_count += 1
         self.learn_rate = next(self._rates)
         if self.use_averages:
-            self._update_averages(named)
+            stepped = {id(p) for p in params}
+            self._update_averages([(n, p) for n, p in named if id(p) in stepped or n not in self.averages])
 
     @torch.no_grad()
     def _update_averages(self, named: list[tuple[str, torch.nn.Parameter]]) -> None:
