@@ -18,7 +18,7 @@ from lexloom.convert.conllu import read_conllu, write_conllu
 from lexloom.pipeline.mwt import apply_rule, rule_of
 from lexloom.pipeline.segmenter import (
     MWT_END, MWT_SENT_END, SENT_END, SPACE_END, SPACE_NEWLINE, SPACE_NONE, SPACE_ONE, SPACE_OTHER, TOKEN_END,
-    Pieces, doc_from_segments, raw_text_labels,
+    Pieces, doc_from_segments, paragraph_texts, raw_text_labels,
 )
 from lexloom.raw_text import evaluate_raw_text, raw_texts
 from lexloom.scoring.conll18 import evaluate, read_treebank
@@ -73,6 +73,11 @@ def test_the_segmenter_learns_from_paragraphs_as_raw_text_gives_them():
     assert [text.rstrip() for text, _ in texts] == raw_texts(read_treebank(EWT_SLICE))
     for text, labels in texts:
         assert labels[len(text.rstrip()) - 1] in (SENT_END, MWT_SENT_END)
+    # the segmenter's own score reads each reference's paragraphs one at a time, too
+    for doc in docs:
+        paragraphs = paragraph_texts(doc)
+        assert len(paragraphs) == 1 + sum(doc.user_data["paragraph_starts"][1:])
+        assert "".join(text for text, _ in paragraphs) == raw_text_labels(doc)[0]
     # a treebank without paragraphs: the Docs are joined by a space, up to `window` pieces
     for doc in docs:
         del doc.user_data["paragraph_starts"]

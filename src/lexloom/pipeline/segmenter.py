@@ -222,6 +222,27 @@ def sentence_texts(doc: Doc) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def paragraph_starts(doc: Doc) -> list[bool]:
+    """Whether each of `doc.sents` starts a paragraph (`user_data["paragraph_starts"]`, set by
+    CoNLL-U's `# newpar` and `# newdoc`); all False where the treebank marks none."""
+    n = sum(1 for _ in doc.sents)
+    starts = doc.user_data.get("paragraph_starts")
+    return [bool(s) for s in starts] if isinstance(starts, list) and len(starts) == n else [False] * n
+
+
+def paragraph_texts(doc: Doc) -> list[tuple[str, np.ndarray]]:
+    """`raw_text_labels` of each paragraph of a gold Doc, the units raw text is read in (the
+    whole Doc where no paragraphs are marked)."""
+    out: list[tuple[list[str], list[np.ndarray]]] = []
+    for (text, labels), new_paragraph in zip(sentence_texts(doc), paragraph_starts(doc)):
+        if out and not new_paragraph:
+            out[-1][0].append(text)
+            out[-1][1].append(labels)
+        else:
+            out.append(([text], [labels]))
+    return [("".join(texts), np.concatenate(labels)) for texts, labels in out]
+
+
 # --- inference: piece scores to a Doc --------------------------------------------------------
 def segment(pieces: Pieces, probs: np.ndarray, sent_threshold: float = 0.5) -> list[tuple[int, int, bool, bool]]:
     """The tokens of a text from its pieces' label probabilities (n_pieces, len(LABELS)):
@@ -457,11 +478,7 @@ class Segmenter(TrainablePipe):
         size = 0
         for eg in examples:
             doc = eg.reference
-            parts = sentence_texts(doc)
-            starts = doc.user_data.get("paragraph_starts")
-            if not isinstance(starts, list) or len(starts) != len(parts):
-                starts = [False] * len(parts)
-            for k, ((text, labels), new_paragraph) in enumerate(zip(parts, starts)):
+            for k, ((text, labels), new_paragraph) in enumerate(zip(sentence_texts(doc), paragraph_starts(doc))):
                 if out and not new_paragraph and size + len(text) < limit:
                     if k == 0 and out[-1][0][-1][-1:] != " ":  # another reference: joined by a space
                         out[-1][0].append(" ")
@@ -478,7 +495,8 @@ class Segmenter(TrainablePipe):
 
     # --- judging -----------------------------------------------------------------------------
     def score(self, examples: Sequence[Example]) -> dict[str, float]:
-        """Tokens, sentences and multi-word tokens found in each reference's raw text, as
+        """Tokens, sentences and multi-word tokens found in the raw text of each reference's
+        paragraphs, read one paragraph at a time as `lexloom.raw_text` reads a treebank, as
         precision / recall / F1 of their character spans (the CoNLL 2018 definitions of
         tokens and sentences): `segmenter_token_f`, `segmenter_sent_f`, `segmenter_mwt_f`
         (and `_p`, `_r`). The examples' predicted Docs do not matter: they were not made
@@ -487,10 +505,10 @@ class Segmenter(TrainablePipe):
             return {}
         texts, gold = [], []
         for eg in examples:
-            text, labels = raw_text_labels(eg.reference)
-            if text.strip():
-                texts.append(text)
-                gold.append(_spans(text, labels))
+            for text, labels in paragraph_texts(eg.reference):
+                if text.strip():
+                    texts.append(text)
+                    gold.append(_spans(text, labels))
         found = [_spans_of_segments(segment(p, pr, self.cfg["sent_threshold"])) for p, pr in zip(*self.piece_probs(texts))]
         scores = {}
         for k, key in enumerate(("token", "sent", "mwt")):
