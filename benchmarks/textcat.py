@@ -1,7 +1,7 @@
 """Text classification benchmarks: GitHub issues (exclusive) and cooking questions (multi-label).
 
     .venv/bin/python benchmarks/textcat.py [--task docs_issues|cooking|both] [--seeds 0,1,2,3,4] [--vs-spacy] [--spacy-minutes 10]
-        [--config CFG]
+        [--config CFG] [--members K]
 
 textcat_docs_issues trains configs/textcat.cfg on train.jsonl and scores eval.jsonl;
 textcat_cooking trains configs/textcat_multilabel.cfg on train.jsonl and scores
@@ -10,7 +10,9 @@ training texts, a seed (or another machine's float rounding) moves the scores by
 about a point, so one run says little. Printed per task: macro F, micro F and macro
 AUC of every seed, their mean and spread (standard deviation and range), training
 wall time and inference words/s of `nlp.pipe` over the dev Docs (already tokenized,
-one CPU thread, best of three runs). With --vs-spacy, spaCy 3.8 trains the model of its textcat project
+one CPU thread, best of three runs). With --members K, each seed s stands for an ensemble
+(`lexloom ensemble`) of K models trained apart with seeds s*K .. s*K+K-1; its training
+time is the sum of theirs, and the single models' mean and spread are printed too. With --vs-spacy, spaCy 3.8 trains the model of its textcat project
 (a tok2vec ensembled with a bag of words, see `write_spacy_config`) on the same Docs
 in the same run, once, and the ratios to lexloom's mean are printed. Exit status 1
 unless lexloom's mean beats spaCy's published macro F and AUC by more than their
@@ -61,6 +63,22 @@ def train_lexloom(config: str, train: Path, dev: Path, out: Path, seed: int = 0,
     wall = None if rescore else run_timed(cmd, out.parent / "lexloom-train.log")
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     wall = wall if wall is not None else records[-1]["seconds"]
+    return {"wall": wall, "steps": records[-1]["step"], **score_lexloom(out / "model-best", dev)}
+
+
+def train_ensemble(config: str, train: Path, dev: Path, work: Path, seed: int, members: int, rescore: bool = False) -> dict:
+    """`members` models trained apart (seeds seed*members ..), joined by `lexloom ensemble` and
+    scored; "members" holds each one's own run."""
+    seeds = [seed * members + j for j in range(members)]
+    runs = [train_lexloom(config, train, dev, work / f"lexloom-seed{s}", s, rescore) for s in seeds]
+    joined = work / f"lexloom-ensemble{seed}"
+    cmd = [sys.executable, "-m", "lexloom", "ensemble", str(joined)] + [str(work / f"lexloom-seed{s}" / "model-best") for s in seeds]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return {"wall": sum(r["wall"] for r in runs), "steps": [r["steps"] for r in runs], "members": runs, **score_lexloom(joined, dev)}
+
+
+def score_lexloom(model: Path, dev: Path) -> dict:
+    """Scores on dev, and inference words/s (one thread, best of three)."""
     import torch
 
     import lexloom
@@ -68,12 +86,12 @@ def train_lexloom(config: str, train: Path, dev: Path, out: Path, seed: int = 0,
     from lexloom.tokens import Doc, Example, read_docbin
 
     torch.set_num_threads(1)
-    nlp = lexloom.load(out / "model-best")
+    nlp = lexloom.load(model)
     refs = list(read_docbin(dev, nlp.vocab))
     list(nlp.pipe(Doc(nlp.vocab, words=r.words[:50]) for r in refs[:64]))  # warm-up
     seconds, docs = best_seconds(nlp.pipe, lambda: [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs])
     scores = Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)])
-    return {"wall": wall, "steps": records[-1]["step"], "scores": scores, "wps": sum(len(d) for d in docs) / seconds}
+    return {"scores": scores, "wps": sum(len(d) for d in docs) / seconds}
 
 
 def write_spacy_config(component: str, path: Path) -> None:
@@ -152,20 +170,25 @@ def spread(values: list[float]) -> tuple[float, float, float]:
     return mean, std, max(values) - min(values)
 
 
-def run_task(task: str, work: Path, seeds: list[int], vs_spacy: bool, spacy_minutes: float, rescore: bool = False, config: str | None = None) -> bool:
+def run_task(task: str, work: Path, seeds: list[int], vs_spacy: bool, spacy_minutes: float, rescore: bool = False, config: str | None = None,
+             members: int = 1) -> bool:
     folder, dev_file, task_config, component, published_f, published_auc = TASKS[task]
     config = config or task_config
     published = {"cats_macro_f": published_f, "cats_macro_auc": published_auc}
     work.mkdir(parents=True, exist_ok=True)
     train, dev = convert_corpus(folder, dev_file, work)
-    runs = {seed: train_lexloom(config, train, dev, work / f"lexloom-seed{seed}", seed, rescore) for seed in seeds}
+    if members > 1:
+        runs = {seed: train_ensemble(config, train, dev, work, seed, members, rescore) for seed in seeds}
+    else:
+        runs = {seed: train_lexloom(config, train, dev, work / f"lexloom-seed{seed}", seed, rescore) for seed in seeds}
     theirs = train_spacy(component, train, dev, work, spacy_minutes, rescore) if vs_spacy else None
     (work / "results.json").write_text(json.dumps({"lexloom": {str(s): r for s, r in runs.items()}, "spacy": theirs}, indent=2, default=float) + "\n")
 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{config} on {folder} ({dev_file}), {os.cpu_count()} CPU cores, inference on 1 thread, seeds {seeds}")
+    what = f"ensembles of {members} models trained apart" if members > 1 else "one model"
+    table = Table(title=f"{config} on {folder} ({dev_file}), {what}, {os.cpu_count()} CPU cores, inference on 1 thread, seeds {seeds}")
     columns = ["metric"] + [f"seed {s}" for s in seeds] + ["mean", "std", "range", "spaCy published", "mean - published"]
     columns += ["spaCy 3.8 here", "mean / spaCy here"] if theirs else []
     for column in columns:
@@ -188,6 +211,11 @@ def run_task(task: str, work: Path, seeds: list[int], vs_spacy: bool, spacy_minu
             ok = ok and mean >= their_v
             row += [f"{their_v:.2f}", f"x{mean / their_v:.2f}" if their_v else "-"]
         table.add_row(*row)
+    if members > 1:  # the single models the ensembles are made of
+        for name, key in METRICS:
+            values = [100 * m["scores"][key] for s in seeds for m in runs[s]["members"]]
+            mean, std, span = spread(values)
+            table.add_row(f"{name}, single models ({len(values)})", *[""] * len(seeds), f"{mean:.2f}", f"{std:.2f}", f"{span:.2f}")
     for name, key in (("training wall time (s)", "wall"), ("inference words/s (nlp.pipe)", "wps")):
         values = [runs[s][key] for s in seeds]
         mean = statistics.fmean(values)
@@ -209,6 +237,7 @@ def main() -> None:
     ap.add_argument("--task", choices=["docs_issues", "cooking", "both"], default="both")
     ap.add_argument("--config", default=None, help="train this config instead of the task's own (one --task only)")
     ap.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds; each trains a model")
+    ap.add_argument("--members", type=int, default=1, help="each seed trains this many models apart and joins them (lexloom ensemble)")
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=10.0, help="stop spaCy's training after this long")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
@@ -221,7 +250,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="textcat-bench-"))
     tasks = list(TASKS) if args.task == "both" else [args.task]
     seeds = [int(s) for s in args.seeds.split(",")]
-    results = [run_task(task, work / task, seeds, args.vs_spacy, args.spacy_minutes, args.rescore, args.config) for task in tasks]
+    results = [run_task(task, work / task, seeds, args.vs_spacy, args.spacy_minutes, args.rescore, args.config, args.members) for task in tasks]
     sys.exit(0 if all(results) else 1)
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from typer.testing import CliRunner
 
 import lexloom
+from lexloom.cli import app
 from lexloom.convert import read_docs
 from lexloom.language import set_seed
 from lexloom.pipeline.textcat import hashed_ngrams
@@ -31,14 +33,14 @@ def read_examples(nlp, name: str) -> list[Example]:
     return [Example(Doc(nlp.vocab, words=ref.words, spaces=ref.spaces), ref) for ref in refs]
 
 
-def train(factory: str, name: str, epochs: int, **config):
-    set_seed(0)
+def train(factory: str, name: str, epochs: int, seed: int = 0, **config):
+    set_seed(seed)
     nlp = lexloom.blank("en")
     nlp.add_pipe(factory, config={"model": {"tok2vec": SMALL_TOK2VEC}, "max_tokens": 64, **config})
     examples = read_examples(nlp, name)
     optimizer = nlp.initialize(lambda: examples)
     losses = []
-    rng = random.Random(0)
+    rng = random.Random(seed)
     for _ in range(epochs):
         rng.shuffle(examples)
         for batch in minibatch(examples, size=16):
@@ -162,7 +164,7 @@ def test_member_loss_makes_each_member_a_classifier_of_its_own(exclusive):
         textcat = nlp.get_pipe("textcat")
         textcat.model.eval()
         with torch.no_grad():
-            members = textcat.forward(lexloom.pipeline.batch.Batch([eg.predicted for eg in examples]))
+            (members,) = textcat.forward(lexloom.pipeline.batch.Batch([eg.predicted for eg in examples]))
         gold = textcat.targets(examples, members.device)
         return [textcat.objective(logits, gold).item() for logits in members]
 
@@ -173,6 +175,74 @@ def test_member_loss_makes_each_member_a_classifier_of_its_own(exclusive):
     assert evaluate(*with_members[:2])["cats_macro_f"] > 0.9
 
 
+def test_several_models_in_one_component_are_averaged(tmp_path):
+    """`n_models` models trained side by side start apart and stay apart; the component's
+    probabilities are their mean, and a saved pipeline gives the same."""
+    model = {"tok2vec": SMALL_TOK2VEC, "member_loss": 0.5, "n_models": 2}
+    nlp, examples, losses = train("textcat", "docs_issues-train-150.jsonl", epochs=4, model=model)
+    textcat = nlp.get_pipe("textcat")
+    models = textcat.models()
+    assert len(models) == 2
+    assert not torch.equal(models[0][0].bow.weights.weight, models[1][0].bow.weights.weight)
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:3])
+
+    batch = lexloom.pipeline.batch.Batch([eg.predicted for eg in examples[:20]])
+    textcat.model.eval()
+    with torch.no_grad():
+        logits = [members.sum(dim=0) for members in textcat.forward(batch)]
+    assert (logits[0] - logits[1]).abs().max() > 1e-2  # the models differ
+    mean = torch.stack([torch.softmax(x, dim=-1) for x in logits]).mean(dim=0).numpy()
+    np.testing.assert_allclose(textcat.predict(batch), mean, atol=1e-6)
+
+    texts = [eg.text for eg in examples[:20]]
+    before = [doc.cats for doc in nlp.pipe(texts)]
+    loaded = lexloom.load(nlp.to_disk(tmp_path / "model"))
+    assert len(loaded.get_pipe("textcat").models()) == 2
+    assert [doc.cats for doc in loaded.pipe(texts)] == before
+
+
+def test_ensemble_averages_pipelines_trained_apart(exclusive, tmp_path):
+    """`lexloom ensemble` joins the textcats of pipelines trained with other seeds: the joined
+    pipeline's probabilities are the mean of the members', before and after loading, and its
+    meta names the members instead of one member's scores."""
+    first, examples, _ = exclusive
+    second, _, _ = train("textcat", "docs_issues-train-150.jsonl", epochs=6, seed=1)
+    paths = [first.to_disk(tmp_path / "seed0", extra_meta={"performance": {"cats_score": 0.9}}), second.to_disk(tmp_path / "seed1")]
+    result = CliRunner().invoke(app, ["ensemble", str(tmp_path / "joined"), *map(str, paths)])
+    assert result.exit_code == 0, result.output
+
+    texts = [" ".join(eg.text.split()[:6]) for eg in examples[:30]]  # openings: less sure than whole texts
+    each = [np.array([[doc.cats[label] for label in ("DOCUMENTATION", "OTHER")] for doc in nlp.pipe(texts)]) for nlp in (first, second)]
+    assert np.abs(each[0] - each[1]).max() > 1e-3  # the seeds disagree somewhere
+    joined = lexloom.load(tmp_path / "joined")
+    assert len(joined.get_pipe("textcat").models()) == 2
+    assert joined.config["components"]["textcat"]["model"]["n_models"] == 2
+    assert joined.meta["ensemble"]["members"] == [str(p) for p in paths] and "performance" not in joined.meta
+    got = np.array([[doc.cats[label] for label in ("DOCUMENTATION", "OTHER")] for doc in joined.pipe(texts)])
+    np.testing.assert_allclose(got, (each[0] + each[1]) / 2, atol=1e-6)
+
+
+def test_ensemble_refuses_members_it_cannot_join(exclusive, multilabel, tmp_path):
+    first = exclusive[0].to_disk(tmp_path / "exclusive")
+    other = multilabel[0].to_disk(tmp_path / "multilabel")
+    cases = [
+        ([first], "at least two member pipelines"),
+        ([first, other], f"{other}: no component 'textcat'"),
+        ([first, first, "--component", "tagger"], "'tagger' is not a text classifier"),
+    ]
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("tok2vec", config={"model": SMALL_TOK2VEC})
+    nlp.add_pipe("textcat", config={"model": {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}})
+    examples = read_examples(nlp, "docs_issues-train-150.jsonl")[:20]
+    nlp.initialize(lambda: examples)
+    listening = nlp.to_disk(tmp_path / "listening")
+    cases.append(([listening, listening], "listens to the shared 'tok2vec'"))
+    for args, message in cases:
+        result = CliRunner().invoke(app, ["ensemble", str(tmp_path / "joined"), *map(str, args)])
+        assert result.exit_code != 0 and message in " ".join(str(result.exception).split()), (args, result.output, result.exception)
+        assert not (tmp_path / "joined").exists()
+
+
 def test_bow_sees_the_whole_text_and_neural_part_is_truncated(exclusive):
     nlp, _, _ = exclusive
     textcat = nlp.get_pipe("textcat")
@@ -181,7 +251,7 @@ def test_bow_sees_the_whole_text_and_neural_part_is_truncated(exclusive):
     batch = lexloom.pipeline.batch.Batch([doc])
     ids, offsets = textcat._bow_input(batch)
     assert len(ids) == 250 + 249  # every unigram and bigram
-    tokvecs, mask = textcat._token_vectors(batch)
+    tokvecs, mask = textcat._token_vectors(batch, textcat.model.tok2vec)
     assert tokvecs.shape[1] == 64 and mask.sum() == 64
 
 

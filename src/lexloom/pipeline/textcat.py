@@ -9,6 +9,13 @@ Besides the ensemble's loss, each member is trained on its own loss weighted by
 `member_loss`: otherwise the bag of n-grams, which memorizes a small training set
 within a few epochs, leaves the encoder without gradient.
 
+With `n_models` above 1 the component holds that many such models and averages their
+probabilities. On a few hundred training texts one model's scores move by a point or more
+with the seed, and the average of a few is both better and steadier. Trained side by side
+in one run the models see the same batches and share one best checkpoint; trained apart,
+each with its own seed, and joined by `lexloom ensemble` (ensemble.py) they gain more
+(benchmarks/RESULTS.md, "Text classification").
+
 Scores use spaCy's `cats_*` keys; in a pipeline with several text classifiers, each
 reports its own under `{name}_cats_*` (e.g. `topics_cats_score`).
 """
@@ -19,6 +26,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from ..config.registry import registry
@@ -40,7 +48,8 @@ class TextCatSpec(ModelSpec):
     """What the textcat architectures resolve to: the head's settings and where token vectors
     come from (None for the bag of n-grams alone)."""
 
-    def __init__(self, tok2vec, *, ngram_size: int, n_buckets: int, hidden: int = 64, dropout: float = 0.1, member_loss: float = 0.0):
+    def __init__(self, tok2vec, *, ngram_size: int, n_buckets: int, hidden: int = 64, dropout: float = 0.1, member_loss: float = 0.0,
+                 n_models: int = 1):
         super().__init__(tok2vec, build=None)
         self.ngram_size = ngram_size
         self.n_buckets = n_buckets
@@ -49,13 +58,20 @@ class TextCatSpec(ModelSpec):
         if member_loss < 0:
             raise ValueError(f"member_loss must be >= 0, got {member_loss}")
         self.member_loss = member_loss
+        if n_models < 1:
+            raise ValueError(f"n_models must be at least 1, got {n_models}")
+        self.n_models = n_models
 
 
 @registry.architectures("lexloom.TextCatEnsemble.v1")
-def textcat_ensemble(tok2vec, ngram_size: int = 2, n_buckets: int = 262144, hidden: int = 64, dropout: float = 0.1, member_loss: float = 0.0) -> TextCatSpec:
+def textcat_ensemble(tok2vec, ngram_size: int = 2, n_buckets: int = 262144, hidden: int = 64, dropout: float = 0.1, member_loss: float = 0.0,
+                     n_models: int = 1) -> TextCatSpec:
     """Bag of hashed 1..ngram_size-grams plus pooled token vectors, logits summed; each member
-    also learns from its own loss, weighted by `member_loss` (0: the ensemble's loss alone)."""
-    return TextCatSpec(tok2vec, ngram_size=ngram_size, n_buckets=n_buckets, hidden=hidden, dropout=dropout, member_loss=member_loss)
+    also learns from its own loss, weighted by `member_loss` (0: the ensemble's loss alone).
+    `n_models` such models (each with its own tok2vec, unless it listens to a shared one) have
+    their probabilities averaged."""
+    return TextCatSpec(tok2vec, ngram_size=ngram_size, n_buckets=n_buckets, hidden=hidden, dropout=dropout, member_loss=member_loss,
+                       n_models=n_models)
 
 
 @registry.architectures("lexloom.TextCatBOW.v1")
@@ -142,40 +158,68 @@ class TextCategorizer(TrainablePipe):
         return TextCatHead(len(self._labels), n_buckets=s.n_buckets, width=self.input_width, hidden=s.hidden, dropout=s.dropout)
 
     def build(self) -> None:
-        self.model = ComponentModel(self.build_head(), self.build_own_tok2vec()).to(self.nlp.device)
+        """One head and own tok2vec (`self.model.head`, `.tok2vec`), or with `n_models` above 1,
+        lists of them, one per model."""
+        models = [(self.build_head(), self.build_own_tok2vec()) for _ in range(self.spec.n_models)]
+        if len(models) == 1:
+            self.model = ComponentModel(*models[0])
+        else:
+            heads, tok2vecs = zip(*models)
+            self.model = ComponentModel(nn.ModuleList(heads), None if tok2vecs[0] is None else nn.ModuleList(tok2vecs))
+        self.model.to(self.nlp.device)
+
+    def models(self) -> list[tuple[nn.Module, nn.Module | None]]:
+        """(head, own tok2vec or None) of each of the `n_models` models."""
+        heads, tok2vecs = self.model.head, self.model.tok2vec
+        if not isinstance(heads, nn.ModuleList):
+            return [(heads, tok2vecs)]
+        return list(zip(heads, tok2vecs if tok2vecs is not None else [None] * len(heads)))
+
+    def own_token_encoder(self) -> nn.Module | None:
+        """The first model's tok2vec: every model's has the same tables (`save_assets`)."""
+        return self.models()[0][1]
 
     def _grow_output(self, n_labels: int) -> None:
-        self.model.head.grow(n_labels)
+        for head, _ in self.models():
+            head.grow(n_labels)
 
     def _bow_input(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         unigrams = self._words(batch.docs)[:, 0, 0]
         ids, offsets = hashed_ngrams(unigrams, batch.lengths, self.spec.ngram_size, self.spec.n_buckets)
         return torch.from_numpy(ids).to(batch.device), torch.from_numpy(offsets).to(batch.device)
 
-    def _token_vectors(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        """Token vectors of at most the first `max_tokens` tokens of each doc, and their mask."""
+    def _token_vectors(self, batch: Batch, tok2vec: nn.Module | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token vectors of at most the first `max_tokens` tokens of each doc (from `tok2vec`, or
+        the listened-to tok2vec when it is None), and their mask."""
         limit = int(self.cfg["max_tokens"]) or int(batch.lengths.max(initial=1))
-        if self.listener is not None:
+        if tok2vec is None:
             return self.tokvecs(batch)[:, :limit], batch.mask[:, :limit]
         heads = [doc if len(doc) <= limit else doc.slice(0, limit) for doc in batch.docs]
         short = Batch(heads, batch.device)
-        return self.model.tok2vec(short), short.mask
+        return tok2vec(short), short.mask
 
     # --- verbs ------------------------------------------------------------------------------------
     def forward(self, batch: Batch) -> torch.Tensor:
-        """Member logits (n_members, n_docs, n_labels); the ensemble's logits are their sum."""
-        bow_input = self._bow_input(batch) if self.model.head.bow is not None else None
-        tokvecs, mask = self._token_vectors(batch) if self.model.head.neural is not None else (None, None)
-        return self.model.head(bow_input, tokvecs, mask)
+        """Member logits (n_models, n_members, n_docs, n_labels); a model's logits are the sum
+        of its members'."""
+        models = self.models()
+        bow_input = self._bow_input(batch) if models[0][0].bow is not None else None
+        out = []
+        for head, tok2vec in models:
+            tokvecs, mask = self._token_vectors(batch, tok2vec) if head.neural is not None else (None, None)
+            out.append(head(bow_input, tokvecs, mask))
+        return torch.stack(out)
 
-    def get_loss(self, examples: Sequence[Example], batch: Batch, members: torch.Tensor) -> torch.Tensor:
-        """The ensemble's loss, plus `member_loss` times each member's own."""
-        gold = self.targets(examples, members.device)
+    def get_loss(self, examples: Sequence[Example], batch: Batch, output: torch.Tensor) -> torch.Tensor:
+        """Each model's loss, plus `member_loss` times each of its members' own."""
+        gold = self.targets(examples, output.device)
         if gold is None:
-            return members.sum() * 0.0
-        loss = self.objective(members.sum(dim=0), gold)
-        if self.spec.member_loss and len(members) > 1:
-            loss = loss + self.spec.member_loss * sum(self.objective(logits, gold) for logits in members)
+            return output.sum() * 0.0
+        loss = 0.0
+        for members in output:
+            loss = loss + self.objective(members.sum(dim=0), gold)
+            if self.spec.member_loss and len(members) > 1:
+                loss = loss + self.spec.member_loss * sum(self.objective(logits, gold) for logits in members)
         return loss
 
     def targets(self, examples: Sequence[Example], device) -> torch.Tensor | None:
@@ -196,9 +240,9 @@ class TextCategorizer(TrainablePipe):
         return torch.softmax(logits, dim=-1)
 
     def predict(self, batch: Batch) -> np.ndarray:
-        """Probabilities (n_docs, n_labels)."""
+        """Probabilities (n_docs, n_labels), averaged over the models."""
         with torch.no_grad():
-            return self.scores(self.forward(batch).sum(dim=0)).float().cpu().numpy()
+            return self.scores(self.forward(batch).sum(dim=1)).mean(dim=0).float().cpu().numpy()
 
     def set_annotations(self, docs: Sequence[Doc], scores: np.ndarray) -> None:
         for doc, row in zip(docs, scores.tolist()):
