@@ -197,6 +197,29 @@ def test_window_encoder_stops_at_piece_starts():
     assert not torch.allclose(encoder(x, whole), alone, atol=1e-3)  # unmarked, windows cross
 
 
+def test_window_encoder_predicts_on_real_tokens_what_training_computes_on_the_padded_batch():
+    """At inference the maxout layers run on the real tokens alone, laid end to end: the same
+    output as the padded computation of training, at every window size, with and without
+    piece marks, and zeros on the padding."""
+    from lexloom.models.tok2vec import MaxoutWindowEncoder
+
+    torch.manual_seed(0)
+    lengths = torch.tensor([9, 5, 1, 7])
+    mask = torch.arange(9)[None, :] < lengths[:, None]
+    x = torch.randn(4, 9, 16)
+    starts = torch.zeros_like(mask)
+    starts[:, 0] = starts[0, 4] = starts[3, 2] = True
+    for window in (1, 2):
+        encoder = MaxoutWindowEncoder(16, depth=3, window_size=window, dropout=0.0)
+        for marks in (None, starts):
+            with torch.no_grad():
+                padded = encoder.train()(x, mask, marks)
+                packed = encoder.eval()(x, mask, marks)
+            assert torch.allclose(padded, packed, atol=1e-6)
+            assert torch.equal(packed[~mask], torch.zeros_like(packed[~mask]))
+    assert not torch.allclose(encoder.eval()(x, mask, starts), encoder.eval()(x, mask), atol=1e-3)  # the marks count
+
+
 def test_packed_encoder_computes_what_the_two_directions_do():
     """`pack_directions` (for inference) joins each layer's directions into one bidirectional LSTM
     over packed sequences: the same output for sequences of any length in one padded batch."""
