@@ -237,6 +237,32 @@ def test_each_pipeline_row_becomes_its_stages():
     assert "training/ud-pretrain" in project.stages["train_ud"].deps
 
 
+def test_a_row_with_several_seeds_trains_each_apart_and_ships_their_ensemble():
+    """textcat has `seeds: [0, 1, 2]`: three trainings that differ only in their seed and
+    output, joined by `lexloom ensemble`; evaluate and package take the joined pipeline."""
+    project = load_project(ROOT / "project.yml")
+    assert project.pipelines["textcat"]["seeds"] == [0, 1, 2]
+    names = [s for s in project.stages if s.endswith("textcat") or "_textcat_seed" in s]
+    assert names == ["convert_textcat", "debug_data_textcat", "train_textcat", "train_textcat_seed1", "train_textcat_seed2",
+                     "ensemble_textcat", "evaluate_textcat", "package_textcat"]
+    first = project.stages["train_textcat"]
+    assert first.cmd.endswith(" --system.seed 0")
+    for seed in (1, 2):
+        member = project.stages[f"train_textcat_seed{seed}"]
+        assert member.cmd == first.cmd.replace("--output training/textcat ", f"--output training/textcat-seed{seed} ").replace(
+            "--system.seed 0", f"--system.seed {seed}")
+        assert member.deps == first.deps and member.params == first.params and not member.plots
+        assert f"training/textcat-seed{seed}/model-best" in member.outs
+    ensemble = project.stages["ensemble_textcat"]
+    members = ("training/textcat/model-best", "training/textcat-seed1/model-best", "training/textcat-seed2/model-best")
+    assert ensemble.cmd == "lexloom ensemble training/textcat-ensemble " + " ".join(members)
+    assert set(members) <= set(ensemble.deps) and "src/lexloom/ensemble.py" in ensemble.deps
+    for stage in ("evaluate_textcat", "package_textcat"):
+        assert " training/textcat-ensemble " in project.stages[stage].cmd and "training/textcat-ensemble" in project.stages[stage].deps
+    # one seed, or none: the stages of a single model
+    assert "--system.seed" not in project.stages["train_ner"].cmd and "ensemble_ner" not in project.stages
+
+
 def test_pipeline_rows_are_checked(tmp_path):
     text = BASE.replace("stages:", "pipelines:\n  tagger:\n    lang: en\n    converter: conllu\n    train: a.conllu\n    dev: b.conllu\nstages:", 1)
     with pytest.raises(ConfigError, match=r"pipelines\.tagger: missing required key 'config'"):
@@ -244,11 +270,16 @@ def test_pipeline_rows_are_checked(tmp_path):
     text = text.replace("dev: b.conllu", "dev: b.conllu\n    config: c.cfg\n    metrics: [tag_acc]\n    plot: [tag_acc]")
     with pytest.raises(ConfigError, match=r"pipelines\.tagger: unknown key 'plot'"):
         _load(tmp_path, text)
-    with pytest.raises(ConfigError, match=r"pipelines\.tagger \(convert\)\.cmd: unknown variable \$\{vars\.n_sents\}"):
+    with pytest.raises(ConfigError, match=r"pipelines\.tagger \(convert_tagger\)\.cmd: unknown variable \$\{vars\.n_sents\}"):
         _load(tmp_path, text.replace("plot:", "plots:"))  # the templates' variables
     text = text.replace("plot:", "plots:").replace("vars: {", "vars: {n_sents: 10, gpu_id: -1, package_name: x, package_version: 1.0, ")
     project = _load(tmp_path, text)
     assert [s for s in project.stages if s.endswith("_tagger")] == [f"{step}_tagger" for step in ("convert", "debug_data", "train", "evaluate", "package")]
+    for seeds in ("[]", "[1, 1]", "[-1]", "3", "[a]"):
+        with pytest.raises(ConfigError, match=r"pipelines\.tagger\.seeds: expected a list of distinct seeds"):
+            _load(tmp_path, text.replace("config: c.cfg", f"config: c.cfg\n    seeds: {seeds}"))
+    project = _load(tmp_path, text.replace("config: c.cfg", "config: c.cfg\n    seeds: [7]"))  # one seed: one model, that seed
+    assert project.stages["train_tagger"].cmd.endswith(" --system.seed 7") and "ensemble_tagger" not in project.stages
 
 
 def test_sample_curves_have_ten_points_at_least():

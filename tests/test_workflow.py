@@ -62,7 +62,15 @@ def snakemake_plans(cwd, target="all") -> set[str]:
 
 
 def branches(*steps) -> set[str]:
-    return {f"{step}_{pipeline}" for step in steps for pipeline in PIPELINES}
+    """The stages of these steps in every pipeline. A pipeline with several `seeds` (textcat)
+    trains each apart and joins them: train_<p>_seed<s> and ensemble_<p> belong to its train step."""
+    from lexloom.project import load_project
+
+    stages = set(load_project(ROOT / "project.yml").stages)
+    names = {f"{step}_{pipeline}" for step in steps for pipeline in PIPELINES}
+    if "train" in steps:
+        names |= {n for p in PIPELINES for n in stages if n.startswith(f"train_{p}_seed") or n == f"ensemble_{p}"}
+    return names
 
 
 def copy_project(work: Path) -> Path:

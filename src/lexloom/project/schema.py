@@ -2,7 +2,8 @@
 
 `load_project()` reads and checks the file and returns a `Project`: variables
 substituted, each row of `pipelines:` expanded into its stages (convert_<name>,
-debug_data_<name>, train_<name>, evaluate_<name>, package_<name>) from the
+debug_data_<name>, train_<name>, evaluate_<name>, package_<name>; with `seeds:`,
+also train_<name>_seed<s> for each further seed and ensemble_<name>) from the
 templates below, every stage's code dependencies derived from the import closure
 of its command (`code_deps.py`), every stage's inputs and outputs known, and the
 graph proven to be acyclic with one writer per output. The Snakefile builds its
@@ -36,7 +37,7 @@ _SOURCE_KEYS = {"url": False, "sha256": False, "path": False, "extract": False}
 _PLOT_KEYS = {"name": False, "path": True, "x": False, "y": False, "title": False, "x_label": False, "y_label": False}
 _PIPELINE_KEYS = {
     "help": False, "lang": True, "converter": True, "train": True, "dev": True, "config": True, "package": False,
-    "metrics": True, "plots": False, "init_tok2vec": False, "evaluate_args": False, "raw_text": False,
+    "metrics": True, "plots": False, "init_tok2vec": False, "evaluate_args": False, "raw_text": False, "seeds": False,
 }
 #: Converters that group sentences into documents (`--n-sents`).
 _SENTENCE_CONVERTERS = ("conllu", "iob", "conll03")
@@ -58,12 +59,12 @@ PIPELINE_STAGES: dict[str, dict[str, Any]] = {
         "outs": ["corpus/{name}/debug-data.json"],
     },
     "train": {
-        "help": "{name}: train {config}{about}; loss and dev-score curves in training/{name}/curves.png",
-        "cmd": "lexloom train {config} --output training/{name} --nlp.lang {lang} --paths.train {train_corpus} --paths.dev {dev_corpus}"
-               " --params params.yaml --params-key {name} --gpu-id ${{vars.gpu_id}}{init_tok2vec_arg}",
+        "help": "{name}: train {config}{about}{seed_help}; loss and dev-score curves in training/{name}/curves.png",
+        "cmd": "lexloom train {config} --output {train_dir} --nlp.lang {lang} --paths.train {train_corpus} --paths.dev {dev_corpus}"
+               " --params params.yaml --params-key {name} --gpu-id ${{vars.gpu_id}}{init_tok2vec_arg}{seed_arg}",
         "deps": ["{config}", "{train_corpus}", "{dev_corpus}", "corpus/{name}/debug-data.json", "{init_tok2vec}"],
         "params": ["training", "{name}"],
-        "outs": ["training/{name}/model-best/", "training/{name}/model-last/", "training/{name}/log.jsonl", "training/{name}/curves.svg"],
+        "outs": ["{train_dir}/model-best/", "{train_dir}/model-last/", "{train_dir}/log.jsonl", "{train_dir}/curves.svg"],
         "plots": [
             {"name": "{name}_dev_scores", "path": "training/{name}/scores.csv", "x": "step", "y": "{plots}",
              "title": "{name}: dev scores during training", "x_label": "training step", "y_label": "dev score (0-1)"},
@@ -74,17 +75,17 @@ PIPELINE_STAGES: dict[str, dict[str, Any]] = {
         "threads": 4,
     },
     "evaluate": {
-        "help": "{name}: score model-best on the dev corpus; headline scores in metrics/{name}.json",
-        "cmd": "lexloom evaluate training/{name}/model-best {eval_data} --output metrics/details/{name}.json"
+        "help": "{name}: score {model} on the dev corpus; headline scores in metrics/{name}.json",
+        "cmd": "lexloom evaluate {model} {eval_data} --output metrics/details/{name}.json"
                " --metrics metrics/{name}.json --metrics-keys {metrics} --html metrics/html/{name} --gpu-id ${{vars.gpu_id}}{evaluate_args}",
-        "deps": ["training/{name}/model-best", "{eval_data}"],
+        "deps": ["{model}", "{eval_data}"],
         "metrics": ["metrics/{name}.json"],
         "outs": ["metrics/details/{name}.json", "metrics/html/{name}/"],
     },
     "package": {
         "help": "{name}: build the installable package {lang}_${{vars.package_name}}_{package}",
-        "cmd": "lexloom package training/{name}/model-best packages --name ${{vars.package_name}}_{package} --version ${{vars.package_version}}",
-        "deps": ["training/{name}/model-best"],
+        "cmd": "lexloom package {model} packages --name ${{vars.package_name}}_{package} --version ${{vars.package_version}}",
+        "deps": ["{model}"],
         "outs": ["packages/{lang}_${{vars.package_name}}_{package}-${{vars.package_version}}/"],
     },
 }
@@ -282,10 +283,10 @@ class _Validator:
         if not isinstance(stage_defs, dict):
             raise self.error("stages", "expected a mapping of stage names to stages")
         for pipeline, row in pipelines.items():
-            for step, spec in self.pipeline_stages(pipeline, row).items():
-                if f"{step}_{pipeline}" in stage_defs:
-                    raise self.error(f"stages.{step}_{pipeline}", f"this name is taken by a stage of pipelines.{pipeline}")
-                stages[f"{step}_{pipeline}"] = self.stage(f"{step}_{pipeline}", spec, where=f"pipelines.{pipeline} ({step})")
+            for name, spec in self.pipeline_stages(pipeline, row).items():
+                if name in stage_defs:
+                    raise self.error(f"stages.{name}", f"this name is taken by a stage of pipelines.{pipeline}")
+                stages[name] = self.stage(name, spec, where=f"pipelines.{pipeline} ({name})")
         for name, spec in stage_defs.items():
             if name in stages:
                 raise self.error(f"stages.{name}", "this name is reserved for the stage built from `assets:`")
@@ -362,6 +363,10 @@ class _Validator:
                     if not isinstance(value, bool):
                         raise self.error(f"{where}.raw_text", f"expected true or false, got {type(value).__name__}")
                     row[key] = value
+                elif key == "seeds":
+                    if not isinstance(value, list) or not value or not all(type(v) is int and v >= 0 for v in value) or len(set(value)) != len(value):
+                        raise self.error(f"{where}.seeds", f"expected a list of distinct seeds (integers >= 0), got {value!r}")
+                    row[key] = value
                 else:
                     row[key] = self.substitute(str(value), f"{where}.{key}") if value is not None else ""
             if row.get("raw_text") and row["converter"] != "conllu":
@@ -377,7 +382,11 @@ class _Validator:
         return rows
 
     def pipeline_stages(self, name: str, row: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """The stage specs of one pipeline, from PIPELINE_STAGES."""
+        """The stage specs of one pipeline by stage name, from PIPELINE_STAGES. With several
+        `seeds`, train_<name> trains the first; each further seed is trained apart by
+        train_<name>_seed<s>, and ensemble_<name> joins their model-best pipelines into
+        training/<name>-ensemble, which evaluate_<name> and package_<name> take."""
+        seeds = row.get("seeds") or []
         fields = {
             "name": name,
             "train": row["train"],
@@ -397,21 +406,44 @@ class _Validator:
             "eval_data": row["dev"] if row.get("raw_text") else f"corpus/{name}/{Path(row['dev']).stem}.lexloom",
             "evaluate_args": (" --raw --n-sents ${vars.n_sents}" if row.get("raw_text") else "")
             + (f" {row['evaluate_args']}" if row.get("evaluate_args") else ""),
+            "train_dir": f"training/{name}",
+            "seed_arg": f" --system.seed {seeds[0]}" if seeds else "",
+            "seed_help": f" with seed {seeds[0]}" if seeds else "",
+            "model": f"training/{name}-ensemble" if len(seeds) > 1 else f"training/{name}/model-best",
         }
         plots = ["score"] + [y for y in row.get("plots") or [] if y != "score"]
 
-        def expand(template: Any) -> Any:
+        def expand(template: Any, **changed: str) -> Any:
             if template == "{plots}":
                 return plots
             if isinstance(template, str):
-                return template.format(**fields)
+                return template.format(**{**fields, **changed})
             if isinstance(template, list):
-                return [e for e in (expand(t) for t in template) if e != ""]
+                return [e for e in (expand(t, **changed) for t in template) if e != ""]
             if isinstance(template, dict):
-                return {k: expand(v) for k, v in template.items()}
+                return {k: expand(v, **changed) for k, v in template.items()}
             return template
 
-        return {step: expand(template) for step, template in PIPELINE_STAGES.items()}
+        stages = {f"{step}_{name}": expand(template) for step, template in PIPELINE_STAGES.items()}
+        if len(seeds) < 2:
+            return stages
+        tail = {key: stages.pop(key) for key in (f"evaluate_{name}", f"package_{name}")}  # after the ensemble
+        members = [f"training/{name}/model-best"]
+        for seed in seeds[1:]:
+            out = f"training/{name}-seed{seed}"
+            member = expand(PIPELINE_STAGES["train"], train_dir=out, seed_arg=f" --system.seed {seed}")
+            stages[f"train_{name}_seed{seed}"] = {
+                "help": f"{name}: train {row['config']} with seed {seed}, a member of the ensemble",
+                **{key: member[key] for key in ("cmd", "deps", "params", "outs", "threads")},
+            }
+            members.append(f"{out}/model-best")
+        stages[f"ensemble_{name}"] = {
+            "help": f"{name}: join the models of seeds {', '.join(map(str, seeds))} (lexloom ensemble), which evaluate and package take",
+            "cmd": f"lexloom ensemble training/{name}-ensemble {' '.join(members)}",
+            "deps": members,
+            "outs": [f"training/{name}-ensemble/"],
+        }
+        return {**stages, **tail}
 
     def assets(self, raw: Any) -> list[Asset]:
         if not isinstance(raw, list):
