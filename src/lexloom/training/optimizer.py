@@ -18,9 +18,20 @@ class Optimizer:
     As in thinc, a step moves the averages of the parameters it updates only: a component
     that has stopped learning (the segmenter after `max_updates`) keeps the average of its
     own steps instead of drifting to its last raw weights.
+
+    `clip_scope` says whose gradient norm `grad_clip` bounds: `"all"` the pipeline's together
+    (one large gradient, the parser's early on, scales down every component's step), `"component"`
+    each component's on its own (the prefix before the first dot of a parameter's name), or
+    `"parameter"` each parameter's, as thinc's Adam does.
     """
 
-    def __init__(self, learn_rate=0.001, *, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, L2: float = 0.01, grad_clip: float = 1.0, use_averages: bool = True):
+    CLIP_SCOPES = ("all", "component", "parameter")
+
+    def __init__(self, learn_rate=0.001, *, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, L2: float = 0.01, grad_clip: float = 1.0, use_averages: bool = True,
+                 clip_scope: str = "all"):
+        if clip_scope not in self.CLIP_SCOPES:
+            raise ValueError(f"clip_scope must be one of {', '.join(map(repr, self.CLIP_SCOPES))}, not {clip_scope!r}")
+        self.clip_scope = clip_scope
         self._rates: Iterator[float] = itertools.repeat(float(learn_rate)) if isinstance(learn_rate, (int, float)) else iter(learn_rate)
         self.learn_rate = next(self._rates)
         self.grad_clip = grad_clip
@@ -47,9 +58,11 @@ class Optimizer:
     def step(self, named_parameters: Iterable[tuple[str, torch.nn.Parameter]]) -> None:
         named = [(n, p) for n, p in named_parameters if p.requires_grad]
         self._register(named)
-        params = [p for _, p in named if p.grad is not None]
+        with_grad = [(n, p) for n, p in named if p.grad is not None]
+        params = [p for _, p in with_grad]
         if self.grad_clip and params:
-            torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
+            for group in self._clip_groups(with_grad):
+                torch.nn.utils.clip_grad_norm_(group, self.grad_clip)
         for group in self._torch.param_groups:
             group["lr"] = self.learn_rate
         self._torch.step()
@@ -59,6 +72,17 @@ class Optimizer:
         if self.use_averages:
             stepped = {id(p) for p in params}
             self._update_averages([(n, p) for n, p in named if id(p) in stepped or n not in self.averages])
+
+    def _clip_groups(self, named: list[tuple[str, torch.nn.Parameter]]) -> list[list[torch.nn.Parameter]]:
+        """The parameters whose gradients are clipped together, by `clip_scope`."""
+        if self.clip_scope == "all":
+            return [[p for _, p in named]]
+        if self.clip_scope == "parameter":
+            return [[p] for _, p in named]
+        groups: dict[str, list[torch.nn.Parameter]] = {}
+        for name, p in named:
+            groups.setdefault(name.split(".", 1)[0], []).append(p)
+        return list(groups.values())
 
     @torch.no_grad()
     def _update_averages(self, named: list[tuple[str, torch.nn.Parameter]]) -> None:
@@ -76,5 +100,6 @@ class Optimizer:
 
 
 @registry.optimizers("Adam.v1")
-def adam(learn_rate: float | Iterator[float] = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, L2: float = 0.01, grad_clip: float = 1.0, use_averages: bool = True) -> Optimizer:
-    return Optimizer(learn_rate, beta1=beta1, beta2=beta2, eps=eps, L2=L2, grad_clip=grad_clip, use_averages=use_averages)
+def adam(learn_rate: float | Iterator[float] = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, L2: float = 0.01, grad_clip: float = 1.0, use_averages: bool = True,
+         clip_scope: str = "all") -> Optimizer:
+    return Optimizer(learn_rate, beta1=beta1, beta2=beta2, eps=eps, L2=L2, grad_clip=grad_clip, use_averages=use_averages, clip_scope=clip_scope)
