@@ -20,7 +20,7 @@ class Optimizer:
     own steps instead of drifting to its last raw weights.
 
     `clip_scope` says whose gradient norm `grad_clip` bounds: `"all"` the pipeline's together
-    (one large gradient, the parser's early on, scales down every component's step), `"component"`
+    (one component's large gradient scales down every component's step), `"component"`
     each component's on its own (the prefix before the first dot of a parameter's name), or
     `"parameter"` each parameter's, as thinc's Adam does.
     """
