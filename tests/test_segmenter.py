@@ -85,44 +85,6 @@ def test_the_segmenter_learns_from_paragraphs_as_raw_text_gives_them():
     assert len(joined) == 1 and joined[0][0] == " ".join(raw_text_labels(d)[0] for d in docs)
 
 
-def test_in_training_some_sentences_run_together_without_their_space():
-    """`unspaced_sentences`: the space after a share of the sentences inside a training text is
-    removed ("quality. You" -> "quality.You"), as raw text sometimes runs them together, and the
-    labels stay on their characters; never where the two sides would become one piece."""
-    docs = list(read_conllu(EWT_SLICE, Vocab("en"), n_sents=10))
-    nlp = lexloom.blank("en")
-    segmenter = nlp.add_pipe("segmenter", config={"unspaced_sentences": 0.5})
-    examples = [Example(Doc(nlp.vocab, words=d.words, spaces=d.spaces), d) for d in docs]
-    spaced = segmenter._training_texts(examples)
-    torch.manual_seed(0)
-    unspaced = segmenter._training_texts(examples, unspace=True)
-    torch.manual_seed(0)
-    assert [t for t, _ in segmenter._training_texts(examples, unspace=True)] == [t for t, _ in unspaced]
-    assert len(spaced) == len(unspaced)
-    n_removed = n_spaced_ends = 0
-    for (text, labels), (joined, joined_labels) in zip(spaced, unspaced):
-        assert len(joined) == len(joined_labels)
-        sentence_ends = {i for i in np.flatnonzero(labels).tolist() if labels[i] in (SENT_END, MWT_SENT_END)}
-        n_spaced_ends += sum(1 for i in sentence_ends if text[i + 1 : i + 2] == " " and text[i + 2 :].strip())
-        # the unspaced text is the text less some spaces, each right after a sentence end
-        removed = []
-        at = 0
-        for i, (char, label) in enumerate(zip(text, labels.tolist())):
-            if at < len(joined) and joined[at] == char and joined_labels[at] == label:
-                at += 1
-            else:
-                removed.append(i)
-        assert at == len(joined)
-        for i in removed:
-            assert text[i] == " " and i - 1 in sentence_ends
-            left, right = Pieces(text[i - 1]).strings, Pieces(text[i + 1]).strings
-            assert len(Pieces(text[i - 1] + text[i + 1])) == len(left) + len(right) == 2  # still two pieces
-        n_removed += len(removed)
-    assert 0.2 * n_spaced_ends < n_removed < 0.8 * n_spaced_ends
-    # only in training: the texts read without `unspace` keep every space
-    assert [t for t, _ in segmenter._training_texts(examples)] == [t for t, _ in spaced]
-
-
 def test_doc_from_segments_spells_the_text_whitespace_and_all():
     text = "  Hi there.\n\nDel mar,  ok"
     # (start, end, ends a sentence, multi-word)

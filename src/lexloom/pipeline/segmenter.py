@@ -75,16 +75,6 @@ def _char_class(char: str) -> int:
     return _ALONE
 
 
-def _run_together(last: str, first: str) -> bool:
-    """Whether a sentence ending in `last` may run into one starting with `first` in training:
-    where the next sentence starts with a letter that would not go on the last piece, and
-    after a full stop only with a capital ("quality.You", "foreigners?thanks"); a full stop
-    before a small letter or a digit is far more often a web address or a number."""
-    if _char_class(first) != _LETTER or _char_class(last) == _LETTER:
-        return False
-    return last != "." or first.isupper()
-
-
 class Pieces:
     """A text cut into pieces: their character spans, strings and the whitespace after each."""
 
@@ -342,11 +332,9 @@ class Segmenter(TrainablePipe):
     }
 
     def __init__(self, nlp, name: str, model: SegmenterSpec, sent_threshold: float = 0.5, max_updates: int = 0,
-                 window: int = 200, context: int = 20, batch_size: int = 16, unspaced_sentences: float = 0.0):
-        if not 0.0 <= unspaced_sentences < 1.0:
-            raise ValueError(f"{name}: unspaced_sentences is a share of sentence ends, in [0, 1), not {unspaced_sentences}")
+                 window: int = 200, context: int = 20, batch_size: int = 16):
         super().__init__(nlp, name, model, sent_threshold=sent_threshold, max_updates=max_updates, window=window,
-                         context=context, batch_size=batch_size, unspaced_sentences=unspaced_sentences)
+                         context=context, batch_size=batch_size)
         self.updates = 0
         # False until it is initialized on training data with raw text to learn from (or loaded
         # so): until then the tokenizer makes the Docs (`lexloom pretrain` reads its texts so)
@@ -459,7 +447,7 @@ class Segmenter(TrainablePipe):
         if not self.learned or (self.cfg["max_updates"] and self.updates >= self.cfg["max_updates"]):
             return None
         rows, spaces, gold = [], [], []
-        for text, char_labels in self._training_texts(examples, unspace=self.model.training):
+        for text, char_labels in self._training_texts(examples):
             pieces = Pieces(text)
             if not len(pieces):
                 continue
@@ -476,10 +464,9 @@ class Segmenter(TrainablePipe):
             targets[k, : len(g)] = g
         return F.cross_entropy(logits.reshape(-1, len(LABELS)), torch.from_numpy(targets).to(logits.device).reshape(-1), ignore_index=-1)
 
-    def _training_texts(self, examples: Sequence[Example], unspace: bool = False) -> list[tuple[str, np.ndarray]]:
+    def _training_texts(self, examples: Sequence[Example]) -> list[tuple[str, np.ndarray]]:
         """The references' raw texts and character labels, as paragraphs (texts of about `window`
-        pieces at most, five characters a piece), the units raw text is read in; with `unspace`
-        (in training), some sentences run together (`_unspace`).
+        pieces at most, five characters a piece), the units raw text is read in.
 
         A paragraph ends where the next sentence starts one (`user_data["paragraph_starts"]`,
         CoNLL-U's `# newpar` and `# newdoc`): its end is a sentence end the segmenter need not
@@ -503,28 +490,8 @@ class Segmenter(TrainablePipe):
                 else:
                     out.append(([text], [labels]))
                     size = len(text)
-        if unspace and self.cfg["unspaced_sentences"]:
-            for texts, labels in out:
-                self._unspace(texts, labels)
         texts = [("".join(texts), np.concatenate(labels)) for texts, labels in out]
         return [(text, labels) for text, labels in texts if text.strip()]
-
-    def _unspace(self, texts: list[str], labels: list[np.ndarray]) -> None:
-        """Remove, in place, the space after a share (`unspaced_sentences`) of the sentences of
-        one training text that end with one, where the next sentence does not go on the same
-        piece: "quality. You" becomes "quality.You". Raw text runs sentences together so (in
-        UD English-EWT, where `# text` joins sentences as the shared task did, 77 of 12,544
-        training sentences and 17 of 2,001 dev sentences), too rarely for the segmenter to
-        learn from the treebank alone; drawn from torch's random stream, which the training
-        seed sets."""
-        ends = [k for k in range(len(texts) - 1)
-                if texts[k].endswith(" ") and len(texts[k]) > 1 and _run_together(texts[k][-2], texts[k + 1][:1])]
-        if not ends:
-            return
-        drawn = torch.rand(len(ends)) < self.cfg["unspaced_sentences"]
-        for k in (k for k, d in zip(ends, drawn.tolist()) if d):
-            texts[k] = texts[k][:-1]
-            labels[k] = labels[k][:-1]
 
     # --- judging -----------------------------------------------------------------------------
     def score(self, examples: Sequence[Example]) -> dict[str, float]:
@@ -649,12 +616,10 @@ DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Segmenter.v1"}, "sent_thr
     default_score_weights={"segmenter_token_f": None, "segmenter_sent_f": None, "segmenter_mwt_f": None},
 )
 def make_segmenter(nlp, name: str, model: SegmenterSpec, sent_threshold: float = 0.5, max_updates: int = 0,
-                   window: int = 200, context: int = 20, batch_size: int = 16, unspaced_sentences: float = 0.0) -> Segmenter:
+                   window: int = 200, context: int = 20, batch_size: int = 16) -> Segmenter:
     """`sent_threshold`: a token ends a sentence where the sentence labels take more than this
     share of its end probability; `window` / `context`: pieces read at once, and around them;
     `batch_size`: windows per forward pass at inference, taken in order of length (few, so that
-    a paragraph of 20 pieces is not padded to the length of one of 200); `unspaced_sentences`: in
-    training, the share of sentence ends inside a text whose space is removed, so that it learns
-    sentences run together ("quality.You"; see `Segmenter._unspace`)."""
+    a paragraph of 20 pieces is not padded to the length of one of 200)."""
     return Segmenter(nlp, name, model, sent_threshold=sent_threshold, max_updates=max_updates, window=window,
-                     context=context, batch_size=batch_size, unspaced_sentences=unspaced_sentences)
+                     context=context, batch_size=batch_size)

@@ -17,7 +17,7 @@ import re
 
 from ..xx.punctuation import (
     ALNUM, CLOSE_BRACKETS, CURRENCY, EMAIL_PATTERN, HYPHENS, LETTER, OPEN_BRACKETS, PUNCT, QUOTES, SYMBOLS,
-    RUN_ON_STOP, UNSEGMENTED_CHARACTER, URL_PATTERN,
+    UNSEGMENTED_CHARACTER, URL_PATTERN,
 )
 
 APOSTROPHES = "'’`"
@@ -78,7 +78,6 @@ INFIXES = [
     rf"(?<={LETTER})[,;!?:](?={LETTER})",
     rf"(?<={LETTER})[{OPEN_BRACKETS}{CLOSE_BRACKETS}](?={ALNUM})",
     rf"(?<=[0-9])[{HYPHENS}](?=[0-9])",
-    RUN_ON_STOP,
 ]
 
 # Prefixes EWT writes attached with a hyphen, keeping the word whole.

@@ -66,12 +66,6 @@ SYMBOLS = char_class(_category(("Sc", "Sm", "So")))
 WORD_INTERNAL = "'’‘‛ʼ.·‧׳״՚՛՜՝՞_@#&%*\\/-‐‑"
 INFIX_PUNCT = char_class(lambda char: unicodedata.category(char).startswith("P") and char not in WORD_INTERNAL)
 
-LOWER = char_class(_category(("Ll",)))
-UPPER = char_class(_category(("Lu", "Lt")))
-# A full stop between a small and a capital letter ends a sentence run into the next
-# ("quality.You"), as in spaCy's infixes; host names and e-mail addresses are whole
-# tokens by `url_match` before any infix applies.
-RUN_ON_STOP = rf"(?<=[{LOWER}])\.(?=[{UPPER}])"
 LETTER = rf"(?:[^\W\d_]|[{MARKS}])"  # any Unicode letter or combining mark
 ALNUM = rf"(?:[^\W_]|[{MARKS}])"  # ... or digit
 
@@ -119,7 +113,6 @@ INFIXES = [
     rf"(?<=\d)[{HYPHENS}](?={LETTER})",
     rf"(?<={LETTER})/(?={LETTER})",
     rf"(?<={LETTER})[{INFIX_PUNCT}]|[{INFIX_PUNCT}](?={LETTER})",  # a sign touching a letter: "a,b", "说：“你"
-    RUN_ON_STOP,
 ]
 
 # Whole tokens whatever their punctuation: web addresses and e-mail addresses.
