@@ -85,6 +85,33 @@ def test_the_segmenter_learns_from_paragraphs_as_raw_text_gives_them():
     assert len(joined) == 1 and joined[0][0] == " ".join(raw_text_labels(d)[0] for d in docs)
 
 
+def _space_after_no(path) -> list[tuple[str, bool]]:
+    """(ID, has SpaceAfter=No) for each word and range line of a CoNLL-U file."""
+    rows = (line.split("\t") for line in Path(path).read_text(encoding="utf8").splitlines() if line[:1].isdigit())
+    return [(cols[0], "SpaceAfter=No" in cols[9].split("|")) for cols in rows if "." not in cols[0]]
+
+
+def test_sentences_run_together_stay_together_from_conversion_to_training_text(tmp_path):
+    """Spanish-GSD test has "... de la saga Tekken.Basándose en ...": the sentence's last word has
+    SpaceAfter=No, as the raw text has no space there. However the sentences are grouped,
+    the conversion keeps it, CoNLL-U written back says it again, and the segmenter learns
+    from the text as it is: a sentence end inside a chunk, with no whitespace to point at it."""
+    nlp = lexloom.blank("es")
+    segmenter = nlp.add_pipe("segmenter", config={"window": 100_000})
+    for n_sents in (1, 2, 10):
+        docs = list(read_conllu(GSD_SLICE, Vocab("es"), n_sents=n_sents))
+        flags = [flag for doc in docs for flag in doc.user_data["space_after"]]
+        assert len(flags) == 100 and [k for k, flag in enumerate(flags) if not flag] == [76]
+        assert sum("Tekken.Basándose" in doc.text for doc in docs) == (n_sents > 1)
+        written = write_conllu(docs, tmp_path / f"{n_sents}.conllu")
+        assert _space_after_no(written) == _space_after_no(GSD_SLICE)
+        texts = segmenter._training_texts([Example(doc, doc) for doc in docs])
+        assert len(texts) == 1
+        text, labels = texts[0]
+        end = text.index("Tekken.Basándose") + len("Tekken.") - 1
+        assert labels[end] == SENT_END and text[end + 1] == "B"
+
+
 def test_doc_from_segments_spells_the_text_whitespace_and_all():
     text = "  Hi there.\n\nDel mar,  ok"
     # (start, end, ends a sentence, multi-word)

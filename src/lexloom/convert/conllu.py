@@ -10,7 +10,9 @@ sentence and the ones after it, up to the next `# newdoc`.
 DEPS and the rest of MISC are not stored. Sentence-level metadata goes to
 `doc.user_data` as lists with one entry per sentence: `sent_ids`, `texts`
 (the `# sent_id` / `# text` comments, "" where absent), `paragraph_starts` (True
-where `# newpar` or `# newdoc` starts a paragraph) and, when multi-word
+where `# newpar` or `# newdoc` starts a paragraph), `space_after` (False where the
+last word has `SpaceAfter=No`: the next sentence follows with no space, and joined
+sentences keep it so, as the raw text has it) and, when multi-word
 tokens are not merged, `mwts`: per sentence a list of `[start, end, form]`
 (sentence-relative word indices, end exclusive) so `write_conllu` can restore
 the range lines.
@@ -47,7 +49,7 @@ from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ..files import atomic_path
 from ..files import Line, read_blocks
-from ._sentences import group_sentences, read_comment, sentence_starts
+from ._sentences import group_sentences, read_comment, sentence_starts, space_after
 
 N_COLUMNS = 10
 # Doc ent_iob codes (0 unannotated, 1 I, 2 O, 3 B) and back.
@@ -236,6 +238,7 @@ def _sentence_doc(sentence: _Sentence, vocab: Vocab, merge_subtokens: bool) -> D
     doc.user_data["sent_ids"] = [sentence.sent_id]
     doc.user_data["texts"] = [sentence.text]
     doc.user_data["paragraph_starts"] = [sentence.newpar]
+    doc.user_data["space_after"] = [words[-1].space]
     if not merge_subtokens:
         doc.user_data["mwts"] = [mwts]
     return doc
@@ -407,9 +410,10 @@ class _Surface:
         self.words = np.flatnonzero(~is_space)  # token indices of the words
         starts, ends = self.starts[self.words], self.ends[self.words]
         # the whitespace after each word: up to the next word, or to the end of the Doc ("" there means
-        # only that the Doc ends, as after any sentence: no SpaceAfter=No)
+        # only that the Doc ends, as after any sentence: no SpaceAfter=No unless the reader found none)
         next_starts = np.append(starts[1:], len(self.text))
-        self.after = {int(w): self.text[e:n] or (" " if k == len(self.words) - 1 else "")
+        end = " " if space_after(doc) else ""
+        self.after = {int(w): self.text[e:n] or (end if k == len(self.words) - 1 else "")
                       for k, (w, e, n) in enumerate(zip(self.words, ends, next_starts))}
         self.leading = self.text[: starts[0]] if len(self.words) else ""
 

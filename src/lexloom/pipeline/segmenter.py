@@ -43,6 +43,7 @@ import torch
 from torch.nn import functional as F
 
 from ..config.registry import registry
+from ..convert._sentences import space_after
 from ..lang.tokenizer import append_whitespace
 from ..lang.xx.punctuation import UNSEGMENTED
 from ..models.segmenter import SegmenterModel
@@ -471,16 +472,18 @@ class Segmenter(TrainablePipe):
         A paragraph ends where the next sentence starts one (`user_data["paragraph_starts"]`,
         CoNLL-U's `# newpar` and `# newdoc`): its end is a sentence end the segmenter need not
         find, since the end of a text always is one. Where the treebank marks no paragraphs,
-        the references are joined by a space: short Docs alone would end most of their
-        sentences at the end of a text, and the segmenter has to find them inside one."""
+        the references are joined by a space (none where the reader found none after the last
+        sentence: see `space_after`): short Docs alone would end most of their sentences at the
+        end of a text, and the segmenter has to find them inside one."""
         limit = 5 * self.cfg["window"]
         out: list[tuple[list[str], list[np.ndarray]]] = []
         size = 0
+        spaced = True  # whether whitespace follows the previous reference
         for eg in examples:
             doc = eg.reference
             for k, ((text, labels), new_paragraph) in enumerate(zip(sentence_texts(doc), paragraph_starts(doc))):
                 if out and not new_paragraph and size + len(text) < limit:
-                    if k == 0 and out[-1][0][-1][-1:] != " ":  # another reference: joined by a space
+                    if k == 0 and spaced and out[-1][0][-1][-1:] != " ":  # another reference: joined by a space
                         out[-1][0].append(" ")
                         out[-1][1].append(np.zeros(1, dtype=np.int64))
                         size += 1
@@ -490,6 +493,7 @@ class Segmenter(TrainablePipe):
                 else:
                     out.append(([text], [labels]))
                     size = len(text)
+            spaced = space_after(doc)
         texts = [("".join(texts), np.concatenate(labels)) for texts, labels in out]
         return [(text, labels) for text, labels in texts if text.strip()]
 

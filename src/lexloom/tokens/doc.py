@@ -426,15 +426,18 @@ class Doc(HasExtensions):
         return d
 
     @classmethod
-    def from_docs(cls, docs: Sequence["Doc"]) -> "Doc":
-        """Concatenate Docs (sharing one vocab); each keeps its sentence start."""
+    def from_docs(cls, docs: Sequence["Doc"], spaces: Sequence[bool] | None = None) -> "Doc":
+        """Concatenate Docs (sharing one vocab); each keeps its sentence start. `spaces[i]`: whether
+        a space follows `docs[i]` (by default one follows every Doc but the last)."""
         if not docs:
             raise ValueError("from_docs needs at least one Doc")
+        if spaces is not None and len(spaces) != len(docs):
+            raise ValueError(f"from_docs: {len(spaces)} spaces for {len(docs)} Docs")
         d = Doc.__new__(Doc)
         d.vocab = docs[0].vocab
         offset = 0
         parts: dict[str, list[np.ndarray]] = {a: [] for a in ATTRS}
-        for doc in docs:
+        for k, doc in enumerate(docs):
             if doc.vocab is not d.vocab:
                 raise ValueError("from_docs: all Docs must share one Vocab")
             for a in ATTRS:
@@ -444,7 +447,7 @@ class Doc(HasExtensions):
                 elif a == "sent_start" and len(arr):
                     arr[0] = 1
                 elif a == "spaces" and len(arr) and doc is not docs[-1]:
-                    arr[-1] = True
+                    arr[-1] = True if spaces is None else spaces[k]
                 parts[a].append(arr)
             offset += len(doc)
         for a in ATTRS:
