@@ -39,20 +39,12 @@ def group_sentences(sentence_docs: Iterable[Doc], n_sents: int) -> Iterator[Doc]
         yield join_sentences(batch)
 
 
-def space_after(doc: Doc) -> bool:
-    """Whether whitespace follows the Doc's last sentence in the raw text: False where the reader
-    found none (CoNLL-U's `SpaceAfter=No` on a sentence's last word, kept per sentence in
-    `user_data["space_after"]`: sentences run together, as in "the quality.You can")."""
-    flags = doc.user_data.get("space_after")
-    return not (isinstance(flags, list) and flags and flags[-1] is False)
-
-
 def join_sentences(docs: list[Doc]) -> Doc:
     """One Doc from sentence Docs: heads offset, user_data lists concatenated, and a space
-    between sentences wherever the raw text has whitespace (see `space_after`)."""
+    between sentences wherever the raw text has whitespace (`Doc.space_after`)."""
     if len(docs) == 1:
         return docs[0]
-    joined = Doc.from_docs(docs, [space_after(doc) for doc in docs])
+    joined = Doc.from_docs(docs)
     for key in docs[0].user_data:
         joined.user_data[key] = [value for doc in docs for value in doc.user_data[key]]
     return joined

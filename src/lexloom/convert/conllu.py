@@ -49,7 +49,7 @@ from ..errors import DataError
 from ..tokens import Doc, Vocab
 from ..files import atomic_path
 from ..files import Line, read_blocks
-from ._sentences import group_sentences, read_comment, sentence_starts, space_after
+from ._sentences import group_sentences, read_comment, sentence_starts
 
 N_COLUMNS = 10
 # Doc ent_iob codes (0 unannotated, 1 I, 2 O, 3 B) and back.
@@ -412,7 +412,7 @@ class _Surface:
         # the whitespace after each word: up to the next word, or to the end of the Doc ("" there means
         # only that the Doc ends, as after any sentence: no SpaceAfter=No unless the reader found none)
         next_starts = np.append(starts[1:], len(self.text))
-        end = " " if space_after(doc) else ""
+        end = " " if doc.space_after else ""
         self.after = {int(w): self.text[e:n] or (end if k == len(self.words) - 1 else "")
                       for k, (w, e, n) in enumerate(zip(self.words, ends, next_starts))}
         self.leading = self.text[: starts[0]] if len(self.words) else ""

@@ -43,7 +43,6 @@ import torch
 from torch.nn import functional as F
 
 from ..config.registry import registry
-from ..convert._sentences import space_after
 from ..lang.tokenizer import append_whitespace
 from ..lang.xx.punctuation import UNSEGMENTED
 from ..models.segmenter import SegmenterModel
@@ -473,7 +472,7 @@ class Segmenter(TrainablePipe):
         CoNLL-U's `# newpar` and `# newdoc`): its end is a sentence end the segmenter need not
         find, since the end of a text always is one. Where the treebank marks no paragraphs,
         the references are joined by a space (none where the reader found none after the last
-        sentence: see `space_after`): short Docs alone would end most of their sentences at the
+        sentence: `Doc.space_after`): short Docs alone would end most of their sentences at the
         end of a text, and the segmenter has to find them inside one."""
         limit = 5 * self.cfg["window"]
         out: list[tuple[list[str], list[np.ndarray]]] = []
@@ -493,7 +492,7 @@ class Segmenter(TrainablePipe):
                 else:
                     out.append(([text], [labels]))
                     size = len(text)
-            spaced = space_after(doc)
+            spaced = doc.space_after
         texts = [("".join(texts), np.concatenate(labels)) for texts, labels in out]
         return [(text, labels) for text, labels in texts if text.strip()]
 

@@ -425,19 +425,26 @@ class Doc(HasExtensions):
             d._span_groups = self._span_groups.copy(d)
         return d
 
+    @property
+    def space_after(self) -> bool:
+        """Whether whitespace follows the Doc's last sentence in the raw text it was read from:
+        False only where the reader found none (CoNLL-U's `SpaceAfter=No` on a sentence's last
+        word, kept per sentence in `user_data["space_after"]`: sentences that run together,
+        "the quality.You can")."""
+        flags = self.user_data.get("space_after")
+        return not (isinstance(flags, list) and flags and flags[-1] is False)
+
     @classmethod
-    def from_docs(cls, docs: Sequence["Doc"], spaces: Sequence[bool] | None = None) -> "Doc":
-        """Concatenate Docs (sharing one vocab); each keeps its sentence start. `spaces[i]`: whether
-        a space follows `docs[i]` (by default one follows every Doc but the last)."""
+    def from_docs(cls, docs: Sequence["Doc"]) -> "Doc":
+        """Concatenate Docs (sharing one vocab); each keeps its sentence start, and is followed
+        by a space unless it is the last or the raw text has none after it (`space_after`)."""
         if not docs:
             raise ValueError("from_docs needs at least one Doc")
-        if spaces is not None and len(spaces) != len(docs):
-            raise ValueError(f"from_docs: {len(spaces)} spaces for {len(docs)} Docs")
         d = Doc.__new__(Doc)
         d.vocab = docs[0].vocab
         offset = 0
         parts: dict[str, list[np.ndarray]] = {a: [] for a in ATTRS}
-        for k, doc in enumerate(docs):
+        for doc in docs:
             if doc.vocab is not d.vocab:
                 raise ValueError("from_docs: all Docs must share one Vocab")
             for a in ATTRS:
@@ -447,7 +454,7 @@ class Doc(HasExtensions):
                 elif a == "sent_start" and len(arr):
                     arr[0] = 1
                 elif a == "spaces" and len(arr) and doc is not docs[-1]:
-                    arr[-1] = True if spaces is None else spaces[k]
+                    arr[-1] = doc.space_after
                 parts[a].append(arr)
             offset += len(doc)
         for a in ATTRS:
