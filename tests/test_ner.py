@@ -15,6 +15,7 @@ import lexloom
 from lexloom.convert import read_docs
 from lexloom.language import set_seed
 from lexloom.models.biluo import class_names, constrained_crf_loss, is_valid_biluo, n_classes, transition_rules, viterbi_biluo
+from lexloom.pipeline.batch import Batch
 from lexloom.scoring import Scorer
 from lexloom.tokens import Doc, Example
 from lexloom.tokens.iob import validate_biluo
@@ -297,6 +298,49 @@ def test_a_doc_of_ten_sentences_reads_as_ten_docs_of_one(trained):
     finally:
         layer.piece_length = 0
     assert len(expected) >= 10 and found == expected
+
+
+def test_the_shipped_config_reads_ten_sentence_docs_as_their_sentences(tmp_path):
+    """configs/ner.cfg as the workflow runs it, on corpora converted with `--n-sents 10`: its
+    dev reader keeps the sentence boundaries and its tok2vec reads each sentence on its own,
+    so every token of a ten-sentence dev Doc gets the vector and the entities it gets in its
+    sentence alone. (Both settings were once lost from the config unnoticed: the training
+    log's dev F fell 3.5 points while the test above, which sets them by hand, passed.)"""
+    from lexloom.config import load_config, resolve_section
+    from lexloom.convert import convert
+    from lexloom.language import Language
+
+    [path] = convert(DATA / "en_ewt-ud-train-200.iob2", tmp_path, n_sents=10)
+    small = {"width": 32, "rows": [2000, 200, 1000, 250]}
+    overrides = {"paths.train": str(path), "paths.dev": str(path), "components.ner.model.hidden": 32,
+                 **{f"components.tok2vec.model.{key}": value for key, value in small.items()},
+                 "components.tok2vec.model.encoder.width": 32}
+    config = load_config(Path(__file__).parent.parent / "configs" / "ner.cfg", overrides=overrides, interpolate=True)
+    nlp = Language.from_config(config)
+    corpora = resolve_section(config, "corpora")
+    set_seed(0)
+    optimizer = nlp.initialize(lambda: corpora["train"](nlp))
+    optimizer.learn_rate = 0.003
+    train = list(corpora["train"](nlp))
+    for _ in range(6):
+        for batch in minibatch(train, size=16):
+            nlp.update(batch, sgd=optimizer, drop=0.1)
+    dev = list(corpora["dev"](nlp))
+    assert all(len(eg.reference) > 10 and len(list(eg.predicted.sents)) > 1 for eg in dev[:-1])
+    tok2vec, n_entities = nlp.get_pipe("tok2vec").model.eval(), 0
+    for eg in dev[:4]:
+        doc = eg.predicted
+        alone = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in (d.as_doc() for d in doc.sents)]
+        with torch.no_grad():
+            whole = tok2vec(Batch([doc]))[0, : len(doc)]
+            parts = torch.cat([tok2vec(Batch([a]))[0, : len(a)] for a in alone])
+        torch.testing.assert_close(whole, parts)
+        found = [(e.start_char, e.end_char, e.label_) for e in nlp(doc).ents]
+        offsets = [s.start_char for s in doc.sents]
+        expected = [(e.start_char + o, e.end_char + o, e.label_) for a, o in zip(nlp.pipe(alone), offsets) for e in a.ents]
+        assert found == expected
+        n_entities += len(found)
+    assert n_entities >= 20  # the model finds entities: the comparison is not between empty lists
 
 
 def test_no_entity_crosses_a_sentence_boundary_the_doc_has(trained):
