@@ -1,6 +1,6 @@
 """Treebank benchmark: train configs/ud.cfg on UD English-EWT train, score on dev with gold tokens.
 
-    python benchmarks/ud_ewt.py [--config configs/ud.cfg] [--minutes 28] [--threads N]
+    python benchmarks/ud_ewt.py [--config configs/ud.cfg] [--minutes 28] [--threads N] [--pretrain]
         [--vs-spacy [--spacy-minutes 30] [--concurrent] | --spacy-model DIR] [--rescore --work DIR]
 
 Prints UPOS, XPOS, UFeats, lemma, UAS, LAS, training wall time, training words/s,
@@ -14,6 +14,9 @@ already-trained spaCy pipeline (e.g. `spacy-out/model-best` of a `raw_text.py` r
 scored and timed beside lexloom's instead. The dev curve (LAS against training minutes,
 from the training log) is printed below the table. With --rescore, the lexloom model an
 earlier run left in --work is scored again (with --vs-spacy: beside a spaCy trained now).
+With --pretrain, the tok2vec is first pretrained on the raw text of the training file's
+`# text` lines, as the workflow's `raw_text_ud` and `pretrain_ud` stages do, and training
+starts from it; pretraining's wall time counts against --minutes (training gets the rest).
 """
 from __future__ import annotations
 
@@ -124,12 +127,25 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
     return tuple(sum(len(d) for d in docs) / seconds for seconds, docs in (timed["lexloom"], timed["spacy"]))
 
 
+def pretrain_lexloom(train_conllu: Path, out: Path, threads: int, config: str) -> tuple[Path, float]:
+    """Pretrain `config`'s tok2vec on the raw text of `train_conllu`, as the workflow does.
+    Returns the weights and the wall seconds both steps took."""
+    start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    raw = out / "raw.jsonl"
+    subprocess.run([sys.executable, "scripts/conllu_raw_text.py", str(train_conllu), str(raw)], check=True, capture_output=True, cwd=ROOT)
+    run_measured([sys.executable, "-m", "lexloom", "pretrain", config, str(out / "weights"), "--paths.raw_text", str(raw),
+                  "--system.threads", str(threads)], out / "pretrain.log")
+    return out / "weights" / "model-last.safetensors", time.perf_counter() - start
+
+
 def train_lexloom(
     corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg", inference_threads: int | None = None, repeats: int = REPEATS,
-    rescore: bool = False,
+    rescore: bool = False, init_tok2vec: Path | None = None,
 ) -> dict:
     """Train `config` on `threads` threads (unless `rescore`: the model an earlier run left in
-    `out`); score model-best on dev, timed on `inference_threads` (default: `threads`)."""
+    `out`), from `init_tok2vec` if given; score model-best on dev, timed on `inference_threads`
+    (default: `threads`)."""
     measured = out.parent / "lexloom-train.json"  # the training process's wall time and peak RSS
     if not rescore:
         cmd = [
@@ -137,6 +153,8 @@ def train_lexloom(
             "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
             "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false", "--system.threads", str(threads),
         ]
+        if init_tok2vec is not None:
+            cmd += ["--paths.init_tok2vec", str(init_tok2vec)]
         seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
         measured.write_text(json.dumps({"wall": seconds, "rss_mb": rss}))
     trained = json.loads(measured.read_text()) if measured.exists() else {"wall": None, "rss_mb": None}
@@ -214,6 +232,7 @@ def main() -> None:
     ap.add_argument("--train-threads", type=int, default=0, help="lexloom's training threads, if not --threads (ud_accuracy.cfg trains on 2)")
     ap.add_argument("--rescore", action="store_true",
                     help="score the lexloom model an earlier run trained in --work again, without training it")
+    ap.add_argument("--pretrain", action="store_true", help="pretrain the tok2vec on the training text first, as the workflow does")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with en_ewt-ud-{train,dev}.conllu")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     args = ap.parse_args()
@@ -230,8 +249,12 @@ def main() -> None:
     if spacy_run and args.concurrent:
         spacy_run.start()
     compared = args.vs_spacy or args.spacy_model is not None  # then `gold_word_speeds` times lexloom again, beside spaCy
-    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes, args.train_threads or args.threads, args.config, args.threads,
-                         1 if compared else REPEATS, args.rescore)
+    train_threads = args.train_threads or args.threads
+    init_tok2vec, pretrain_seconds = None, 0.0
+    if args.pretrain and not args.rescore:
+        init_tok2vec, pretrain_seconds = pretrain_lexloom(args.data / "en_ewt-ud-train.conllu", work / "pretrain", train_threads, args.config)
+    ours = train_lexloom(corpus, work / "lexloom-out", args.minutes - pretrain_seconds / 60, train_threads, args.config, args.threads,
+                         1 if compared else REPEATS, args.rescore, init_tok2vec)
     if spacy_run and not args.concurrent:
         spacy_run.start()
     theirs = spacy_run.finish() if spacy_run else None
@@ -259,6 +282,7 @@ def main() -> None:
         table.add_row(*row)
     speed = ours["scores"]["speed"]
     extra = [
+        *([("pretraining wall time (s)", pretrain_seconds, None)] if pretrain_seconds else []),
         ("training wall time (s)", ours["wall"], theirs and theirs["wall"]),
         ("training words/s", ours["train_wps"], None),
         ("peak training RSS (MB)", ours["rss_mb"], theirs and theirs["rss_mb"]),
