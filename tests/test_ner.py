@@ -343,6 +343,55 @@ def test_the_shipped_config_reads_ten_sentence_docs_as_their_sentences(tmp_path)
     assert n_entities >= 20  # the model finds entities: the comparison is not between empty lists
 
 
+def listening_pipeline(seed: int):
+    """tok2vec + a ner listening to it, as configs/ner.cfg, trained briefly on 200 sentences."""
+    set_seed(seed)
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("tok2vec", config={"model": SMALL_TOK2VEC})
+    nlp.add_pipe("ner", config={"model": {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}})
+    train = read_examples(nlp, "en_ewt-ud-train-200.iob2")
+    optimizer = nlp.initialize(lambda: train)
+    optimizer.learn_rate = 0.003
+    for _ in range(3):
+        for batch in minibatch(train, size=16):
+            nlp.update(batch, sgd=optimizer, drop=0.1)
+    return nlp
+
+
+def test_ensemble_averages_recognizers_trained_apart(tmp_path):
+    """`lexloom ensemble` joins NER pipelines trained with other seeds: each member's shared
+    tok2vec becomes its model's own, and the joined recognizer decodes the mean of the
+    members' class probabilities, before and after loading."""
+    from typer.testing import CliRunner
+
+    from lexloom.cli import app
+
+    members = [listening_pipeline(seed) for seed in (0, 1)]
+    paths = [nlp.to_disk(tmp_path / f"seed{i}") for i, nlp in enumerate(members)]
+    result = CliRunner().invoke(app, ["ensemble", str(tmp_path / "joined"), *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    joined = lexloom.load(tmp_path / "joined")
+    assert joined.pipe_names == ["ner"] and len(joined.get_pipe("ner").models()) == 2
+    assert joined.config["components"]["ner"]["model"]["n_models"] == 2
+
+    docs = [eg.predicted for eg in read_examples(joined, "en_ewt-ud-train-200.iob2")[:40]]  # where members find entities
+    batch = Batch(docs)
+    with torch.no_grad():
+        probs = []
+        for nlp in members:
+            nlp.get_pipe("tok2vec").forward(batch)
+            probs.append(torch.softmax(nlp.get_pipe("ner").forward(batch)[0], dim=-1))
+        assert (probs[0] - probs[1]).abs().max() > 1e-2  # the seeds disagree
+        mean = torch.log((probs[0] + probs[1]) / 2)
+        got = torch.log_softmax(joined.get_pipe("ner").forward(Batch(docs)), dim=-1)
+        got = torch.logsumexp(got, dim=0) - np.log(2)
+    torch.testing.assert_close(got[batch.mask], mean[batch.mask], atol=1e-5, rtol=1e-5)
+    before = [[(e.start, e.end, e.label_) for e in doc.ents] for doc in joined.pipe([Doc(joined.vocab, words=d.words) for d in docs])]
+    assert sum(map(len, before)) >= 10
+    again = lexloom.load(joined.to_disk(tmp_path / "again"))
+    assert [[(e.start, e.end, e.label_) for e in doc.ents] for doc in again.pipe([Doc(again.vocab, words=d.words) for d in docs])] == before
+
+
 def test_no_entity_crosses_a_sentence_boundary_the_doc_has(trained):
     """A sentence start inside an entity the model finds without sentences: the entity is
     not predicted across it, wherever the start is put."""

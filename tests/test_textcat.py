@@ -232,11 +232,12 @@ def test_ensemble_refuses_members_it_cannot_join(exclusive, multilabel, tmp_path
     ]
     nlp = lexloom.blank("en")
     nlp.add_pipe("tok2vec", config={"model": SMALL_TOK2VEC})
-    nlp.add_pipe("textcat", config={"model": {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}})
+    for name in ("textcat", "second"):  # two listeners: the shared tok2vec cannot become either's own
+        nlp.add_pipe("textcat", name, config={"model": {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}})
     examples = read_examples(nlp, "docs_issues-train-150.jsonl")[:20]
     nlp.initialize(lambda: examples)
     listening = nlp.to_disk(tmp_path / "listening")
-    cases.append(([listening, listening], "listens to the shared 'tok2vec'"))
+    cases.append(([listening, listening], "'textcat' shares the tok2vec 'tok2vec' with 'second'"))
     for args, message in cases:
         result = CliRunner().invoke(app, ["ensemble", str(tmp_path / "joined"), *map(str, args)])
         assert result.exit_code != 0 and message in " ".join(str(result.exception).split()), (args, result.output, result.exception)

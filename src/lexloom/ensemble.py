@@ -1,12 +1,17 @@
-"""Join text classifiers trained apart into one pipeline that averages their probabilities.
+"""Join components trained apart into one pipeline that averages their probabilities.
 
 `lexloom ensemble OUTPUT MEMBER MEMBER...`: the members are pipelines trained from one
 config with different seeds (`--system.seed`), each stopped at its own best checkpoint.
-The output is the first member's pipeline whose text classifiers hold the models of every
-member (`n_models` in the component's model config) and average their probabilities. Its
-other components are the first member's. On a few hundred training texts a model's scores
-move by a point or more with the seed; the average of three independently trained models
-is better and steadier than any one (benchmarks/RESULTS.md, "Text classification").
+The output is the first member's pipeline whose text classifiers and entity recognizers
+hold the models of every member (`n_models` in the component's model config) and average
+their probabilities. Its other components are the first member's. On a few hundred
+training texts a model's scores move by a point or more with the seed; the average of
+three independently trained models is better and steadier than any one
+(benchmarks/RESULTS.md, "Text classification", "Named entities").
+
+A component that listens to a shared tok2vec no other component listens to (as in
+`configs/ner.cfg`) is joined with each member's tok2vec as its own: the joined pipeline
+has no separate tok2vec component.
 """
 from __future__ import annotations
 
@@ -18,8 +23,12 @@ from torch import nn
 
 from .errors import ConfigError
 from .language import Language, load_pipeline
+from .pipeline.base import TrainablePipe
+from .pipeline.ner import EntityRecognizer
 from .pipeline.textcat import TextCategorizer
 
+# The components whose models can be averaged.
+JOINABLE = (TextCategorizer, EntityRecognizer)
 # Written by training, they describe one member's run, not the joined pipeline.
 _RUN_META = ("performance", "score", "step", "weights_sha256")
 
@@ -32,16 +41,16 @@ def _model_config(nlp: Language, name: str) -> dict:
 
 
 def ensemble_pipelines(members: Sequence[str | Path], components: Sequence[str] | None = None) -> Language:
-    """The first member's pipeline with each of `components` (default: every text classifier)
-    averaging the models of all members. Each member must have the component with the same
-    config (`n_models` aside) and labels, and the component must own its token encoder."""
+    """The first member's pipeline with each of `components` (default: every text classifier
+    and entity recognizer) averaging the models of all members. Each member must have the
+    component with the same config (`n_models` aside) and labels."""
     if len(members) < 2:
         raise ConfigError(f"an ensemble needs at least two member pipelines, got {len(members)}")
     pipelines = [load_pipeline(path, quantize=False) for path in members]
     first = pipelines[0]
-    names = list(components) if components else [n for n, p in first.components if isinstance(p, TextCategorizer)]
+    names = list(components) if components else [n for n, p in first.components if isinstance(p, JOINABLE)]
     if not names:
-        raise ConfigError(f"{members[0]}: no text classifier (textcat, textcat_multilabel) to join")
+        raise ConfigError(f"{members[0]}: no text classifier or entity recognizer to join")
     for name in names:
         _join(name, pipelines, members)
     for key in _RUN_META:
@@ -50,29 +59,46 @@ def ensemble_pipelines(members: Sequence[str | Path], components: Sequence[str] 
     return first
 
 
-def _join(name: str, pipelines: list[Language], members: Sequence[str | Path]) -> None:
-    first = pipelines[0].get_pipe(name) if name in pipelines[0].component_names else None
-    if not isinstance(first, TextCategorizer):
-        raise ConfigError(f"{members[0]}: {name!r} is not a text classifier in this pipeline ({pipelines[0].component_names})")
-    if first.listener is not None:
+def _own_encoder(nlp: Language, pipe: TrainablePipe, path: str | Path) -> tuple[str | None, list[tuple[nn.Module, nn.Module | None]]]:
+    """The component's (head, tok2vec) models, with the tok2vec it listens to as its own; and
+    the name of that tok2vec component (None if it owns its encoder)."""
+    listener = pipe.listener
+    if listener is None:
+        return None, pipe.models()
+    others = [n for n, p in nlp.components if n != pipe.name and p.listener is not None and p.listener.upstream == listener.upstream]
+    if others:
         raise ConfigError(
-            f"{members[0]}: {name!r} listens to the shared {first.listener.upstream!r}; only a text classifier with its own "
-            "token encoder (or a bag of n-grams alone) can be joined, since the members' shared encoders differ"
+            f"{path}: {pipe.name!r} shares the tok2vec {listener.upstream!r} with {', '.join(map(repr, others))}; only a "
+            "component with its own token encoder, or the only listener of its tok2vec, can be joined, since the members' "
+            "shared encoders differ"
         )
-    expected = _model_config(pipelines[0], name)
+    return listener.upstream, [(head, nlp.get_pipe(listener.upstream).model) for head, _ in pipe.models()]
+
+
+def _join(name: str, pipelines: list[Language], members: Sequence[str | Path]) -> None:
+    nlp = pipelines[0]
+    first = nlp.get_pipe(name) if name in nlp.component_names else None
+    if not isinstance(first, JOINABLE):
+        raise ConfigError(f"{members[0]}: {name!r} is not a text classifier or entity recognizer in this pipeline ({nlp.component_names})")
+    expected = _model_config(nlp, name)
     models: list[tuple[nn.Module, nn.Module | None]] = []
-    for path, nlp in zip(members, pipelines):
-        if name not in nlp.component_names:
-            raise ConfigError(f"{path}: no component {name!r} (pipeline: {nlp.component_names})")
-        pipe = nlp.get_pipe(name)
-        if _model_config(nlp, name) != expected:
+    for path, member in zip(members, pipelines):
+        if name not in member.component_names:
+            raise ConfigError(f"{path}: no component {name!r} (pipeline: {member.component_names})")
+        pipe = member.get_pipe(name)
+        if _model_config(member, name) != expected:
             raise ConfigError(f"{path}: [components.{name}] differs from {members[0]}'s; members must be trained from one config")
         if list(pipe.labels) != list(first.labels):
             raise ConfigError(f"{path}: {name!r} has labels {list(pipe.labels)}, {members[0]} has {list(first.labels)}")
-        models += pipe.models()
+        upstream, own = _own_encoder(member, pipe, path)
+        models += own
+    if upstream is not None:  # the shared tok2vec becomes each model's own
+        encoder = copy.deepcopy(dict(nlp.config["components"][upstream]["model"]))
+        first.spec.tok2vec = nlp.remove_pipe(upstream).spec
+        nlp.config["components"][name]["model"]["tok2vec"] = encoder
     first.spec.n_models = len(models)
-    pipelines[0].config["components"][name]["model"]["n_models"] = len(models)
+    nlp.config["components"][name]["model"]["n_models"] = len(models)
     heads, tok2vecs = zip(*models)
     first.model.head = nn.ModuleList(heads)
     first.model.tok2vec = None if tok2vecs[0] is None else nn.ModuleList(tok2vecs)
-    first.model.to(pipelines[0].device)
+    first.model.to(nlp.device)

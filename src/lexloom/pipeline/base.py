@@ -46,9 +46,14 @@ class ModelSpec:
     """What a head architecture resolves to: where its token vectors come from and how to
     build the head once the number of labels is known."""
 
-    def __init__(self, tok2vec: Any, build: Callable[..., nn.Module]):
+    def __init__(self, tok2vec: Any, build: Callable[..., nn.Module], n_models: int = 1):
         self.tok2vec = tok2vec
         self.build = build
+        if n_models < 1:
+            raise ValueError(f"n_models must be at least 1, got {n_models}")
+        # how many such models (each with its own tok2vec, unless it listens to a shared one)
+        # the component holds and averages: `lexloom ensemble` joins members trained apart
+        self.n_models = n_models
 
 
 class ComponentModel(nn.Module):
@@ -207,12 +212,29 @@ class TrainablePipe(Pipe):
         return self.spec.tok2vec.build(self._saved_dir)
 
     def build(self) -> None:
-        self.model = ComponentModel(self.build_head(), self.build_own_tok2vec()).to(self.nlp.device)
+        """One head and own tok2vec (`self.model.head`, `.tok2vec`), or with `n_models` above 1,
+        lists of them, one per model."""
+        models = [(self.build_head(), self.build_own_tok2vec()) for _ in range(getattr(self.spec, "n_models", 1))]
+        if len(models) == 1:
+            self.model = ComponentModel(*models[0])
+        else:
+            heads, tok2vecs = zip(*models)
+            self.model = ComponentModel(nn.ModuleList(heads), None if tok2vecs[0] is None else nn.ModuleList(tok2vecs))
+        self.model.to(self.nlp.device)
+
+    def models(self) -> list[tuple[nn.Module, nn.Module | None]]:
+        """(head, own tok2vec or None) of each of the `n_models` models."""
+        heads, tok2vecs = self.model.head, self.model.tok2vec
+        if not isinstance(heads, nn.ModuleList):
+            return [(heads, tok2vecs)]
+        return list(zip(heads, tok2vecs if tok2vecs is not None else [None] * len(heads)))
 
     def own_token_encoder(self) -> nn.Module | None:
         """The built token encoder this component owns, whose tables (`save_assets`) are saved
-        beside its weights."""
-        return getattr(self.model, "tok2vec", None)
+        beside its weights: the first model's, as every model's has the same tables."""
+        if not isinstance(self.model, ComponentModel):
+            return getattr(self.model, "tok2vec", None)
+        return self.models()[0][1]
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
         self._saved_dir = None

@@ -14,6 +14,7 @@ as it reads ten Docs of one.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -36,13 +37,15 @@ LOSSES = ("crf", "softmax")
 
 
 @registry.architectures("lexloom.EntityRecognizer.v1")
-def entity_recognizer_model(tok2vec, hidden: int = 64, dropout: float = 0.1) -> ModelSpec:
-    """Per-token BILUO classes (1 + 4 per label) from token vectors, optionally behind a hidden layer."""
+def entity_recognizer_model(tok2vec, hidden: int = 64, dropout: float = 0.1, n_models: int = 1) -> ModelSpec:
+    """Per-token BILUO classes (1 + 4 per label) from token vectors, optionally behind a hidden
+    layer. `n_models` such models (`lexloom ensemble` joins members trained apart) have their
+    per-token class probabilities averaged before decoding."""
 
     def build(width: int, n_labels: int) -> TokenClassifier:
         return TokenClassifier(width, biluo.n_classes(n_labels), hidden=hidden, dropout=dropout)
 
-    return ModelSpec(tok2vec, build)
+    return ModelSpec(tok2vec, build, n_models=n_models)
 
 
 def misaligned_entities(examples: Iterable[Example]) -> tuple[int, list[str]]:
@@ -88,7 +91,8 @@ class EntityRecognizer(TrainablePipe):
         return sorted(labels)
 
     def _grow_output(self, n_labels: int) -> None:
-        self.model.head.grow(biluo.n_classes(n_labels))
+        for head, _ in self.models():
+            head.grow(biluo.n_classes(n_labels))
 
     def _classes(self) -> dict[str, int]:
         if len(self._class_index) != biluo.n_classes(len(self._labels)):
@@ -112,8 +116,8 @@ class EntityRecognizer(TrainablePipe):
 
     # --- verbs ---------------------------------------------------------------------------------
     def forward(self, batch: Batch) -> torch.Tensor:
-        """Logits (batch, length, classes), padded."""
-        return self.model.head(self.tokvecs(batch))
+        """Logits (n_models, batch, length, classes), padded."""
+        return torch.stack([head(self.tokvecs(batch) if tok2vec is None else tok2vec(batch)) for head, tok2vec in self.models()])
 
     def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor:
         """Per-token cross-entropy ("softmax"), or the likelihood of the gold sequence among the
@@ -122,16 +126,18 @@ class EntityRecognizer(TrainablePipe):
         if not (gold >= 0).any():
             return logits.sum() * 0.0
         if self.cfg["loss"] == "softmax":
-            return F.cross_entropy(logits[batch.mask], gold, ignore_index=-1)
+            return sum(F.cross_entropy(model_logits[batch.mask], gold, ignore_index=-1) for model_logits in logits)
         padded = torch.full(batch.mask.shape, -1, dtype=torch.long, device=logits.device)
         padded[batch.mask] = gold
-        return biluo.constrained_crf_loss(logits, batch.mask, padded) / batch.n_tokens
+        return sum(biluo.constrained_crf_loss(model_logits, batch.mask, padded) for model_logits in logits) / batch.n_tokens
 
     def predict(self, batch: Batch) -> list[np.ndarray]:
         """The best valid class sequence of each doc (outside the entities it already has,
         within its sentences)."""
         with torch.no_grad():
-            log_probs = torch.log_softmax(self.forward(batch).float(), dim=-1).cpu().numpy()
+            # the models' mean probabilities (with one model, its log-softmax exactly)
+            per_model = torch.log_softmax(self.forward(batch).float(), dim=-1)
+            log_probs = (torch.logsumexp(per_model, dim=0) - math.log(len(per_model))).cpu().numpy()
         continuing, opening = biluo.classes_of("IL", len(self._labels)), biluo.classes_of("BI", len(self._labels))
         for i, doc in enumerate(batch.docs):
             preset = preset_entities(doc)

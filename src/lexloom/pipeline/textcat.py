@@ -33,7 +33,7 @@ from ..config.registry import registry
 from ..models.textcat import TextCatHead
 from ..scoring import score_cats
 from ..tokens import Doc, Example
-from .base import ComponentModel, DataProblem, ModelSpec, TrainablePipe, default_tok2vec
+from .base import DataProblem, ModelSpec, TrainablePipe, default_tok2vec
 from .batch import Batch
 from .factories import factory
 from .features import FeatureExtractor
@@ -50,7 +50,7 @@ class TextCatSpec(ModelSpec):
 
     def __init__(self, tok2vec, *, ngram_size: int, n_buckets: int, hidden: int = 64, dropout: float = 0.1, member_loss: float = 0.0,
                  n_models: int = 1):
-        super().__init__(tok2vec, build=None)
+        super().__init__(tok2vec, build=None, n_models=n_models)
         self.ngram_size = ngram_size
         self.n_buckets = n_buckets
         self.hidden = hidden
@@ -58,9 +58,6 @@ class TextCatSpec(ModelSpec):
         if member_loss < 0:
             raise ValueError(f"member_loss must be >= 0, got {member_loss}")
         self.member_loss = member_loss
-        if n_models < 1:
-            raise ValueError(f"n_models must be at least 1, got {n_models}")
-        self.n_models = n_models
 
 
 @registry.architectures("lexloom.TextCatEnsemble.v1")
@@ -156,28 +153,6 @@ class TextCategorizer(TrainablePipe):
     def build_head(self) -> TextCatHead:
         s = self.spec
         return TextCatHead(len(self._labels), n_buckets=s.n_buckets, width=self.input_width, hidden=s.hidden, dropout=s.dropout)
-
-    def build(self) -> None:
-        """One head and own tok2vec (`self.model.head`, `.tok2vec`), or with `n_models` above 1,
-        lists of them, one per model."""
-        models = [(self.build_head(), self.build_own_tok2vec()) for _ in range(self.spec.n_models)]
-        if len(models) == 1:
-            self.model = ComponentModel(*models[0])
-        else:
-            heads, tok2vecs = zip(*models)
-            self.model = ComponentModel(nn.ModuleList(heads), None if tok2vecs[0] is None else nn.ModuleList(tok2vecs))
-        self.model.to(self.nlp.device)
-
-    def models(self) -> list[tuple[nn.Module, nn.Module | None]]:
-        """(head, own tok2vec or None) of each of the `n_models` models."""
-        heads, tok2vecs = self.model.head, self.model.tok2vec
-        if not isinstance(heads, nn.ModuleList):
-            return [(heads, tok2vecs)]
-        return list(zip(heads, tok2vecs if tok2vecs is not None else [None] * len(heads)))
-
-    def own_token_encoder(self) -> nn.Module | None:
-        """The first model's tok2vec: every model's has the same tables (`save_assets`)."""
-        return self.models()[0][1]
 
     def _grow_output(self, n_labels: int) -> None:
         for head, _ in self.models():
