@@ -1,18 +1,19 @@
 """NER benchmark: train configs/ner.cfg on Universal NER English-EWT train, score on its dev.
 
-    .venv/bin/python benchmarks/ner_uner.py [--minutes 30] [--vs-spacy] [--spacy-minutes 15]
+    .venv/bin/python benchmarks/ner_uner.py [--minutes 14] [--seeds 0 1 2] [--vs-spacy] [--spacy-minutes 15]
 
 The corpora are converted the way the workflow converts them (`lexloom convert
---n-sents 10`: documents of 10 sentences) and also one sentence per document; the
-model trains on the workflow's corpus and is scored on dev in both groupings.
-Prints ents_p / ents_r / ents_f overall and per type (10-sentence dev docs) and
-ents_f on one-sentence dev docs, the training wall time and the inference words/s of
-`nlp.pipe` over the 10-sentence dev Docs (gold tokens, one CPU thread). With
---vs-spacy, spaCy 3.8's default NER (`spacy init config --pipeline ner`) trains on
-the same documents in the same run (its DocBins are built from our Docs, so both
-see identical tokens and entities) and the ratios are printed. Exit status 1 if
-ents_f < 68 on either grouping or, with --vs-spacy, if lexloom's inference is not
-at least 1.5 times spaCy's words/s.
+--n-sents 10`: documents of 10 sentences) and also one sentence per document. As the
+workflow's `ner` row does, the config is trained once per seed (two at a time, one
+thread each) on the workflow's corpus and the models are joined by `lexloom ensemble`.
+Prints ents_p / ents_r / ents_f of the ensemble overall and per type (10-sentence dev
+docs) and ents_f on one-sentence dev docs, each seed's own ents_f (mean and spread),
+the training wall time (all seeds) and the inference words/s of `nlp.pipe` over the
+10-sentence dev Docs (gold tokens, one CPU thread). With --vs-spacy, spaCy 3.8's
+default NER (`spacy init config --pipeline ner`) trains on the same documents in the
+same run (its DocBins are built from our Docs, so both see identical tokens and
+entities) and the ratios are printed. Exit status 1 if ents_f < 68 on either grouping
+or, with --vs-spacy, if lexloom's inference is not at least 1.5 times spaCy's words/s.
 
 Example: .venv/bin/python benchmarks/ner_uner.py --vs-spacy
 """
@@ -21,10 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,38 +63,31 @@ def convert_corpus(work: Path, n_sents: int) -> Path:
     return corpus
 
 
-def train_lexloom(corpus: Path, out: Path, minutes: float | None) -> dict:
+def train_lexloom(corpus: Path, out: Path, minutes: float | None, seed: int) -> dict:
     cmd = [
         sys.executable, "-m", "lexloom", "train", "configs/ner.cfg", "--output", str(out),
         "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
-        "--training.logger.progress_bar", "false",
+        "--training.logger.progress_bar", "false", "--system.seed", str(seed), "--system.threads", "1",
     ]
     if minutes is not None:
         cmd += ["--training.max_minutes", str(minutes)]
-    wall = run_timed(cmd, out.parent / "lexloom-train.log")
+    wall = run_timed(cmd, out.parent / f"{out.name}-train.log")
     records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     best = max(records, key=lambda r: r["score"])
     return {"wall": wall, "steps": records[-1]["step"], "best": (best["step"], best["seconds"]), "curve": [(r["seconds"], r["scores"]["ents_f"]) for r in records]}
 
 
-def evaluate_lexloom(model: Path, dev: Path) -> dict:
-    import torch
-
-    import lexloom
-    from lexloom.scoring import Scorer
-    from lexloom.evaluate import predicted_doc
-    from lexloom.tokens import Example, read_docbin
-
-    torch.set_num_threads(1)
-    nlp = lexloom.load(model)
-    refs = list(read_docbin(dev, nlp.vocab))
-    list(nlp.pipe([predicted_doc(nlp, r, gold_sents=True) for r in refs[:64]]))  # warm-up
-    docs = [predicted_doc(nlp, r, gold_sents=True) for r in refs]
+def train_ensemble(corpus: Path, work: Path, minutes: float | None, seeds: list[int]) -> dict:
+    """Each seed trained apart, two at a time, then joined (`lexloom ensemble`), as the workflow does."""
     start = time.perf_counter()
-    list(nlp.pipe(docs))
-    seconds = time.perf_counter() - start
-    scores = Scorer(["ents"]).score([Example(d, r) for d, r in zip(docs, refs)])
-    return {"scores": scores, "wps": sum(len(d) for d in docs) / seconds}
+    outs = [work / f"lexloom-seed{seed}" for seed in seeds]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda args: train_lexloom(corpus, *args), [(out, minutes, seed) for out, seed in zip(outs, seeds)]))
+    members = [out / "model-best" for out in outs]
+    model = work / "lexloom-ensemble" if len(seeds) > 1 else members[0]
+    if len(seeds) > 1:
+        run_timed([sys.executable, "-m", "lexloom", "ensemble", str(model), *map(str, members)], work / "lexloom-ensemble.log")
+    return {"wall": time.perf_counter() - start, "runs": runs, "members": members, "model": model}
 
 
 def train_spacy(corpus: Path, dev_corpora: dict[int, Path], work: Path, minutes: float) -> dict:
@@ -141,6 +137,7 @@ def evaluate_spacy(model: Path, dev: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, default=None, help="override the config's training.max_minutes")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="train once per seed and join them (the workflow's ner row)")
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=15.0, help="stop spaCy's training after this long")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
@@ -149,15 +146,18 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     corpora = {n: convert_corpus(work, n) for n in GROUPINGS}
     workflow = corpora[GROUPINGS[0]]
-    ours = train_lexloom(workflow, work / "lexloom-out", args.minutes)
-    ours["dev"] = {n: evaluate_lexloom(work / "lexloom-out" / "model-best", c / "en_ewt-ud-dev.lexloom") for n, c in corpora.items()}
+    ours = train_ensemble(workflow, work, args.minutes, args.seeds)
+    ours["dev"] = {n: evaluate_lexloom(ours["model"], c / "en_ewt-ud-dev.lexloom") for n, c in corpora.items()}
+    dev = workflow / "en_ewt-ud-dev.lexloom"
+    each = [100 * evaluate_lexloom(member, dev)["scores"]["ents_f"] for member in ours["members"]]
     theirs = train_spacy(workflow, corpora, work, args.spacy_minutes) if args.vs_spacy else None
 
     from rich.console import Console
     from rich.table import Table
 
     main_n, other_n = GROUPINGS
-    table = Table(title=f"UNER English-EWT dev (gold tokens), trained on {main_n}-sentence docs, {os.cpu_count()} CPU cores, inference on 1 thread")
+    joined = f"{len(args.seeds)} seeds joined" if len(args.seeds) > 1 else "one seed"
+    table = Table(title=f"UNER English-EWT dev (gold tokens), trained on {main_n}-sentence docs ({joined}), {os.cpu_count()} CPU cores, inference on 1 thread")
     for column in ["metric", "lexloom"] + (["spaCy 3.8", "lexloom / spaCy"] if theirs else []):
         table.add_column(column, justify="left" if column == "metric" else "right")
     mine, their = ours["dev"][main_n], theirs and theirs["dev"][main_n]
@@ -177,9 +177,13 @@ def main() -> None:
             row += [f"{their_v:,.0f}", f"x{ours_v / their_v:.2f}"]
         table.add_row(*row)
     Console().print(table)
-    curve = ", ".join(f"{seconds / 60:.1f} min: {100 * f:.2f}" for seconds, f in ours["curve"])
-    print(f"dev ents_f ({main_n}-sentence docs) against training time: {curve}")
-    print(f"outputs in {work}; lexloom steps: {ours['steps']}, best at step {ours['best'][0]} ({ours['best'][1] / 60:.1f} min)")
+    for seed, run, f in zip(args.seeds, ours["runs"], each):
+        curve = ", ".join(f"{seconds / 60:.1f} min: {100 * f:.2f}" for seconds, f in run["curve"])
+        print(f"seed {seed}: ents_f {f:.2f} ({main_n}-sentence docs), {run['steps']} steps, best at step {run['best'][0]} "
+              f"({run['best'][1] / 60:.1f} min), {run['wall']:.0f} s; dev ents_f against training time: {curve}")
+    if len(each) > 1:
+        print(f"seeds alone: ents_f {statistics.mean(each):.2f} ± {statistics.stdev(each):.2f} (mean ± sd); joined: {100 * mine['scores']['ents_f']:.2f}")
+    print(f"outputs in {work}")
     failed = any(100 * d["scores"]["ents_f"] < TARGET_F for d in ours["dev"].values())
     failed = failed or bool(theirs and mine["wps"] < SPEED_RATIO * their["wps"])
     sys.exit(1 if failed else 0)
