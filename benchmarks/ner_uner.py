@@ -90,6 +90,27 @@ def train_ensemble(corpus: Path, work: Path, minutes: float | None, seeds: list[
     return {"wall": time.perf_counter() - start, "runs": runs, "members": members, "model": model}
 
 
+def evaluate_lexloom(model: Path, dev: Path) -> dict:
+    import torch
+
+    import lexloom
+    from lexloom.scoring import Scorer
+    from lexloom.evaluate import predicted_doc
+    from lexloom.tokens import Example, read_docbin
+
+    torch.set_num_threads(1)
+    nlp = lexloom.load(model)
+    refs = list(read_docbin(dev, nlp.vocab))
+    list(nlp.pipe([predicted_doc(nlp, r, gold_sents=True) for r in refs[:64]]))  # warm-up
+    docs = [predicted_doc(nlp, r, gold_sents=True) for r in refs]
+    start = time.perf_counter()
+    list(nlp.pipe(docs))
+    seconds = time.perf_counter() - start
+    scores = Scorer(["ents"]).score([Example(d, r) for d, r in zip(docs, refs)])
+    return {"scores": scores, "wps": sum(len(d) for d in docs) / seconds}
+
+
+
 def train_spacy(corpus: Path, dev_corpora: dict[int, Path], work: Path, minutes: float) -> dict:
     import spacy
     from spacy.tokens import Doc as SpacyDoc
