@@ -104,6 +104,18 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
         roots = [t for t in doc if t.head.i == t.i]
         assert len(roots) == len(list(doc.sents)) >= 1  # one root per sentence: well-formed trees
         assert all(t.tag_ and t.pos_ and t.lemma_ for t in doc)
+    # a Doc that comes without sentences gets the parser's: a token starts one where the start
+    # probability reaches `sent_threshold`, so a lower threshold never finds fewer
+    parser = nlp.get_pipe("parser")
+    joined = [w for r in refs for w in r.words]
+    counts = []
+    for threshold in (0.99, 0.5, 0.01):
+        parser.cfg["sent_threshold"] = threshold
+        counts.append(len(list(nlp(Doc(nlp.vocab, words=joined)).sents)))
+    parser.cfg["sent_threshold"] = 0.5
+    assert counts == sorted(counts) and counts[0] < counts[-1], counts
+    with pytest.raises(ValueError, match="sent_threshold is a probability"):
+        lexloom.blank("en").add_pipe("parser", config={"sent_threshold": 1.0})
     again = lexloom.load(out / "model-last")
     docs2 = list(again.pipe([Doc(again.vocab, words=r.words, spaces=r.spaces) for r in refs]))
     assert [d.heads for d in docs2] == [d.heads for d in docs] and [d.tags for d in docs2] == [d.tags for d in docs]

@@ -134,8 +134,10 @@ class DependencyParser(TrainablePipe):
         "heads_outside_sentence": ("error", "sentences with a head outside the sentence"),
     }
 
-    def __init__(self, nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1):
-        super().__init__(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq)
+    def __init__(self, nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1, sent_threshold: float = 0.5):
+        if not 0.0 < sent_threshold < 1.0:
+            raise ValueError(f"{name}: sent_threshold is a probability strictly between 0 and 1, not {sent_threshold}")
+        super().__init__(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq, sent_threshold=sent_threshold)
         self._index: dict[str, int] = {}
 
     def labels_from(self, examples: Iterable[Example]) -> list[str]:
@@ -208,7 +210,7 @@ class DependencyParser(TrainablePipe):
     def predict(self, batch: Batch):
         with torch.no_grad():
             tokvecs, sent_logits = self.forward(batch)
-            margins = batch.split((sent_logits[:, 1] - sent_logits[:, 0]).cpu().numpy())
+            margins = batch.split((sent_logits[:, 1] - sent_logits[:, 0]).cpu().numpy() - _log_odds(self.cfg["sent_threshold"]))
             starts, given = [], []
             for doc, margin in zip(batch.docs, margins):
                 given.append(self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"))
@@ -286,5 +288,11 @@ DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.BiaffineParser.v1", "tok2
     "parser", DEFAULT_CONFIG, assigns=["token.dep", "token.head", "token.is_sent_start"], default_score_weights={"dep_uas": 0.5, "dep_las": 0.5},
     listens=True,
 )
-def make_parser(nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1) -> DependencyParser:
-    return DependencyParser(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq)
+def make_parser(nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1, sent_threshold: float = 0.5) -> DependencyParser:
+    """`sent_threshold`: in a Doc that comes without sentences, a token starts one where the
+    parser's sentence classifier gives it at least this probability."""
+    return DependencyParser(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq, sent_threshold=sent_threshold)
+
+
+def _log_odds(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
