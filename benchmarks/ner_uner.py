@@ -111,7 +111,6 @@ def evaluate_lexloom(model: Path, dev: Path) -> dict:
     return {"scores": scores, "wps": sum(len(d) for d in docs) / seconds}
 
 
-
 def train_spacy(corpus: Path, dev_corpora: dict[int, Path], work: Path, minutes: float) -> dict:
     import spacy
     from spacy.tokens import Doc as SpacyDoc

@@ -104,8 +104,8 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
         roots = [t for t in doc if t.head.i == t.i]
         assert len(roots) == len(list(doc.sents)) >= 1  # one root per sentence: well-formed trees
         assert all(t.tag_ and t.pos_ and t.lemma_ for t in doc)
-    # a Doc that comes without sentences gets the parser's: a token starts one where the start
-    # probability reaches `sent_threshold`, so a lower threshold never finds fewer
+    # a Doc that comes without sentences gets the parser's: a token starts one where its start
+    # probability is above `sent_threshold`, so a lower threshold never finds fewer
     parser = nlp.get_pipe("parser")
     joined = [w for r in refs for w in r.words]
     counts = []

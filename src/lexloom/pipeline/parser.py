@@ -290,7 +290,7 @@ DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.BiaffineParser.v1", "tok2
 )
 def make_parser(nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1, sent_threshold: float = 0.5) -> DependencyParser:
     """`sent_threshold`: in a Doc that comes without sentences, a token starts one where the
-    parser's sentence classifier gives it at least this probability."""
+    parser's sentence classifier gives it a probability above this."""
     return DependencyParser(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq, sent_threshold=sent_threshold)
 
 
