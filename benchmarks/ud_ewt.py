@@ -141,18 +141,21 @@ def pretrain_lexloom(train_conllu: Path, out: Path, threads: int, config: str) -
 
 def train_lexloom(
     corpus: Path, out: Path, minutes: float, threads: int, config: str = "configs/ud.cfg", inference_threads: int | None = None, repeats: int = REPEATS,
-    rescore: bool = False, init_tok2vec: Path | None = None,
+    rescore: bool = False, init_tok2vec: Path | None = None, nproc: int = 1,
 ) -> dict:
     """Train `config` on `threads` threads (unless `rescore`: the model an earlier run left in
     `out`), from `init_tok2vec` if given; score model-best on dev, timed on `inference_threads`
-    (default: `threads`)."""
+    (default: `threads`). With `nproc` > 1 it trains data-parallel in that many processes,
+    which share the `threads`."""
     measured = out.parent / "lexloom-train.json"  # the training process's wall time and peak RSS
     if not rescore:
         cmd = [
             sys.executable, "-m", "lexloom", "train", config, "--output", str(out),
             "--paths.train", str(corpus / "en_ewt-ud-train.lexloom"), "--paths.dev", str(corpus / "en_ewt-ud-dev.lexloom"),
-            "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false", "--system.threads", str(threads),
+            "--training.max_minutes", str(minutes), "--training.logger.progress_bar", "false", "--system.threads", str(max(1, threads // nproc)),
         ]
+        if nproc > 1:
+            cmd += ["--nproc", str(nproc)]
         if init_tok2vec is not None:
             cmd += ["--paths.init_tok2vec", str(init_tok2vec)]
         seconds, rss = run_measured(cmd, out.parent / "lexloom-train.log")
@@ -230,6 +233,7 @@ def main() -> None:
                     help="train spaCy at the same time as lexloom, each on --threads threads (one core each with --threads 1)")
     ap.add_argument("--threads", type=int, default=0, help="threads for training and inference (0: each library's default)")
     ap.add_argument("--train-threads", type=int, default=0, help="lexloom's training threads, if not --threads (ud_accuracy.cfg trains on 2)")
+    ap.add_argument("--nproc", type=int, default=1, help="train lexloom data-parallel in this many processes, sharing --train-threads")
     ap.add_argument("--rescore", action="store_true",
                     help="score the lexloom model an earlier run trained in --work again, without training it")
     ap.add_argument("--pretrain", action="store_true", help="pretrain the tok2vec on the training text first, as the workflow does")
@@ -254,7 +258,7 @@ def main() -> None:
     if args.pretrain and not args.rescore:
         init_tok2vec, pretrain_seconds = pretrain_lexloom(args.data / "en_ewt-ud-train.conllu", work / "pretrain", train_threads, args.config)
     ours = train_lexloom(corpus, work / "lexloom-out", args.minutes - pretrain_seconds / 60, train_threads, args.config, args.threads,
-                         1 if compared else REPEATS, args.rescore, init_tok2vec)
+                         1 if compared else REPEATS, args.rescore, init_tok2vec, args.nproc)
     if spacy_run and not args.concurrent:
         spacy_run.start()
     theirs = spacy_run.finish() if spacy_run else None
