@@ -1,4 +1,5 @@
-"""Tree decoding (models/mst.py) and the biaffine parser head (models/biaffine.py)."""
+"""Tree decoding (models/mst.py), sentences chosen with their trees (models/sentence_split.py)
+and the biaffine parser head (models/biaffine.py)."""
 from __future__ import annotations
 
 import itertools
@@ -10,6 +11,7 @@ import torch
 
 from lexloom.models.biaffine import MASKED_SCORE, BiaffineParserHead
 from lexloom.models.mst import decode, decode_batch
+from lexloom.models.sentence_split import best_split, span_tree_score
 
 EWT_SLICE = Path(__file__).parent / "data" / "edit_trees" / "en_ewt-ud-train-first300.conllu"
 
@@ -61,6 +63,21 @@ def all_single_rooted_trees(n: int) -> np.ndarray:
 def ewt_like_lengths(n_sentences: int, rng: np.random.Generator) -> np.ndarray:
     sentence_lengths = np.array([len(heads) for heads, _ in read_trees(EWT_SLICE)])
     return rng.choice(sentence_lengths, size=n_sentences)
+
+
+def gold_arc_scores(trees: list[np.ndarray]) -> np.ndarray:
+    """(n, n + 1) arc scores of consecutive sentences read as one run of tokens, as
+    `BiaffineParserHead.forward` lays them out: each gold arc (a root arc for a sentence's
+    root) scores 8, every other arc 0, self-loops masked."""
+    n = sum(len(h) for h in trees)
+    scores = np.zeros((n, n + 1))
+    offset = 0
+    for heads in trees:
+        for i, h in enumerate(heads):
+            scores[offset + i, 0 if h == 0 else offset + h] = 8.0
+        offset += len(heads)
+    scores[np.arange(n), np.arange(1, n + 1)] = MASKED_SCORE
+    return scores
 
 
 # --- mst -------------------------------------------------------------------
@@ -132,6 +149,40 @@ def test_decode_batch_matches_decode_per_sentence():
     assert [len(heads) for heads in decoded] == lengths.tolist()
     for b, heads in enumerate(decoded):
         assert heads.tolist() == decode(batch[b], lengths[b]).tolist()
+
+
+# --- sentence_split ----------------------------------------------------------
+
+
+def test_span_tree_score_is_the_log_probability_of_the_best_tree():
+    (heads, _), *_ = read_trees(EWT_SLICE)
+    scores = gold_arc_scores([heads])
+    n = len(heads)
+    log_probs = torch.log_softmax(torch.from_numpy(scores), dim=-1).numpy()
+    assert span_tree_score(scores, 0, n) == pytest.approx(log_probs[np.arange(n), heads].sum())
+    # a span cut out of the sentence loses the arcs to heads outside it
+    assert span_tree_score(scores, 0, n // 2) < log_probs[np.arange(n // 2), heads[: n // 2]].sum() + 1e-9
+
+
+def test_best_split_lets_the_trees_overrule_an_unsure_classifier():
+    trees = [heads for heads, _ in read_trees(EWT_SLICE)[:2]]
+    n1, n = len(trees[0]), len(trees[0]) + len(trees[1])
+    scores = gold_arc_scores(trees)
+    wrong = n1 // 2  # inside the first sentence: some gold arc always crosses it
+    prior = -np.log(0.2 / 0.8)  # the threshold 0.2
+
+    def split(candidates, p):
+        p = np.array(p)
+        return best_split(scores, candidates, np.log(p), np.log1p(-p), prior)
+
+    # below the threshold, the true boundary is still taken: one tree over both sentences
+    # would hang a root under a word of the other
+    assert split([n1], [0.1]) == [(0, n1), (n1, n)]
+    # above it, a cut through a sentence is refused: words would lose their heads
+    assert split([wrong, n1], [0.3, 0.1]) == [(0, n1), (n1, n)]
+    # a sure classifier outweighs the trees, either way
+    assert split([wrong, n1], [1 - 1e-12, 0.9]) == [(0, wrong), (wrong, n1), (n1, n)]
+    assert split([wrong, n1], [0.3, 1e-12]) == [(0, n)]
 
 
 # --- biaffine ----------------------------------------------------------------

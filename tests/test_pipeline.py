@@ -114,6 +114,17 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
         counts.append(len(list(nlp(Doc(nlp.vocab, words=joined)).sents)))
     parser.cfg["sent_threshold"] = 0.5
     assert counts == sorted(counts) and counts[0] < counts[-1], counts
+    # with `joint_sents` the trees decide where the classifier is unsure: a token above 0.95
+    # starts a sentence, one at or below 0.01 never does, and every sentence is one tree
+    def parse(threshold, joint=False):
+        parser.cfg.update(sent_threshold=threshold, joint_sents=joint)
+        doc = nlp(Doc(nlp.vocab, words=joined))
+        parser.cfg.update(sent_threshold=0.5, joint_sents=False)
+        return doc, {s.start for s in doc.sents}
+
+    (_, sure), (_, possible), (joint, joint_starts) = parse(0.95), parse(0.01), parse(0.5, joint=True)
+    assert sure <= joint_starts <= possible and sure != possible, (len(sure), len(joint_starts), len(possible))
+    assert sum(t.head.i == t.i for t in joint) == len(joint_starts)
     with pytest.raises(ValueError, match="sent_threshold is a probability"):
         lexloom.blank("en").add_pipe("parser", config={"sent_threshold": 1.0})
     again = lexloom.load(out / "model-last")

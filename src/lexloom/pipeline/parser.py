@@ -16,7 +16,9 @@ import torch
 from torch.nn import functional as F
 
 from ..config.registry import registry
+from ..models.biaffine import MASKED_SCORE, ArcOutput
 from ..models.heads import ParserHeads
+from ..models.sentence_split import best_split
 from ..scoring import score_deps, score_sents
 from ..tokens import Doc, Example
 from .base import DataProblem, ModelSpec, TrainablePipe, default_tok2vec
@@ -85,6 +87,32 @@ def length_groups(segments: Sequence[tuple[int, int, int]], max_waste: float = 0
     return groups
 
 
+# With `joint_sents`, a token the classifier gives a start probability above JOINT_SURE starts
+# a sentence; one above JOINT_CANDIDATE may, as `best_split` decides. Both only bound the
+# search: the threshold is still `sent_threshold`, which `best_split` takes as its prior.
+JOINT_SURE = 0.95
+JOINT_CANDIDATE = 0.01
+
+
+def _pieces(output: ArcOutput, pieces: Sequence[tuple[int, int, int]]) -> tuple[ArcOutput, torch.Tensor]:
+    """The arc scores and label representations of pieces [a, e) of the rows `g` of
+    `output`, as if the biaffine had scored each piece alone (its scores are pairwise, so
+    they are the same numbers) and a mask of their tokens."""
+    lengths = [e - a for _, a, e in pieces]
+    width = max(lengths)
+    arcs = output.arc_scores
+    scores = arcs.new_full((len(pieces), width, width + 1), MASKED_SCORE)
+    dep = output.label_dep.new_zeros((len(pieces), width, output.label_dep.shape[-1]))
+    head = output.label_head.new_zeros((len(pieces), width + 1, output.label_head.shape[-1]))
+    for p, (g, a, e) in enumerate(pieces):
+        nodes = torch.cat([torch.zeros(1, dtype=torch.long), torch.arange(a + 1, e + 1)]).to(arcs.device)
+        scores[p, : e - a, : e - a + 1] = arcs[g, a:e][:, nodes]
+        dep[p, : e - a] = output.label_dep[g, a:e]
+        head[p, : e - a + 1] = output.label_head[g, nodes]
+    mask = torch.arange(width, device=arcs.device)[None, :] < torch.tensor(lengths, device=arcs.device)[:, None]
+    return ArcOutput(scores, dep, head), mask
+
+
 def tree_problems(heads: np.ndarray, offset: int) -> set[str]:
     """Which of heads_outside_sentence, multiple_roots, cyclic_trees apply to one sentence.
 
@@ -134,10 +162,14 @@ class DependencyParser(TrainablePipe):
         "heads_outside_sentence": ("error", "sentences with a head outside the sentence"),
     }
 
-    def __init__(self, nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1, sent_threshold: float = 0.5):
+    def __init__(
+        self, nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1, sent_threshold: float = 0.5, joint_sents: bool = False
+    ):
         if not 0.0 < sent_threshold < 1.0:
             raise ValueError(f"{name}: sent_threshold is a probability strictly between 0 and 1, not {sent_threshold}")
-        super().__init__(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq, sent_threshold=sent_threshold)
+        super().__init__(
+            nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq, sent_threshold=sent_threshold, joint_sents=joint_sents
+        )
         self._index: dict[str, int] = {}
 
     def labels_from(self, examples: Iterable[Example]) -> list[str]:
@@ -210,23 +242,53 @@ class DependencyParser(TrainablePipe):
     def predict(self, batch: Batch):
         with torch.no_grad():
             tokvecs, sent_logits = self.forward(batch)
-            margins = batch.split((sent_logits[:, 1] - sent_logits[:, 0]).cpu().numpy() - _log_odds(self.cfg["sent_threshold"]))
+            logits = batch.split((sent_logits[:, 1] - sent_logits[:, 0]).cpu().numpy())
+            joint = self.cfg["joint_sents"]
+            # with `joint_sents` only sure starts cut regions here; the trees decide the rest
+            cut = _log_odds(JOINT_SURE) if joint else _log_odds(self.cfg["sent_threshold"])
             starts, given = [], []
-            for doc, margin in zip(batch.docs, margins):
+            for doc, logit in zip(batch.docs, logits):
                 given.append(self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"))
-                starts.append(doc._sent_start == 1 if given[-1] else margin > 0)
-            segments = cut_long_segments(segments_from_starts(starts), margins)
-            # a piece cut from a sentence something before the parser set stays in that sentence
-            continued = [given[b] and s > 0 and not starts[b][s] for b, s, _ in segments]
-            heads: list[np.ndarray] = [None] * len(segments)
-            labels: list[np.ndarray] = [None] * len(segments)
+                starts.append(doc._sent_start == 1 if given[-1] else logit > cut)
+            regions = cut_long_segments(segments_from_starts(starts), logits)
+            segments: list[tuple[int, int, int]] = []
+            heads: list[np.ndarray] = []
+            labels: list[np.ndarray] = []
+            continued: list[bool] = []
             biaffine = self.model.head.biaffine
-            for group in length_groups(segments):
-                sents, mask = self._gather(tokvecs, [segments[k] for k in group])
-                group_heads, group_labels = biaffine.predict(biaffine(sents, mask), mask)
-                for k, h, lab in zip(group, group_heads, group_labels):
-                    heads[k], labels[k] = h, lab
+            for group in length_groups(regions):
+                group_regions = [regions[k] for k in group]
+                sents, mask = self._gather(tokvecs, group_regions)
+                output = biaffine(sents, mask)
+                pieces = [
+                    (g, a, e)
+                    for g, (b, s, e) in enumerate(group_regions)
+                    for a, e in (self._split(output.arc_scores[g], logits[b][s:e]) if joint and not given[b] else [(0, e - s)])
+                ]
+                if len(pieces) > len(group):
+                    output, mask = _pieces(output, pieces)
+                group_heads, group_labels = biaffine.predict(output, mask)
+                for (g, a, e), h, lab in zip(pieces, group_heads, group_labels):
+                    b, s, _ = group_regions[g]
+                    segments.append((b, s + a, s + e))
+                    heads.append(h)
+                    labels.append(lab)
+                    # a piece cut from a sentence something before the parser set stays in that sentence
+                    continued.append(given[b] and s + a > 0 and not starts[b][s + a])
         return segments, heads, labels, continued
+
+    def _split(self, arc_scores: torch.Tensor, logits: np.ndarray) -> list[tuple[int, int]]:
+        """[start, end) sentences of one region, chosen with the region's trees (`best_split`)
+        among the tokens the classifier gives a start probability above JOINT_CANDIDATE."""
+        n = len(logits)
+        candidates = [i for i in np.flatnonzero(logits > _log_odds(JOINT_CANDIDATE)).tolist() if i > 0]
+        if not candidates:
+            return [(0, n)]
+        picked = torch.from_numpy(logits[candidates].astype(np.float64))
+        return best_split(
+            arc_scores[:n, : n + 1].double().cpu().numpy(), candidates,
+            F.logsigmoid(picked).numpy(), F.logsigmoid(-picked).numpy(), -_log_odds(self.cfg["sent_threshold"]),
+        )
 
     def set_annotations(self, docs: Sequence[Doc], scores) -> None:
         """Heads and labels per sentence. A sentence the parser cut for its length (see
@@ -288,10 +350,15 @@ DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.BiaffineParser.v1", "tok2
     "parser", DEFAULT_CONFIG, assigns=["token.dep", "token.head", "token.is_sent_start"], default_score_weights={"dep_uas": 0.5, "dep_las": 0.5},
     listens=True,
 )
-def make_parser(nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1, sent_threshold: float = 0.5) -> DependencyParser:
+def make_parser(
+    nlp, name: str, model: ModelSpec, use_doc_sents: bool = True, min_label_freq: int = 1, sent_threshold: float = 0.5, joint_sents: bool = False
+) -> DependencyParser:
     """`sent_threshold`: in a Doc that comes without sentences, a token starts one where the
-    parser's sentence classifier gives it a probability above this."""
-    return DependencyParser(nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq, sent_threshold=sent_threshold)
+    parser's sentence classifier gives it a probability above this. With `joint_sents`, where
+    the classifier is unsure the trees weigh in too (`lexloom.models.sentence_split`)."""
+    return DependencyParser(
+        nlp, name, model, use_doc_sents=use_doc_sents, min_label_freq=min_label_freq, sent_threshold=sent_threshold, joint_sents=joint_sents
+    )
 
 
 def _log_odds(p: float) -> float:
