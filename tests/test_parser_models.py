@@ -11,7 +11,7 @@ import torch
 
 from lexloom.models.biaffine import MASKED_SCORE, BiaffineParserHead
 from lexloom.models.mst import decode, decode_batch
-from lexloom.models.sentence_split import best_split, span_tree_score
+from lexloom.models.sentence_split import best_split, span_tree_scores
 
 EWT_SLICE = Path(__file__).parent / "data" / "edit_trees" / "en_ewt-ud-train-first300.conllu"
 
@@ -154,14 +154,34 @@ def test_decode_batch_matches_decode_per_sentence():
 # --- sentence_split ----------------------------------------------------------
 
 
-def test_span_tree_score_is_the_log_probability_of_the_best_tree():
+def test_span_tree_scores_are_the_log_probabilities_of_the_best_trees():
     (heads, _), *_ = read_trees(EWT_SLICE)
-    scores = gold_arc_scores([heads])
     n = len(heads)
+    scores = gold_arc_scores([heads])
     log_probs = torch.log_softmax(torch.from_numpy(scores), dim=-1).numpy()
-    assert span_tree_score(scores, 0, n) == pytest.approx(log_probs[np.arange(n), heads].sum())
-    # a span cut out of the sentence loses the arcs to heads outside it
-    assert span_tree_score(scores, 0, n // 2) < log_probs[np.arange(n // 2), heads[: n // 2]].sum() + 1e-9
+    ends = [1, n // 2, n]
+    got = span_tree_scores(scores, [0, *ends], longest=3)[0]
+    # the whole sentence: its gold tree, every word at its gold head
+    assert got[-1] == pytest.approx(log_probs[np.arange(n), heads].sum())
+    # any span: heads renormalised over the span's words, each word at its best one, and the
+    # word that loses least by taking the root takes it
+    for end, value in zip(ends, got):
+        span = torch.log_softmax(torch.from_numpy(scores[:end, : end + 1]), dim=-1).numpy()
+        best = span[:, 1:].max(axis=1)
+        assert value == pytest.approx(best.sum() + (span[:, 0] - best).max())
+    # arbitrary scores, every span between the points: the same, against log_softmax over each
+    noisy = scores + np.random.default_rng(0).normal(size=scores.shape)
+    points = [0, 3, 4, 8, n]
+    got = span_tree_scores(noisy, points, longest=3)
+    for i, d in itertools.product(range(len(points) - 1), range(3)):
+        if i + d + 1 >= len(points):
+            assert got[i, d] == -np.inf
+            continue
+        start, end = points[i], points[i + d + 1]
+        span = torch.log_softmax(torch.from_numpy(noisy[start:end][:, np.r_[0, start + 1 : end + 1]]), dim=-1).numpy()
+        best = span[:, 1:].max(axis=1)
+        expected = 0.0 if end - start == 1 else best.sum() + (span[:, 0] - best).max()
+        assert got[i, d] == pytest.approx(expected)
 
 
 def test_best_split_lets_the_trees_overrule_an_unsure_classifier():

@@ -97,20 +97,20 @@ JOINT_CANDIDATE = 0.01
 def _pieces(output: ArcOutput, pieces: Sequence[tuple[int, int, int]]) -> tuple[ArcOutput, torch.Tensor]:
     """The arc scores and label representations of pieces [a, e) of the rows `g` of
     `output`, as if the biaffine had scored each piece alone (its scores are pairwise, so
-    they are the same numbers) and a mask of their tokens."""
-    lengths = [e - a for _, a, e in pieces]
-    width = max(lengths)
-    arcs = output.arc_scores
-    scores = arcs.new_full((len(pieces), width, width + 1), MASKED_SCORE)
-    dep = output.label_dep.new_zeros((len(pieces), width, output.label_dep.shape[-1]))
-    head = output.label_head.new_zeros((len(pieces), width + 1, output.label_head.shape[-1]))
-    for p, (g, a, e) in enumerate(pieces):
-        nodes = torch.cat([torch.zeros(1, dtype=torch.long), torch.arange(a + 1, e + 1)]).to(arcs.device)
-        scores[p, : e - a, : e - a + 1] = arcs[g, a:e][:, nodes]
-        dep[p, : e - a] = output.label_dep[g, a:e]
-        head[p, : e - a + 1] = output.label_head[g, nodes]
-    mask = torch.arange(width, device=arcs.device)[None, :] < torch.tensor(lengths, device=arcs.device)[:, None]
-    return ArcOutput(scores, dep, head), mask
+    they are the same numbers), and a mask of their tokens."""
+    device = output.arc_scores.device
+    g, a, e = (torch.tensor(column, device=device) for column in zip(*pieces))
+    width = int((e - a).max())
+    positions = torch.arange(width + 1, device=device)
+    inside = positions[None, :] < (e - a)[:, None]  # (pieces, width + 1): the piece's words
+    words = (a[:, None] + positions[None, :width]).clamp(max=output.arc_scores.shape[1] - 1)
+    nodes = torch.where(positions[None, :] == 0, 0, (a[:, None] + positions[None, :]).clamp(max=output.arc_scores.shape[2] - 1))
+    node_inside = torch.cat([inside.new_ones(len(pieces), 1), inside[:, :width]], dim=1)
+    scores = output.arc_scores[g[:, None, None], words[:, :, None], nodes[:, None, :]]
+    scores = scores.masked_fill(~node_inside[:, None, :], MASKED_SCORE)
+    dep = output.label_dep[g[:, None], words]
+    head = output.label_head[g[:, None], nodes]
+    return ArcOutput(scores, dep, head), inside[:, :width]
 
 
 def tree_problems(heads: np.ndarray, offset: int) -> set[str]:
@@ -281,7 +281,7 @@ class DependencyParser(TrainablePipe):
         """[start, end) sentences of one region, chosen with the region's trees (`best_split`)
         among the tokens the classifier gives a start probability above JOINT_CANDIDATE."""
         n = len(logits)
-        candidates = [i for i in np.flatnonzero(logits > _log_odds(JOINT_CANDIDATE)).tolist() if i > 0]
+        candidates = (np.flatnonzero(logits[1:] > _log_odds(JOINT_CANDIDATE)) + 1).tolist()
         if not candidates:
             return [(0, n)]
         picked = torch.from_numpy(logits[candidates].astype(np.float64))
