@@ -43,21 +43,19 @@ def span_tree_scores(arc_scores: np.ndarray, points: Sequence[int], longest: int
     n_blocks = len(points) - 1
     bounds = np.asarray(points)
     heads = arc_scores[:, 1:]  # a word's own column is masked (MASKED_SCORE)
-    root = arc_scores[:, 0, None, None]
-    per_block = [np.maximum.reduceat(heads, bounds[:-1], axis=1), np.logaddexp.reduceat(heads, bounds[:-1], axis=1)]
-    # [t, i, d]: block i + d, as seen from word t
-    padded = [np.pad(b, ((0, 0), (0, longest)), constant_values=-np.inf) for b in per_block]
-    grown = [np.stack([b[:, d : d + n_blocks] for d in range(longest)], axis=2) for b in padded]
-    best_head = np.maximum.accumulate(grown[0], axis=2)
-    log_z = np.logaddexp(root, np.logaddexp.accumulate(grown[1], axis=2))
-    last = np.minimum(np.arange(n_blocks)[:, None] + np.arange(longest)[None, :] + 1, n_blocks)  # [i, d]: the span's end point
-    starts = np.broadcast_to(np.arange(n_blocks)[:, None], last.shape)
-    i, d = np.indices(last.shape)
-    summed = np.concatenate([np.zeros((1, n_blocks, longest)), np.cumsum(best_head - log_z, axis=0)])
-    gain = summed[bounds[last], i, d] - summed[bounds[starts], i, d]
-    before = np.arange(len(heads))[:, None] < bounds[:-1][None, :]  # [t, i]: word t precedes span i
-    root_gain = np.maximum.accumulate(np.where(before[:, :, None], -np.inf, root - best_head), axis=0)[bounds[last] - 1, i, d]
-    return np.where(starts + d + 1 <= n_blocks, gain + root_gain, -np.inf)
+    root = arc_scores[:, :1, None]
+    block = np.arange(n_blocks)[:, None] + np.arange(longest)  # [i, d]: the span's last block
+    inside = block < n_blocks
+    block = np.minimum(block, n_blocks - 1)  # past the last point: masked at the end
+    best_head = np.maximum.accumulate(np.maximum.reduceat(heads, bounds[:-1], axis=1)[:, block], axis=2)
+    log_z = np.logaddexp(root, np.logaddexp.accumulate(np.logaddexp.reduceat(heads, bounds[:-1], axis=1)[:, block], axis=2))
+    first, last = np.broadcast_to(bounds[:-1, None], block.shape), bounds[block + 1] - 1  # [i, d]: the span's words
+    i, d = np.indices(block.shape)
+    summed = np.cumsum(best_head - log_z, axis=0)
+    gain = summed[last, i, d] - np.where(first > 0, summed[first - 1, i, d], 0.0)
+    before = np.arange(len(heads))[:, None, None] < first  # [t, i, d]: word t precedes the span
+    root_gain = np.maximum.accumulate(np.where(before, -np.inf, root - best_head), axis=0)[last, i, d]
+    return np.where(inside, gain + root_gain, -np.inf)
 
 
 def best_split(arc_scores: np.ndarray, candidates: Sequence[int], log_p: np.ndarray, log_not_p: np.ndarray, prior: float) -> list[tuple[int, int]]:
@@ -71,18 +69,17 @@ def best_split(arc_scores: np.ndarray, candidates: Sequence[int], log_p: np.ndar
     points = [0, *candidates, n]
     k = len(points)
     longest = min(k - 1, MAX_CANDIDATES_SPANNED + 1)
-    trees = span_tree_scores(arc_scores, points, longest)
-    start_bonus = np.append(np.asarray(log_p, dtype=np.float64) + prior, 0.0)  # the end is no start
-    skipped = np.concatenate([[0.0], np.cumsum(log_not_p, dtype=np.float64)])  # up to each point
-    best = np.full(k, -np.inf)
-    best[0] = 0.0
-    back = np.zeros(k, dtype=np.int64)
-    for i in range(k - 1):
-        ends = np.arange(i + 1, min(k, i + longest + 1))
-        scores = best[i] + trees[i, : len(ends)] + skipped[ends - 1] - skipped[i] + start_bonus[ends - 1]
-        better = scores > best[ends]
-        best[ends[better]] = scores[better]
-        back[ends[better]] = i
+    trees = span_tree_scores(arc_scores, points, longest).tolist()
+    start_bonus = [float(x) + prior for x in log_p] + [0.0]  # the end is no start
+    skipped = [0.0, *np.cumsum(log_not_p, dtype=np.float64).tolist()]  # up to each point
+    best = [0.0] + [-np.inf] * (k - 1)
+    back = [0] * k
+    for i in range(k - 1):  # plain floats: most regions have one or two candidates
+        for d in range(min(longest, k - 1 - i)):
+            j = i + d + 1
+            score = best[i] + trees[i][d] + skipped[j - 1] - skipped[i] + start_bonus[j - 1]
+            if score > best[j]:
+                best[j], back[j] = score, i
     out = []
     j = k - 1
     while j > 0:

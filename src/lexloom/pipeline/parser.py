@@ -251,6 +251,8 @@ class DependencyParser(TrainablePipe):
                 given.append(self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"))
                 starts.append(doc._sent_start == 1 if given[-1] else logit > cut)
             regions = cut_long_segments(segments_from_starts(starts), logits)
+            # with `joint_sents`, how many tokens up to each one could start a sentence
+            possible = [np.cumsum((logit > _log_odds(JOINT_CANDIDATE)) & (not g)) for logit, g in zip(logits, given)] if joint else None
             segments: list[tuple[int, int, int]] = []
             heads: list[np.ndarray] = []
             labels: list[np.ndarray] = []
@@ -260,10 +262,12 @@ class DependencyParser(TrainablePipe):
                 group_regions = [regions[k] for k in group]
                 sents, mask = self._gather(tokvecs, group_regions)
                 output = biaffine(sents, mask)
+                unsure = [joint and possible[b][e - 1] > possible[b][s] for b, s, e in group_regions]
+                arcs = output.arc_scores.double().cpu().numpy() if any(unsure) else None
                 pieces = [
                     (g, a, e)
                     for g, (b, s, e) in enumerate(group_regions)
-                    for a, e in (self._split(output.arc_scores[g], logits[b][s:e]) if joint and not given[b] else [(0, e - s)])
+                    for a, e in (self._split(arcs[g], logits[b][s:e]) if unsure[g] else [(0, e - s)])
                 ]
                 if len(pieces) > len(group):
                     output, mask = _pieces(output, pieces)
@@ -277,18 +281,14 @@ class DependencyParser(TrainablePipe):
                     continued.append(given[b] and s + a > 0 and not starts[b][s + a])
         return segments, heads, labels, continued
 
-    def _split(self, arc_scores: torch.Tensor, logits: np.ndarray) -> list[tuple[int, int]]:
+    def _split(self, arc_scores: np.ndarray, logits: np.ndarray) -> list[tuple[int, int]]:
         """[start, end) sentences of one region, chosen with the region's trees (`best_split`)
         among the tokens the classifier gives a start probability above JOINT_CANDIDATE."""
         n = len(logits)
-        candidates = (np.flatnonzero(logits[1:] > _log_odds(JOINT_CANDIDATE)) + 1).tolist()
-        if not candidates:
-            return [(0, n)]
-        picked = torch.from_numpy(logits[candidates].astype(np.float64))
-        return best_split(
-            arc_scores[:n, : n + 1].double().cpu().numpy(), candidates,
-            F.logsigmoid(picked).numpy(), F.logsigmoid(-picked).numpy(), -_log_odds(self.cfg["sent_threshold"]),
-        )
+        candidates = np.flatnonzero(logits[1:] > _log_odds(JOINT_CANDIDATE)) + 1
+        picked = logits[candidates].astype(np.float64)
+        log_p, log_not_p = -np.logaddexp(0.0, -picked), -np.logaddexp(0.0, picked)
+        return best_split(arc_scores[:n, : n + 1], candidates.tolist(), log_p, log_not_p, -_log_odds(self.cfg["sent_threshold"]))
 
     def set_annotations(self, docs: Sequence[Doc], scores) -> None:
         """Heads and labels per sentence. A sentence the parser cut for its length (see
