@@ -3,8 +3,9 @@
 Trees are built per sentence. During training the sentences are the gold ones;
 at prediction the parser uses the Doc's sentence starts when something before
 it set them (a `senter`, or the input), else its own sentence-start classifier,
-trained jointly. Each sentence gets exactly one root; any label set works,
-including non-projective UD trees.
+trained jointly; with `joint_sents`, where that classifier is unsure, the trees the
+sentences would get have a say (`lexloom.models.sentence_split`). Each sentence gets
+exactly one root; any label set works, including non-projective UD trees.
 """
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def length_groups(segments: Sequence[tuple[int, int, int]], max_waste: float = 0
 
 # With `joint_sents`, a token the classifier gives a start probability above JOINT_SURE starts
 # a sentence; one above JOINT_CANDIDATE may, as `best_split` decides. Both only bound the
-# search: the threshold is still `sent_threshold`, which `best_split` takes as its prior.
+# search (widened to hold `sent_threshold` if it lies outside): the threshold is still
+# `sent_threshold`, which `best_split` takes as its prior.
 JOINT_SURE = 0.95
 JOINT_CANDIDATE = 0.01
 
@@ -245,14 +247,16 @@ class DependencyParser(TrainablePipe):
             logits = batch.split((sent_logits[:, 1] - sent_logits[:, 0]).cpu().numpy())
             joint = self.cfg["joint_sents"]
             # with `joint_sents` only sure starts cut regions here; the trees decide the rest
-            cut = _log_odds(JOINT_SURE) if joint else _log_odds(self.cfg["sent_threshold"])
+            threshold = self.cfg["sent_threshold"]
+            cut = _log_odds(max(JOINT_SURE, threshold) if joint else threshold)
             starts, given = [], []
             for doc, logit in zip(batch.docs, logits):
                 given.append(self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"))
                 starts.append(doc._sent_start == 1 if given[-1] else logit > cut)
             regions = cut_long_segments(segments_from_starts(starts), logits)
             # with `joint_sents`, how many tokens up to each one could start a sentence
-            possible = [np.cumsum((logit > _log_odds(JOINT_CANDIDATE)) & (not g)) for logit, g in zip(logits, given)] if joint else None
+            lowest = _log_odds(min(JOINT_CANDIDATE, threshold))
+            possible = [np.cumsum((logit > lowest) & (not g)) for logit, g in zip(logits, given)] if joint else None
             segments: list[tuple[int, int, int]] = []
             heads: list[np.ndarray] = []
             labels: list[np.ndarray] = []
@@ -267,7 +271,7 @@ class DependencyParser(TrainablePipe):
                 pieces = [
                     (g, a, e)
                     for g, (b, s, e) in enumerate(group_regions)
-                    for a, e in (self._split(arcs[g], logits[b][s:e]) if unsure[g] else [(0, e - s)])
+                    for a, e in (self._split(arcs[g], logits[b][s:e], lowest) if unsure[g] else [(0, e - s)])
                 ]
                 if len(pieces) > len(group):
                     output, mask = _pieces(output, pieces)
@@ -281,11 +285,11 @@ class DependencyParser(TrainablePipe):
                     continued.append(given[b] and s + a > 0 and not starts[b][s + a])
         return segments, heads, labels, continued
 
-    def _split(self, arc_scores: np.ndarray, logits: np.ndarray) -> list[tuple[int, int]]:
+    def _split(self, arc_scores: np.ndarray, logits: np.ndarray, lowest: float) -> list[tuple[int, int]]:
         """[start, end) sentences of one region, chosen with the region's trees (`best_split`)
-        among the tokens the classifier gives a start probability above JOINT_CANDIDATE."""
+        among the tokens whose start logit the classifier puts above `lowest`."""
         n = len(logits)
-        candidates = np.flatnonzero(logits[1:] > _log_odds(JOINT_CANDIDATE)) + 1
+        candidates = np.flatnonzero(logits[1:] > lowest) + 1
         picked = logits[candidates].astype(np.float64)
         log_p, log_not_p = -np.logaddexp(0.0, -picked), -np.logaddexp(0.0, picked)
         return best_split(arc_scores[:n, : n + 1], candidates.tolist(), log_p, log_not_p, -_log_odds(self.cfg["sent_threshold"]))
