@@ -1,6 +1,13 @@
 """Data-parallel training on CPU with 2 processes (gloo) against one process on the same data."""
+import contextlib
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import psutil
 
 from typer.testing import CliRunner
 
@@ -47,3 +54,24 @@ def test_two_processes_match_one(tmp_path):
     assert nlp.pipe_names == ["tok2vec", "tagger"]
     one, two = final_scores(single)["tag_acc"], final_scores(double)["tag_acc"]
     assert one > 0.9 and abs(one - two) < 0.005, (one, two)
+
+
+def test_stopping_the_launcher_stops_its_processes():
+    # what a workflow engine does to a stage it cancels: SIGTERM to the command it started
+    launcher = subprocess.Popen([sys.executable, "-c", "import time; from lexloom.training.distributed import launch; launch(2, time.sleep, 300)"])
+    workers: list[psutil.Process] = []
+    deadline = time.monotonic() + 120
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = [p for p in psutil.Process(launcher.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+    try:
+        assert len(workers) == 2, "the two processes did not start"
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(timeout=60) == 128 + signal.SIGTERM
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"processes still running after their launcher stopped: {alive}"
+    finally:  # nothing left running if an assertion failed
+        launcher.kill()
+        for process in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()

@@ -11,7 +11,9 @@ decision to stop. Works under `torchrun` (reads RANK/WORLD_SIZE) or with
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 from typing import Any, Callable, Sequence
 
 import torch
@@ -84,7 +86,27 @@ def _worker(local_rank: int, nproc: int, port: int, fn: Callable[..., Any], args
 
 
 def launch(nproc: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Run `fn(*args, **kwargs)` in `nproc` processes on this machine, as torchrun would."""
+    """Run `fn(*args, **kwargs)` in `nproc` processes on this machine, as torchrun would.
+
+    Stopping the launcher (SIGTERM from a workflow engine or `kill`, or Ctrl-C) stops the
+    processes too: left alone they would train on and write to the output after the
+    command that started them has ended."""
     import torch.multiprocessing as mp
 
-    mp.spawn(_worker, args=(nproc, _free_port(), fn, args, kwargs), nprocs=nproc, join=True)
+    context = mp.start_processes(_worker, args=(nproc, _free_port(), fn, args, kwargs), nprocs=nproc, join=False)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal) if in_main_thread else None
+    try:
+        while not context.join():
+            pass
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        for process in context.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
