@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -12,6 +13,7 @@ import lexloom
 from lexloom.cli import app
 from lexloom.convert import convert
 from lexloom.errors import ModelLoadError
+from lexloom.pipeline.parser import tree_problems
 from lexloom.tokens import Doc, Example, read_docbin
 from lexloom.training.batchers import minibatch
 from lexloom.training.schedules import compounding
@@ -125,6 +127,23 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
     (_, sure), (_, possible), (joint, joint_starts) = parse(0.95), parse(0.01), parse(0.5, joint=True)
     assert sure <= joint_starts <= possible and sure != possible, (len(sure), len(joint_starts), len(possible))
     assert sum(t.head.i == t.i for t in joint) == len(joint_starts)
+    # sentences given in the Doc stay whole and well-formed, even one longer than the parser
+    # decodes at once (its pieces are joined again), and a Doc parses the same alone as in a
+    # batch whose other sentences fall between its pieces' lengths (float: int8 takes each
+    # batch's activation scale)
+    exact = lexloom.load(out / "model-last", quantize=False)
+    lengths = [100, 160, 220, 280]
+    words = joined * 2
+    given = [(words[:650], [1] + [-1] * 649), (words[: sum(lengths)], [1 if i in np.cumsum([0, *lengths[:-1]]) else -1 for i in range(sum(lengths))])]
+
+    def fresh():
+        return [Doc(exact.vocab, words=words, sent_starts=starts) for words, starts in given]
+
+    batched = list(exact.pipe(fresh(), batch_size=2))
+    for doc, alone, n_sents in zip(batched, (exact(doc) for doc in fresh()), (1, 4)):
+        sents = list(doc.sents)
+        assert len(sents) == n_sents and all(not tree_problems(doc._head[s.start : s.end], s.start) for s in sents)
+        assert doc.heads == alone.heads and [t.dep_ for t in doc] == [t.dep_ for t in alone]
     with pytest.raises(ValueError, match="sent_threshold is a probability"):
         lexloom.blank("en").add_pipe("parser", config={"sent_threshold": 1.0})
     again = lexloom.load(out / "model-last")

@@ -257,10 +257,7 @@ class DependencyParser(TrainablePipe):
             # with `joint_sents`, how many tokens up to each one could start a sentence
             lowest = _log_odds(min(JOINT_CANDIDATE, threshold))
             possible = [np.cumsum((logit > lowest) & (not g)) for logit, g in zip(logits, given)] if joint else None
-            segments: list[tuple[int, int, int]] = []
-            heads: list[np.ndarray] = []
-            labels: list[np.ndarray] = []
-            continued: list[bool] = []
+            decoded: list[tuple[tuple[int, int, int], np.ndarray, np.ndarray]] = []
             biaffine = self.model.head.biaffine
             for group in length_groups(regions):
                 group_regions = [regions[k] for k in group]
@@ -278,12 +275,12 @@ class DependencyParser(TrainablePipe):
                 group_heads, group_labels = biaffine.predict(output, mask)
                 for (g, a, e), h, lab in zip(pieces, group_heads, group_labels):
                     b, s, _ = group_regions[g]
-                    segments.append((b, s + a, s + e))
-                    heads.append(h)
-                    labels.append(lab)
-                    # a piece cut from a sentence something before the parser set stays in that sentence
-                    continued.append(given[b] and s + a > 0 and not starts[b][s + a])
-        return segments, heads, labels, continued
+                    decoded.append(((b, s + a, s + e), h, lab))
+            decoded.sort(key=lambda item: item[0])  # back in document order, as `set_annotations` reads them
+            segments = [segment for segment, _, _ in decoded]
+            # a piece cut from a sentence something before the parser set stays in that sentence
+            continued = [given[b] and s > 0 and not starts[b][s] for b, s, _ in segments]
+        return segments, [h for _, h, _ in decoded], [lab for _, _, lab in decoded], continued
 
     def _split(self, arc_scores: np.ndarray, logits: np.ndarray, lowest: float) -> list[tuple[int, int]]:
         """[start, end) sentences of one region, chosen with the region's trees (`best_split`)
