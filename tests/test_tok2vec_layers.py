@@ -241,3 +241,22 @@ def test_packed_encoder_computes_what_the_two_directions_do():
     assert torch.allclose(alone[0], after[2, :4], atol=1e-5)
     with pytest.raises(RuntimeError, match="cannot train"):
         encoder.train()(x, mask)
+
+
+def test_dropout_zeroes_a_share_p_scales_the_rest_and_passes_gradients_through_the_same_mask():
+    from lexloom.models.dropout import Dropout
+
+    torch.manual_seed(0)
+    layer = Dropout(0.25)
+    x = torch.ones(200, 500, requires_grad=True)
+    y = layer(x)
+    dropped = (y == 0).float().mean().item()
+    assert 0.24 < dropped < 0.26
+    assert torch.allclose(y[y != 0], torch.tensor(1 / 0.75))
+    y.sum().backward()
+    assert torch.equal(x.grad, y.detach())  # d(sum)/dx is the scaled mask itself
+    layer.eval()
+    assert torch.equal(layer(x), x)
+    layer.train()
+    layer.p = 0.0
+    assert torch.equal(layer(x), x)

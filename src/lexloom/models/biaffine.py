@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from . import mst
+from .dropout import Dropout
 
 __all__ = ["ArcOutput", "BiaffineParserHead"]
 
@@ -40,7 +41,7 @@ class ArcOutput:
 
 
 def _mlp(width: int, hidden: int, dropout: float) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(width, hidden), nn.LeakyReLU(0.1), nn.Dropout(dropout))
+    return nn.Sequential(nn.Linear(width, hidden), nn.LeakyReLU(0.1), Dropout(dropout))
 
 
 def _append_ones(x: torch.Tensor) -> torch.Tensor:
@@ -68,7 +69,7 @@ class BiaffineParserHead(nn.Module):
         super().__init__()
         self.n_labels = n_labels
         self.root = nn.Parameter(torch.empty(width).normal_(0.0, 0.1))
-        self.input_dropout = nn.Dropout(dropout)
+        self.input_dropout = Dropout(dropout)
         self.arc_dep = _mlp(width, arc_hidden, dropout)
         self.arc_head = _mlp(width, arc_hidden, dropout)
         self.label_dep = _mlp(width, label_hidden, dropout)

@@ -4,15 +4,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .dropout import Dropout
+
 
 class TokenClassifier(nn.Module):
     """(batch, length, width) -> (batch, length, n_labels) logits."""
 
     def __init__(self, width: int, n_labels: int, hidden: int = 0, dropout: float = 0.1):
         super().__init__()
-        layers: list[nn.Module] = [nn.Dropout(dropout)]
+        layers: list[nn.Module] = [Dropout(dropout)]
         if hidden:
-            layers += [nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, hidden), nn.GELU(), Dropout(dropout)]
             width = hidden
         layers.append(nn.Linear(width, max(n_labels, 1)))
         self.net = nn.Sequential(*layers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .dropout import Dropout
 from .tok2vec import packed_lstm
 
 
@@ -29,7 +30,7 @@ class SegmenterModel(nn.Module):
         self.feature_dropout = feature_dropout
         self.lstm = nn.LSTM(hidden, hidden, num_layers=depth, bidirectional=True, batch_first=True,
                             dropout=dropout if depth > 1 else 0.0)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.output = nn.Linear(2 * hidden, n_labels)
 
     def forward(self, rows: torch.Tensor, contexts: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .dropout import Dropout
+
 
 def _grow_linear(old: nn.Linear, n_out: int) -> nn.Linear:
     new = nn.Linear(old.in_features, n_out).to(old.weight.device)
@@ -51,7 +53,7 @@ class PooledEncoderClassifier(nn.Module):
 
     def __init__(self, width: int, n_labels: int, hidden: int = 64, dropout: float = 0.1):
         super().__init__()
-        self.hidden = nn.Sequential(nn.Linear(2 * width, hidden), nn.GELU(), nn.Dropout(dropout))
+        self.hidden = nn.Sequential(nn.Linear(2 * width, hidden), nn.GELU(), Dropout(dropout))
         self.output = nn.Linear(hidden, n_labels)
 
     def forward(self, tokvecs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .dropout import Dropout
+
 
 class HashEmbed(nn.Module):
     """One embedding table per lexical feature; each feature looked up under several seeds and summed.
@@ -86,7 +88,7 @@ class MaxoutWindowEncoder(nn.Module):
         self.window = window_size
         self.layers = nn.ModuleList(Maxout(width * (2 * window_size + 1), width, maxout_pieces) for _ in range(depth))
         self.norms = nn.ModuleList(nn.LayerNorm(width) for _ in range(depth))
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, starts: torch.Tensor | None = None) -> torch.Tensor:
         m = mask.unsqueeze(-1).to(x.dtype)
@@ -154,7 +156,7 @@ class BiLSTMEncoder(nn.Module):
         self.forward_layers = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.backward_layers = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.proj = nn.Linear(2 * hidden, width)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.packed: nn.ModuleList | None = None
 
     def pack_directions(self) -> None:
@@ -220,7 +222,7 @@ class Tok2VecModel(nn.Module):
         n_in = len(rows) * embed_width + pretrained_width + (chars.width if chars is not None else 0)
         self.mix = Maxout(n_in, width, 3)
         self.norm = nn.LayerNorm(width)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.encoder = encoder
         self.word_dropout = word_dropout
         self.word_features = tuple(word_features)

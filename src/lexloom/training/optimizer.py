@@ -51,7 +51,10 @@ class Optimizer:
         if not new:
             return
         if self._torch is None:
-            self._torch = torch.optim.AdamW(new, lr=self.learn_rate, betas=self._betas, eps=self._eps, weight_decay=self.L2)
+            # torch's fused kernel: one pass over each parameter instead of a dozen tensor ops
+            # (on CPU the per-tensor loop took a tenth of a configs/ud.cfg training step)
+            fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in new)
+            self._torch = torch.optim.AdamW(new, lr=self.learn_rate, betas=self._betas, eps=self._eps, weight_decay=self.L2, fused=fused or None)
         else:
             self._torch.add_param_group({"params": new})
 
@@ -62,7 +65,7 @@ class Optimizer:
         params = [p for _, p in with_grad]
         if self.grad_clip and params:
             for group in self._clip_groups(with_grad):
-                torch.nn.utils.clip_grad_norm_(group, self.grad_clip)
+                torch.nn.utils.clip_grad_norm_(group, self.grad_clip, foreach=True)
         for group in self._torch.param_groups:
             group["lr"] = self.learn_rate
         self._torch.step()
@@ -88,12 +91,16 @@ class Optimizer:
     def _update_averages(self, named: list[tuple[str, torch.nn.Parameter]]) -> None:
         t = self.step_count
         decay = min((1.0 + t) / (10.0 + t), 0.9999)
+        averages, params = [], []
         for name, p in named:
             avg = self.averages.get(name)
             if avg is None or avg.shape != p.shape:
                 self.averages[name] = p.detach().clone()
             else:
-                avg.lerp_(p.detach(), 1.0 - decay)
+                averages.append(avg)
+                params.append(p.detach())
+        if averages:
+            torch._foreach_lerp_(averages, params, 1.0 - decay)
 
     def state_dict(self) -> dict:
         return {"torch": self._torch.state_dict() if self._torch else None, "step_count": self.step_count, "learn_rate": self.learn_rate}
