@@ -11,6 +11,7 @@ from lexloom.cli import app
 from lexloom.config.init import init_config
 from lexloom.config.registry import registry
 from lexloom.convert import convert
+from lexloom.models.dropout import Dropout
 from lexloom.models.tok2vec import BiLSTMEncoder, CharCNN, Tok2VecModel
 from lexloom.pipeline.features import CharExtractor
 from lexloom.tokens import Doc
@@ -244,8 +245,6 @@ def test_packed_encoder_computes_what_the_two_directions_do():
 
 
 def test_dropout_zeroes_a_share_p_scales_the_rest_and_passes_gradients_through_the_same_mask():
-    from lexloom.models.dropout import Dropout
-
     torch.manual_seed(0)
     layer = Dropout(0.25)
     x = torch.ones(200, 500, requires_grad=True)

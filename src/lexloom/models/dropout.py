@@ -14,10 +14,8 @@ from torch import nn
 
 class Dropout(nn.Dropout):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0 or x.device.type != "cpu":
+        if not self.training or not 0.0 < self.p < 1.0 or x.device.type != "cpu":
             return super().forward(x)
-        if self.p >= 1.0:
-            return x * 0.0
         # 0 where dropped, 1/(1-p) where kept; the product's backward multiplies by the same mask
         scale = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
         return x * scale

@@ -53,8 +53,8 @@ class Optimizer:
         if self._torch is None:
             # torch's fused kernel: one pass over each parameter instead of a dozen tensor ops
             # (on CPU the per-tensor loop took a tenth of a configs/ud.cfg training step)
-            fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in new)
-            self._torch = torch.optim.AdamW(new, lr=self.learn_rate, betas=self._betas, eps=self._eps, weight_decay=self.L2, fused=fused or None)
+            fused = all(p.device.type in ("cpu", "cuda") for p in new) or None
+            self._torch = torch.optim.AdamW(new, lr=self.learn_rate, betas=self._betas, eps=self._eps, weight_decay=self.L2, fused=fused)
         else:
             self._torch.add_param_group({"params": new})
 
