@@ -60,6 +60,8 @@ def test_seen_forms_take_their_training_lemma_by_upos():
     assert lemmatizer.table[("the", "")] == "the"
     doc = nlp(Doc(nlp.vocab, words=["the", "saw", "saw", "I"], pos=["DET", "NOUN", "VERB", "PRON"]))
     assert [t.lemma_ for t in doc] == ["the", "saw", "see", "I"]
+    lemmatizer.cfg["lookup"] = False  # the classifier alone: "saw" -> "see" was seen once, no tree for it
+    assert nlp(Doc(nlp.vocab, words=["saw"], pos=["VERB"]))[0].lemma_ != "see"
 
 
 def test_lookup_lemmatizes_seen_words_of_unseen_text_and_survives_saving(ewt_docs, tmp_path):

@@ -136,7 +136,7 @@ class EditTreeLemmatizer(Tagger):
             return
         if len(self._rules) != len(self._labels):
             self._rules = [parse_label(label) for label in self._labels]
-        rules, table = self._rules, self.table
+        rules, table = self._rules, (self.table if self.cfg["lookup"] else {})
         strings = docs[0].vocab.strings
         cache, table_cache = self._lemma_cache, self._table_cache
         if len(cache) + len(table_cache) > 200_000 or self._cache_strings is not strings:
