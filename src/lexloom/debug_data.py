@@ -232,10 +232,11 @@ def _lacks(annotated: int, units: int) -> bool:
 
 
 def _learned_kinds(nlp: Language, name: str) -> tuple[str, ...]:
-    """The counted annotation kinds a trainable component learns (its factory's `assigns`)."""
-    if not nlp.get_pipe(name).is_trainable:
+    """The counted annotation kinds a trainable component learns (what it `assigns`)."""
+    pipe = nlp.get_pipe(name)
+    if not pipe.is_trainable:
         return ()
-    return tuple(KINDS[a] for a in nlp.get_pipe_meta(name).assigns if a in KINDS)
+    return tuple(KINDS[a] for a in pipe.assigns() if a in KINDS)
 
 
 def _named(counts: Counter, kind: str, strings) -> dict[str, int]:

@@ -44,6 +44,24 @@ def _mlp(width: int, hidden: int, dropout: float) -> nn.Sequential:
     return nn.Sequential(nn.Linear(width, hidden), nn.LeakyReLU(0.1), Dropout(dropout))
 
 
+# The distance terms' buckets: a head's offset from its dependent, one bucket per magnitude
+# from 1 to 4 and then wider ones, each on either side, and one for the root.
+DISTANCE_BOUNDS = (1, 2, 3, 4, 6, 9, 14, 24)
+N_DISTANCE_BUCKETS = 2 * (len(DISTANCE_BOUNDS) + 1) + 1
+
+
+def distance_buckets(max_len: int, device: torch.device | None = None) -> torch.Tensor:
+    """(max_len, max_len + 1) long: the bucket of node ``j`` as the head of token ``i``. 0 is
+    the root; a head ``d`` words after its dependent is in bucket ``k`` (1 .. 9), where ``k - 1``
+    bounds in :data:`DISTANCE_BOUNDS` are below ``d``; a head before it, in ``9 + k``."""
+    offset = torch.arange(max_len + 1, device=device)[None, :] - 1 - torch.arange(max_len, device=device)[:, None]
+    bounds = torch.tensor(DISTANCE_BOUNDS, device=device)
+    magnitude = torch.bucketize(offset.abs(), bounds, right=False) + 1
+    bucket = torch.where(offset > 0, magnitude, magnitude + len(DISTANCE_BOUNDS) + 1)
+    bucket[:, 0] = 0
+    return bucket
+
+
 def _append_ones(x: torch.Tensor) -> torch.Tensor:
     """Add a constant-1 feature so one bilinear form also holds the linear and bias terms."""
     return torch.cat([x, x.new_ones(*x.shape[:-1], 1)], dim=-1)
@@ -63,9 +81,15 @@ class BiaffineParserHead(nn.Module):
     share a rank-``label_hidden`` factorisation ``W_l = P diag(w_l) Q^T``
     at ~20x less cost. Labels are scored at one head per token only (gold in
     training, predicted at inference), never for all pairs.
+
+    With ``distance``, an arc's score also has terms for how far its head is from its
+    dependent and on which side (:func:`distance_buckets`): the dependent's preference for
+    that offset, and the head's for a dependent there, each a linear function of the word's
+    arc representation. A bilinear score sees what two words are, not how far apart they
+    are; this gives it that for ~20 multiply-adds a word.
     """
 
-    def __init__(self, width: int, n_labels: int, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25):
+    def __init__(self, width: int, n_labels: int, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25, distance: bool = False):
         super().__init__()
         self.n_labels = n_labels
         self.root = nn.Parameter(torch.empty(width).normal_(0.0, 0.1))
@@ -76,6 +100,10 @@ class BiaffineParserHead(nn.Module):
         self.label_head = _mlp(width, label_hidden, dropout)
         # Zero init: all heads start equally likely and all labels equally likely.
         self.arc_weight = nn.Parameter(torch.zeros(arc_hidden + 1, arc_hidden))
+        self.distance = distance
+        if distance:
+            self.dep_distance = nn.Parameter(torch.zeros(arc_hidden + 1, N_DISTANCE_BUCKETS))
+            self.head_distance = nn.Parameter(torch.zeros(arc_hidden, N_DISTANCE_BUCKETS))
         self.label_dep_factor = nn.Linear(label_hidden, label_hidden, bias=False)
         self.label_head_factor = nn.Linear(label_hidden, label_hidden, bias=False)
         self.label_weight = nn.Parameter(torch.zeros(label_hidden, n_labels))
@@ -90,6 +118,11 @@ class BiaffineParserHead(nn.Module):
         arc_dep = _append_ones(self.arc_dep(tokens))
         arc_head = self.arc_head(nodes)
         arc_scores = (arc_dep @ self.arc_weight) @ arc_head.transpose(1, 2)
+        if self.distance:
+            bucket = distance_buckets(max_len, mask.device).expand(n_sents, -1, -1)
+            arc_scores = arc_scores + torch.gather(arc_dep @ self.dep_distance, 2, bucket)
+            by_head = torch.gather((arc_head @ self.head_distance).transpose(1, 2), 1, bucket)
+            arc_scores = arc_scores + by_head
         node_mask = torch.cat([mask.new_ones(n_sents, 1), mask], dim=1)
         positions = torch.arange(max_len + 1, device=mask.device)
         self_loop = positions[:max_len, None] + 1 == positions[None, :]

@@ -39,9 +39,9 @@ class TokenClassifier(nn.Module):
 class ParserHeads(nn.Module):
     """The parser's weights: a biaffine arc/label scorer and a sentence-start classifier."""
 
-    def __init__(self, width: int, n_labels: int, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25):
+    def __init__(self, width: int, n_labels: int, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25, distance: bool = False):
         super().__init__()
         from .biaffine import BiaffineParserHead
 
-        self.biaffine = BiaffineParserHead(width, n_labels, arc_hidden, label_hidden, dropout)
+        self.biaffine = BiaffineParserHead(width, n_labels, arc_hidden, label_hidden, dropout, distance)
         self.senter = nn.Linear(width, 2)

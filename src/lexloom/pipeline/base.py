@@ -122,6 +122,10 @@ class Pipe:
         """This component's score keys and their weights in the combined training score."""
         return dict(self.nlp.get_pipe_meta(self.name).default_score_weights)
 
+    def assigns(self) -> tuple[str, ...]:
+        """The annotations this component sets ("token.tag", "doc.ents", ...)."""
+        return self.nlp.get_pipe_meta(self.name).assigns
+
     def check_gold(self, doc: Doc) -> Iterable[DataProblem]:
         """Problems in a gold Doc that training this component could not recover from, or
         that deserve a look (`lexloom debug-data` runs this on every training and dev Doc)."""

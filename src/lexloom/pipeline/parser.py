@@ -337,9 +337,12 @@ class DependencyParser(TrainablePipe):
 
 
 @registry.architectures("lexloom.BiaffineParser.v1")
-def biaffine_parser(tok2vec, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25) -> ModelSpec:
+def biaffine_parser(tok2vec, arc_hidden: int = 256, label_hidden: int = 96, dropout: float = 0.25, distance: bool = False) -> ModelSpec:
+    """`distance`: arc scores with terms for the head's side and distance from its dependent
+    (`lexloom.models.biaffine.distance_buckets`)."""
+
     def build(width: int, n_labels: int) -> ParserHeads:
-        return ParserHeads(width, n_labels, arc_hidden, label_hidden, dropout)
+        return ParserHeads(width, n_labels, arc_hidden, label_hidden, dropout, distance)
 
     return ModelSpec(tok2vec, build)
 

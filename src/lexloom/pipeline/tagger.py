@@ -1,4 +1,5 @@
-"""`tagger`: one label per token (XPOS by default). Also the base of other per-token classifiers."""
+"""`tagger`: one label per token, XPOS (`attr = "tag"`, the default) or UPOS (`attr = "pos"`).
+Also the base of other per-token classifiers."""
 from __future__ import annotations
 
 import json
@@ -24,12 +25,20 @@ class Tagger(TrainablePipe):
     An optional tag map (spaCy v2's) gives a tag its UPOS and morphological features:
     `tagger.add_label("NNS", {"pos": "NOUN", "Number": "Plur"})`. Tokens the tagger tags
     NNS then also get `pos_` "NOUN" and `morph` "Number=Plur". Saved as tag_map.json.
+
+    A tagger with `attr = "pos"` predicts UPOS alone. After a morphologizer it replaces the
+    UPOS of its joint UPOS+FEATS label, as UDPipe 2 predicts UPOS, XPOS and FEATS apart.
     """
 
     attr = "tag"
+    attrs = ("tag", "pos")
 
     def __init__(self, nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0, **cfg: Any):
         super().__init__(nlp, name, model, label_smoothing=label_smoothing, **cfg)
+        if "attr" in cfg:
+            if cfg["attr"] not in self.attrs:
+                raise ValueError(f"{name}: attr is one of {', '.join(map(repr, self.attrs))}, not {cfg['attr']!r}")
+            self.attr = cfg["attr"]
         self._index: dict[str, int] = {}
         self.tag_map: dict[str, dict[str, str]] = {}
 
@@ -121,10 +130,21 @@ class Tagger(TrainablePipe):
         """`{attr}_acc` (`tag_acc`)."""
         return score_token_attr(examples, self.attr)
 
+    def default_score_weights(self) -> dict[str, float | None]:
+        """The factory's weights, with `tag_acc` read as `pos_acc` for a UPOS tagger."""
+        own = f"{type(self).attr}_acc"
+        return {(f"{self.attr}_acc" if key == own else key): w for key, w in super().default_score_weights().items()}
+
+    def assigns(self) -> tuple[str, ...]:
+        """The factory's, with "token.tag" read as "token.pos" for a UPOS tagger."""
+        own = f"token.{type(self).attr}"
+        return tuple(f"token.{self.attr}" if a == own else a for a in super().assigns())
+
 
 DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": default_tok2vec()}}
 
 
 @factory("tagger", DEFAULT_CONFIG, assigns=["token.tag"], default_score_weights={"tag_acc": 1.0}, listens=True, grows_labels=True)
-def make_tagger(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> Tagger:
-    return Tagger(nlp, name, model, label_smoothing=label_smoothing)
+def make_tagger(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0, attr: str = "tag") -> Tagger:
+    """`attr`: the annotation it predicts, "tag" (XPOS) or "pos" (UPOS)."""
+    return Tagger(nlp, name, model, label_smoothing=label_smoothing, attr=attr)

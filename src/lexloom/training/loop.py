@@ -273,7 +273,7 @@ def check_annotation(nlp: Language, data: TrainingData, *, skip: bool, keep: set
     if missing and not skip:
         raise ConfigError(
             f"{config_path}: the training corpus has no annotation for {', '.join(missing)} "
-            f"({', '.join(nlp.get_pipe_meta(missing[0]).assigns)}), or has it on under 1% of its tokens; remove it from the pipeline, "
+            f"({', '.join(nlp.get_pipe(missing[0]).assigns())}), or has it on under 1% of its tokens; remove it from the pipeline, "
             'or set [training] unannotated = "skip" to leave out such components'
         )
     for name in missing:
