@@ -60,6 +60,35 @@ def test_seeds_style_training_loop_learns_tags():
     assert [t.tag_ for t in doc] == ["PRP", "VBP", "JJ", "NN"]
 
 
+def test_a_upos_tagger_learns_upos_after_a_morphologizer_and_replaces_its_upos():
+    """`tagger` with attr = "pos" trains on UPOS, writes token.pos (over the morphologizer's),
+    and is scored and weighted as pos_acc."""
+    torch.manual_seed(0)
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("tok2vec", config={"model": small_tok2vec()})
+    nlp.add_pipe("morphologizer")
+    upos = nlp.add_pipe("tagger", name="upos", config={"attr": "pos"})
+    data = [
+        ("I like green eggs", {"pos": ["PRON", "VERB", "ADJ", "NOUN"], "morphs": ["Case=Nom", "Mood=Ind", "Degree=Pos", "Number=Plur"]}),
+        ("Eat blue ham", {"pos": ["VERB", "ADJ", "NOUN"], "morphs": ["Mood=Imp", "Degree=Pos", "Number=Sing"]}),
+    ]
+    examples = [Example.from_dict(nlp.make_doc(t), a) for t, a in data]
+    optimizer = nlp.initialize(lambda: examples)
+    assert sorted(upos.labels) == ["ADJ", "NOUN", "PRON", "VERB"]
+    assert upos.assigns() == ("token.pos",) and upos.default_score_weights() == {"pos_acc": 1.0}
+    for _ in range(60):
+        nlp.update(examples, drop=0.1, sgd=optimizer)
+    # the morphologizer leaves its UPOS to the tagger: a doc the tagger alone annotates
+    with nlp.use_params(optimizer.averages), nlp.select_pipes(disable=["morphologizer"]):
+        doc = nlp("I like blue ham")
+    assert [t.pos_ for t in doc] == ["PRON", "VERB", "ADJ", "NOUN"] and not doc[3].morph
+    with nlp.use_params(optimizer.averages):
+        scores = nlp.evaluate(examples)
+    assert scores["pos_acc"] == 1.0
+    with pytest.raises(ValueError, match="attr is one of 'tag', 'pos', not 'lemma'"):
+        nlp.add_pipe("tagger", name="lemmas", config={"attr": "lemma"})
+
+
 def train_config(tmp_path, corpus, pipeline=("tagger", "morphologizer", "trainable_lemmatizer", "parser"), steps=60):
     from lexloom.config.init import init_config
 
