@@ -96,6 +96,22 @@ def test_decode_is_optimal_against_enumeration(n):
         assert tree_score(scores, heads) == pytest.approx(best)
 
 
+def test_decode_is_optimal_where_the_best_heads_make_several_cycles_at_once():
+    """Neighbours that most prefer each other (as distance terms make them): three 2-cycles,
+    or a 3-cycle and a 2-cycle, in the first round; merged together, they still give the best tree."""
+    rng = np.random.default_rng(7)
+    trees = all_single_rooted_trees(6)
+    for arcs in ([(1, 2), (2, 1), (3, 4), (4, 3), (5, 6), (6, 5)], [(1, 2), (2, 3), (3, 1), (5, 6), (6, 5)]):
+        for _ in range(40):
+            scores = rng.normal(size=(7, 7))
+            for dependent, head in arcs:
+                scores[dependent, head] += 4.0
+            heads = decode(scores, 6)
+            assert is_single_rooted_tree(heads)
+            best = scores[np.arange(1, 7), trees].sum(axis=1).max()
+            assert tree_score(scores, heads) == pytest.approx(best)
+
+
 def test_decode_without_single_root_may_attach_several_tokens_to_root():
     scores = np.full((4, 4), -5.0)
     scores[1:, 0] = 0.0  # every token prefers the root

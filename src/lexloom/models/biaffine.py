@@ -53,13 +53,20 @@ N_DISTANCE_BUCKETS = 2 * (len(DISTANCE_BOUNDS) + 1) + 1
 def distance_buckets(max_len: int, device: torch.device | None = None) -> torch.Tensor:
     """(max_len, max_len + 1) long: the bucket of node ``j`` as the head of token ``i``. 0 is
     the root; a head ``d`` words after its dependent is in bucket ``k`` (1 .. 9), where ``k - 1``
-    bounds in :data:`DISTANCE_BOUNDS` are below ``d``; a head before it, in ``9 + k``."""
-    offset = torch.arange(max_len + 1, device=device)[None, :] - 1 - torch.arange(max_len, device=device)[:, None]
-    bounds = torch.tensor(DISTANCE_BOUNDS, device=device)
-    magnitude = torch.bucketize(offset.abs(), bounds, right=False) + 1
-    bucket = torch.where(offset > 0, magnitude, magnitude + len(DISTANCE_BOUNDS) + 1)
-    bucket[:, 0] = 0
-    return bucket
+    bounds in :data:`DISTANCE_BOUNDS` are below ``d``; a head before it, in ``9 + k``.
+    A slice of one table, made again only for a longer sentence (or another device)."""
+    table = _BUCKETS.get(device)
+    if table is None or table.shape[0] < max_len:
+        size = max(max_len, 128)
+        offset = torch.arange(size + 1, device=device)[None, :] - 1 - torch.arange(size, device=device)[:, None]
+        magnitude = torch.bucketize(offset.abs(), torch.tensor(DISTANCE_BOUNDS, device=device)) + 1
+        table = torch.where(offset > 0, magnitude, magnitude + len(DISTANCE_BOUNDS) + 1)
+        table[:, 0] = 0
+        _BUCKETS[device] = table
+    return table[:max_len, : max_len + 1]
+
+
+_BUCKETS: dict[torch.device | None, torch.Tensor] = {}
 
 
 def _append_ones(x: torch.Tensor) -> torch.Tensor:
