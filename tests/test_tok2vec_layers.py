@@ -1,4 +1,5 @@
 """The tok2vec's word representations: a character CNN and word dropout, on real EWT sentences."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from lexloom.config.registry import registry
 from lexloom.convert import convert
 from lexloom.models.dropout import Dropout
 from lexloom.models.tok2vec import BiLSTMEncoder, CharCNN, Tok2VecModel
+from lexloom.pipeline.batch import Batch
 from lexloom.pipeline.features import CharExtractor
 from lexloom.tokens import Doc
 from lexloom.training.loop import train
@@ -94,6 +96,24 @@ def test_word_dropout_needs_a_whole_word_feature():
         )
 
 
+def test_words_unknown_from_training_lose_their_whole_word_features_at_inference_only():
+    torch.manual_seed(0)
+    model = _model(0.5)
+    ids = torch.randint(0, 50, (6, 2, 2))
+    known = torch.tensor([[1], [0], [1], [0], [0], [1]])
+    model.eval()
+    keep = model._keep(len(ids), 2, ids.device, known)
+    assert keep[:, 0].tolist() == [1, 0, 1, 0, 0, 1] and keep[:, 1].eq(1).all()
+    model.train()  # in training, word dropout alone decides
+    dropped = model._keep(4000, 2, ids.device, torch.ones(4000, 1))[:, 0] == 0
+    assert 0.45 < float(dropped.float().mean()) < 0.55
+
+
+def test_min_word_freq_needs_word_dropout():
+    with pytest.raises(ValueError, match="min_word_freq needs word_dropout"):
+        registry.architectures.get("lexloom.Tok2Vec.v1")(width=16, encoder=None, min_word_freq=2)
+
+
 def _config(tmp_path: Path, corpus: Path, **tok2vec) -> Path:
     cfg = init_config("en", ["tagger"])
     cfg["components"]["tok2vec"]["model"] = {
@@ -119,10 +139,37 @@ def test_a_tagger_with_characters_and_word_dropout_trains_saves_and_loads(tmp_pa
     assert layer.chars is not None and layer.model.word_dropout == 0.25
     doc = nlp("The cats were sleeping in Berlin.")
     assert all(t.tag_ for t in doc)
-    import json
-
     scores = [json.loads(line)["scores"]["tag_acc"] for line in (out / "log.jsonl").read_text().splitlines()]
     assert scores[-1] > 0.35  # it learns: the most frequent tag alone is about 0.15
+
+
+def test_a_word_seen_too_rarely_in_training_is_read_from_its_spelling_alone(tmp_path):
+    (corpus,) = convert(DATA, tmp_path / "corpus", n_sents=1)
+    out = train(_config(tmp_path, corpus, chars=CHARS, word_dropout=0.25, min_word_freq=2), tmp_path / "out")
+    saved = json.loads((out / "model-last" / "tok2vec" / "known_words.json").read_text())
+    assert saved["min_freq"] == 2 and "the" in saved["words"]["NORM"]
+    assert "sleeping" not in saved["words"]["NORM"]  # once in the 150 sentences
+    nlp = lexloom.load(out / "model-last")
+    layer = nlp.get_pipe("tok2vec").model
+    layer.eval()
+    doc = Doc(nlp.vocab, words=["the", "sleeping", "zyxwvut", "."])
+    assert layer.known([doc])[:, 0].tolist() == [1, 0, 0, 1]
+    alone = Doc(nlp.vocab, words=["zyxwvut"])
+
+    def read():
+        with torch.no_grad():
+            ids = torch.from_numpy(layer.extractor([doc]))
+            inputs = layer.model.embed_tokens(ids, chars=layer.char_input([doc], nlp.device), known=torch.from_numpy(layer.known([doc])))
+            return inputs, layer(Batch([alone], nlp.device))
+
+    inputs, output = read()
+    with torch.no_grad():  # move every NORM row of "the", "sleeping" and the made-up word
+        for rows in layer.extractor([doc])[:3, 0]:
+            layer.model.embed.tables[0].weight[torch.from_numpy(rows)] += 1.0
+    moved_inputs, moved_output = read()
+    assert not torch.allclose(inputs[0], moved_inputs[0])  # "the" is read through its NORM rows
+    assert torch.allclose(inputs[1:3], moved_inputs[1:3])  # the others from their spelling alone
+    assert torch.allclose(output, moved_output)  # and so the whole layer reads them
 
 
 def test_pretraining_hides_the_characters_of_masked_tokens(tmp_path):

@@ -206,6 +206,8 @@ class Tok2VecModel(nn.Module):
     features listed in `word_features`, e.g. NORM) with probability `word_dropout`, so the
     model learns to read a word from its spelling, as it must for words unseen in training.
     It is not an `nn.Dropout`: the training loop's `dropout` setting does not change it.
+    At inference, `known` (n_tokens, len(word_features)), when given, drops the whole-word
+    features of words not known from training the same way.
     """
 
     def __init__(
@@ -227,17 +229,27 @@ class Tok2VecModel(nn.Module):
         self.word_dropout = word_dropout
         self.word_features = tuple(word_features)
 
-    def _keep(self, n_tokens: int, n_features: int, device: torch.device) -> torch.Tensor | None:
-        if not (self.training and self.word_dropout and self.word_features and n_tokens):
+    def _keep(self, n_tokens: int, n_features: int, device: torch.device, known: torch.Tensor | None = None) -> torch.Tensor | None:
+        if not (self.word_features and n_tokens):
+            return None
+        if self.training:
+            if not self.word_dropout:
+                return None
+            kept = (torch.rand(n_tokens, device=device) >= self.word_dropout)[:, None]
+        elif known is not None:
+            kept = known
+        else:
             return None
         keep = torch.ones(n_tokens, n_features, device=device)
-        dropped = torch.rand(n_tokens, device=device) < self.word_dropout
-        keep[:, list(self.word_features)] = (~dropped).to(keep.dtype)[:, None]
+        keep[:, list(self.word_features)] = kept.to(keep.dtype)
         return keep
 
-    def embed_tokens(self, ids: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-        """`chars`: the character rows of the batch's distinct words and each token's word index."""
-        x = self.embed(ids, self._keep(ids.shape[0], ids.shape[1], ids.device))
+    def embed_tokens(
+        self, ids: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None, known: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """`chars`: the character rows of the batch's distinct words and each token's word index;
+        `known`: 1 where a token's whole-word feature was seen in training (inference only)."""
+        x = self.embed(ids, self._keep(ids.shape[0], ids.shape[1], ids.device, known))
         extra = [vectors] if vectors is not None else []
         if self.chars is not None:
             if chars is None:
@@ -250,11 +262,12 @@ class Tok2VecModel(nn.Module):
 
     def forward(
         self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None,
-        starts: torch.Tensor | None = None,
+        starts: torch.Tensor | None = None, known: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """`ids`: (n_tokens, n_features, n_seeds) for the unpadded tokens; `mask`: (batch, length);
-        `starts`: where pieces begin, for an encoder that reads windows (`local`)."""
-        flat = self.embed_tokens(ids, vectors, chars)
+        `starts`: where pieces begin, for an encoder that reads windows (`local`); `known`: see
+        `embed_tokens`."""
+        flat = self.embed_tokens(ids, vectors, chars, known)
         x = flat.new_zeros(mask.shape[0], mask.shape[1], flat.shape[-1])
         x[mask] = flat
         return self.encoder(x, mask) if starts is None else self.encoder(x, mask, starts)

@@ -11,7 +11,7 @@ from ..config.registry import registry
 from ..models import heads
 from ..models.tok2vec import BiLSTMEncoder, CharCNN, MaxoutWindowEncoder, Tok2VecModel
 from .base import Listener, ModelSpec
-from .features import CharExtractor, FeatureExtractor
+from .features import CharExtractor, FeatureExtractor, KnownWords
 from .tok2vec import Tok2VecLayer, Tok2VecSpec
 from .vectors import StaticVectors
 
@@ -62,6 +62,7 @@ def tok2vec(
     chars: CharsSpec | None = None,
     word_dropout: float = 0.0,
     piece_length: int = 0,
+    min_word_freq: int = 0,
 ) -> Tok2VecSpec:
     """Hashed embeddings of lexical features, plus static word vectors read from the text
     file `vectors` (its first `vectors_rows` words; 0 = all) when given, plus word vectors
@@ -71,26 +72,35 @@ def tok2vec(
     to stand in for them, as it must for unseen words. `piece_length`: the encoder reads each
     Doc in pieces of consecutive sentences of at most this many tokens; set it to the
     training corpus's `max_length`, so that inference reads the sequences training read and
-    a long document costs no more per token than a short one (0: whole Docs)."""
+    a long document costs no more per token than a short one (0: whole Docs). `min_word_freq`:
+    at inference, a word whose whole-word features were seen fewer times in the training data
+    is read without them, as word dropout taught the model to read words (0: every word keeps
+    them; it needs `word_dropout`)."""
     if piece_length < 0:
         raise ValueError(f"piece_length must be 0 (whole Docs) or positive, not {piece_length}")
+    if min_word_freq < 0:
+        raise ValueError(f"min_word_freq must be 0 (off) or positive, not {min_word_freq}")
     attrs, rows = list(attrs), list(rows)
     word_features = tuple(i for i, a in enumerate(attrs) if a in WORD_FEATURES)
     if word_dropout and not word_features:
         raise ValueError(f"word_dropout needs a whole-word feature ({', '.join(WORD_FEATURES)}) among attrs {attrs}")
+    if min_word_freq and not word_dropout:
+        raise ValueError("min_word_freq needs word_dropout: without it the model never learns to read a word without its whole-word features")
 
     def build(saved: Path | None = None) -> Tok2VecLayer:
         if saved is not None:
             table = StaticVectors.load_keys(saved)
+            known = KnownWords.load(saved)
         else:
             table = StaticVectors.from_file(vectors, vectors_rows) if vectors else None
+            known = KnownWords([attrs[i] for i in word_features], min_word_freq) if min_word_freq else None
         extractor = FeatureExtractor(attrs, rows, n_seeds)
         pretrained_width = table.dim if table is not None else 0
         model = Tok2VecModel(
             rows, width, encoder(), embed_width=embed_width or None, dropout=dropout, pretrained_width=pretrained_width,
             chars=chars.model() if chars is not None else None, word_dropout=word_dropout, word_features=word_features,
         )
-        return Tok2VecLayer(extractor, model, table, chars.extractor() if chars is not None else None, piece_length)
+        return Tok2VecLayer(extractor, model, table, chars.extractor() if chars is not None else None, piece_length, known)
 
     return Tok2VecSpec(width, build)
 

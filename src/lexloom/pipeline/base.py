@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 DEFAULT_UPSTREAM = "tok2vec"
 
 
+def learn_words(encoder: nn.Module | None, get_examples: Callable[[], Iterable[Example]]) -> None:
+    """Let a token encoder that learns from the training data's words (`Tok2VecLayer.learn_words`:
+    the words it knows) read them; other encoders have nothing to learn."""
+    learn = getattr(encoder, "learn_words", None)
+    if learn is not None:
+        learn(get_examples())
+
+
 def default_tok2vec(width: int = 96, depth: int = 4) -> dict:
     """Config of a component's own CNN tok2vec (spaCy's HashEmbedCNN equivalent)."""
     return {
@@ -247,6 +255,8 @@ class TrainablePipe(Pipe):
         elif not self._labels:
             self._labels = self.labels_from(get_examples())
         self.build()
+        for _, tok2vec in self.models():
+            learn_words(tok2vec, get_examples)
 
     def tokvecs(self, batch: Batch) -> torch.Tensor:
         """Token vectors (batch, length, width) for this component: its listener's or its own."""

@@ -1,11 +1,15 @@
 """Lexical feature ids for hashed embeddings, cached per string and computed with numpy."""
 from __future__ import annotations
 
+import json
 import zlib
-from typing import Sequence
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..files import atomic_write_text
 from ..tokens import Doc, StringStore
 from ..tokens import lexeme
 
@@ -88,6 +92,62 @@ class FeatureExtractor(StringRows):
         if not docs:
             return np.zeros((0, *self.shape), dtype=np.int64)
         return self.table(docs[0].vocab.strings)[_orths(docs)]
+
+
+class KnownWords(StringRows):
+    """Which whole-word features (NORM, LOWER, ORTH) of a word were seen at least `min_freq`
+    times in the training data: a row of 0 or 1 per feature, by string id.
+
+    A hashed feature never seen in training still finds rows, the rows its hash shares with
+    trained words, and reads as one of them. The tok2vec drops such features at inference
+    instead, as word dropout drops them in training, so the word is read from its affixes,
+    shape and characters (`lexloom.Tok2Vec.v1`'s `min_word_freq`).
+    """
+
+    FILE = "known_words.json"
+
+    def __init__(self, attrs: Sequence[str], min_freq: int, words: dict[str, Iterable[str]] | None = None):
+        super().__init__()
+        if min_freq < 1:
+            raise ValueError(f"min_freq must be at least 1, not {min_freq}")
+        self.attrs = list(attrs)
+        self.min_freq = min_freq
+        self.words = {attr: frozenset((words or {}).get(attr, ())) for attr in self.attrs}
+        self.shape = (len(self.attrs),)
+
+    def learn(self, docs: Iterable[Doc]) -> None:
+        """Count the features of the words of `docs` (the training data); keep those seen
+        at least `min_freq` times."""
+        counts = {attr: Counter() for attr in self.attrs}
+        for doc in docs:
+            for word in doc.words:
+                for attr in self.attrs:
+                    counts[attr][FEATURE_FUNCS[attr](word)] += 1
+        self.words = {attr: frozenset(v for v, n in counts[attr].items() if n >= self.min_freq) for attr in self.attrs}
+        self._tables = {}
+
+    def row(self, string: str) -> np.ndarray:
+        return np.array([FEATURE_FUNCS[attr](string) in self.words[attr] for attr in self.attrs], dtype=np.int64)
+
+    def __call__(self, docs: Sequence[Doc]) -> np.ndarray:
+        """(total tokens, n_attrs): 1 where a token's feature is known."""
+        if not docs:
+            return np.zeros((0, *self.shape), dtype=np.int64)
+        return self.table(docs[0].vocab.strings)[_orths(docs)]
+
+    def save(self, directory: Path) -> None:
+        words = {attr: sorted(self.words[attr]) for attr in self.attrs}
+        atomic_write_text(directory / self.FILE, json.dumps({"min_freq": self.min_freq, "words": words}, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, directory: Path) -> "KnownWords | None":
+        """The words saved in a component directory; None where there are none (a model
+        trained without `min_word_freq`)."""
+        path = directory / cls.FILE
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf8"))
+        return cls(list(data["words"]), int(data["min_freq"]), data["words"])
 
 
 class CharExtractor(StringRows):

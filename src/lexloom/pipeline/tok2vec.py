@@ -9,10 +9,10 @@ from torch import nn
 
 from ..models.tok2vec import Tok2VecModel
 from ..tokens import Doc, Example
-from .base import TrainablePipe, default_tok2vec
+from .base import TrainablePipe, default_tok2vec, learn_words
 from .batch import Batch
 from .factories import factory
-from .features import CharExtractor, FeatureExtractor
+from .features import CharExtractor, FeatureExtractor, KnownWords
 from .vectors import StaticVectors
 
 
@@ -21,10 +21,13 @@ class Tok2VecLayer(nn.Module):
     vectors and the words' characters (for a character CNN), when given, join the hashed
     embeddings before the mixing layer. With `piece_length`, the encoder reads each Doc in
     pieces of consecutive sentences of at most that many tokens (`Doc.pieces`), as the
-    training corpus cuts them."""
+    training corpus cuts them. With `known` (learned from the training data by `learn_words`),
+    inference drops the whole-word features of words not known from training, as word dropout
+    does in training."""
 
     def __init__(
         self, extractor: FeatureExtractor, model: Tok2VecModel, vectors: StaticVectors | None = None, chars: CharExtractor | None = None, piece_length: int = 0,
+        known: KnownWords | None = None,
     ):
         super().__init__()
         self.extractor = extractor
@@ -33,6 +36,12 @@ class Tok2VecLayer(nn.Module):
         self.chars = chars
         self.width = model.width
         self.piece_length = piece_length
+        self.known = known
+
+    def learn_words(self, examples: Iterable[Example]) -> None:
+        """Learn which words are known from the training data (a no-op without `known`)."""
+        if self.known is not None:
+            self.known.learn(eg.reference for eg in examples)
 
     def char_input(self, docs: Sequence[Doc], device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
         """The character rows of the docs' distinct words and each token's word index, or None
@@ -67,10 +76,13 @@ class Tok2VecLayer(nn.Module):
         ids = torch.from_numpy(self.extractor(batch.docs)).to(batch.device)
         vectors = self.vectors(batch.docs) if self.vectors is not None else None
         chars = self.char_input(batch.docs, batch.device)
+        known = None
+        if self.known is not None and not self.training:
+            known = torch.from_numpy(self.known(batch.docs)).to(batch.device)
         if getattr(self.model.encoder, "local", False):
-            return self.model(ids, batch.mask, vectors, chars, starts=self.piece_starts(batch))
+            return self.model(ids, batch.mask, vectors, chars, starts=self.piece_starts(batch), known=known)
         mask = self.piece_mask(batch)
-        out = self.model(ids, mask, vectors, chars)
+        out = self.model(ids, mask, vectors, chars, known=known)
         if mask is batch.mask:
             return out
         tokvecs = out.new_zeros(*batch.mask.shape, out.shape[-1])
@@ -78,9 +90,11 @@ class Tok2VecLayer(nn.Module):
         return tokvecs
 
     def save_assets(self, directory: Path) -> None:
-        """Tables beside the weights: the words of the static vectors."""
+        """Tables beside the weights: the words of the static vectors, the known words."""
         if self.vectors is not None:
             self.vectors.save_keys(directory)
+        if self.known is not None:
+            self.known.save(directory)
 
 
 class Tok2VecSpec:
@@ -116,6 +130,7 @@ class Tok2Vec(TrainablePipe):
     def initialize(self, get_examples: Callable[[], Iterable[Example]], labels=None) -> None:
         self._saved_dir = None
         self.build()
+        learn_words(self.model, get_examples)
         init = self.cfg.get("init_weights")
         if init:
             self.load_weights(Path(init))
