@@ -100,18 +100,22 @@ def test_words_unknown_from_training_lose_their_whole_word_features_at_inference
     torch.manual_seed(0)
     model = _model(0.5)
     ids = torch.randint(0, 50, (6, 2, 2))
-    known = torch.tensor([[1], [0], [1], [0], [0], [1]])
+    known = torch.tensor([[1, 1], [0, 1], [1, 0], [0, 0], [0, 1], [1, 1]])
     model.eval()
     keep = model._keep(len(ids), 2, ids.device, known)
-    assert keep[:, 0].tolist() == [1, 0, 1, 0, 0, 1] and keep[:, 1].eq(1).all()
+    assert keep.tolist() == known.tolist()
     model.train()  # in training, word dropout alone decides
-    dropped = model._keep(4000, 2, ids.device, torch.ones(4000, 1))[:, 0] == 0
+    dropped = model._keep(4000, 2, ids.device, torch.ones(4000, 2))[:, 0] == 0
     assert 0.45 < float(dropped.float().mean()) < 0.55
 
 
-def test_min_word_freq_needs_word_dropout():
+def test_min_word_freq_needs_word_dropout_and_drop_unseen_names_other_features():
+    tok2vec = registry.architectures.get("lexloom.Tok2Vec.v1")
     with pytest.raises(ValueError, match="min_word_freq needs word_dropout"):
-        registry.architectures.get("lexloom.Tok2Vec.v1")(width=16, encoder=None, min_word_freq=2)
+        tok2vec(width=16, encoder=None, min_word_freq=2)
+    for wrong in (["NORM"], ["PREFIX3"]):
+        with pytest.raises(ValueError, match="drop_unseen"):
+            tok2vec(width=16, encoder=None, drop_unseen=wrong)
 
 
 def _config(tmp_path: Path, corpus: Path, **tok2vec) -> Path:
@@ -145,15 +149,17 @@ def test_a_tagger_with_characters_and_word_dropout_trains_saves_and_loads(tmp_pa
 
 def test_a_word_seen_too_rarely_in_training_is_read_from_its_spelling_alone(tmp_path):
     (corpus,) = convert(DATA, tmp_path / "corpus", n_sents=1)
-    out = train(_config(tmp_path, corpus, chars=CHARS, word_dropout=0.25, min_word_freq=2), tmp_path / "out")
-    saved = json.loads((out / "model-last" / "tok2vec" / "known_words.json").read_text())
-    assert saved["min_freq"] == 2 and "the" in saved["words"]["NORM"]
-    assert "sleeping" not in saved["words"]["NORM"]  # once in the 150 sentences
+    out = train(_config(tmp_path, corpus, chars=CHARS, word_dropout=0.25, min_word_freq=2, drop_unseen=["SUFFIX"]), tmp_path / "out")
+    saved = json.loads((out / "model-last" / "tok2vec" / "known_features.json").read_text())
+    assert saved["attrs"] == ["NORM", "PREFIX", "SUFFIX", "SHAPE"] and saved["min_freq"] == [2, 0, 1, 0]
+    assert "the" in saved["values"]["NORM"] and "ing" in saved["values"]["SUFFIX"]
+    assert "sleeping" not in saved["values"]["NORM"]  # once in the 150 sentences
     nlp = lexloom.load(out / "model-last")
     layer = nlp.get_pipe("tok2vec").model
     layer.eval()
     doc = Doc(nlp.vocab, words=["the", "sleeping", "zyxwvut", "."])
-    assert layer.known([doc])[:, 0].tolist() == [1, 0, 0, 1]
+    # NORM: known, seen once, never seen, known; SUFFIX "vut" never seen; PREFIX and SHAPE unchecked
+    assert layer.known([doc]).tolist() == [[1, 1, 1, 1], [0, 1, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1]]
     alone = Doc(nlp.vocab, words=["zyxwvut"])
 
     def read():

@@ -206,8 +206,8 @@ class Tok2VecModel(nn.Module):
     features listed in `word_features`, e.g. NORM) with probability `word_dropout`, so the
     model learns to read a word from its spelling, as it must for words unseen in training.
     It is not an `nn.Dropout`: the training loop's `dropout` setting does not change it.
-    At inference, `known` (n_tokens, len(word_features)), when given, drops the whole-word
-    features of words not known from training the same way.
+    At inference, `known` (n_tokens, n_features), when given, drops the features whose values
+    were not known from training (0) the same way.
     """
 
     def __init__(
@@ -230,25 +230,23 @@ class Tok2VecModel(nn.Module):
         self.word_features = tuple(word_features)
 
     def _keep(self, n_tokens: int, n_features: int, device: torch.device, known: torch.Tensor | None = None) -> torch.Tensor | None:
-        if not (self.word_features and n_tokens):
+        if not n_tokens:
             return None
-        if self.training:
-            if not self.word_dropout:
-                return None
-            kept = (torch.rand(n_tokens, device=device) >= self.word_dropout)[:, None]
-        elif known is not None:
-            kept = known
-        else:
+        if not self.training:
+            return known.to(device, torch.float32) if known is not None else None
+        if not (self.word_dropout and self.word_features):
             return None
         keep = torch.ones(n_tokens, n_features, device=device)
-        keep[:, list(self.word_features)] = kept.to(keep.dtype)
+        dropped = torch.rand(n_tokens, device=device) < self.word_dropout
+        keep[:, list(self.word_features)] = (~dropped).to(keep.dtype)[:, None]
         return keep
 
     def embed_tokens(
         self, ids: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None, known: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """`chars`: the character rows of the batch's distinct words and each token's word index;
-        `known`: 1 where a token's whole-word feature was seen in training (inference only)."""
+        `known` (n_tokens, n_features): 0 where a token's feature value is not known from
+        training, which inference then drops."""
         x = self.embed(ids, self._keep(ids.shape[0], ids.shape[1], ids.device, known))
         extra = [vectors] if vectors is not None else []
         if self.chars is not None:

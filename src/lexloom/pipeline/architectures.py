@@ -11,7 +11,7 @@ from ..config.registry import registry
 from ..models import heads
 from ..models.tok2vec import BiLSTMEncoder, CharCNN, MaxoutWindowEncoder, Tok2VecModel
 from .base import Listener, ModelSpec
-from .features import CharExtractor, FeatureExtractor, KnownWords
+from .features import CharExtractor, FeatureExtractor, KnownFeatures
 from .tok2vec import Tok2VecLayer, Tok2VecSpec
 from .vectors import StaticVectors
 
@@ -63,6 +63,7 @@ def tok2vec(
     word_dropout: float = 0.0,
     piece_length: int = 0,
     min_word_freq: int = 0,
+    drop_unseen: list[str] = [],  # noqa: B006 (copied below)
 ) -> Tok2VecSpec:
     """Hashed embeddings of lexical features, plus static word vectors read from the text
     file `vectors` (its first `vectors_rows` words; 0 = all) when given, plus word vectors
@@ -75,7 +76,9 @@ def tok2vec(
     a long document costs no more per token than a short one (0: whole Docs). `min_word_freq`:
     at inference, a word whose whole-word features were seen fewer times in the training data
     is read without them, as word dropout taught the model to read words (0: every word keeps
-    them; it needs `word_dropout`)."""
+    them; it needs `word_dropout`). `drop_unseen`: other features (e.g. ["SUFFIX"]) whose
+    value never occurred in the training data are dropped at inference, where their hashed
+    rows would read as another value's."""
     if piece_length < 0:
         raise ValueError(f"piece_length must be 0 (whole Docs) or positive, not {piece_length}")
     if min_word_freq < 0:
@@ -86,14 +89,18 @@ def tok2vec(
         raise ValueError(f"word_dropout needs a whole-word feature ({', '.join(WORD_FEATURES)}) among attrs {attrs}")
     if min_word_freq and not word_dropout:
         raise ValueError("min_word_freq needs word_dropout: without it the model never learns to read a word without its whole-word features")
+    drop_unseen = list(drop_unseen)
+    if set(drop_unseen) - set(attrs) or set(drop_unseen) & set(WORD_FEATURES):
+        raise ValueError(f"drop_unseen names features among attrs {attrs} other than {', '.join(WORD_FEATURES)} (min_word_freq is theirs), not {drop_unseen}")
+    min_freq = [min_word_freq if i in word_features else int(a in drop_unseen) for i, a in enumerate(attrs)]
 
     def build(saved: Path | None = None) -> Tok2VecLayer:
         if saved is not None:
             table = StaticVectors.load_keys(saved)
-            known = KnownWords.load(saved)
+            known = KnownFeatures.load(saved)
         else:
             table = StaticVectors.from_file(vectors, vectors_rows) if vectors else None
-            known = KnownWords([attrs[i] for i in word_features], min_word_freq) if min_word_freq else None
+            known = KnownFeatures(attrs, min_freq) if any(min_freq) else None
         extractor = FeatureExtractor(attrs, rows, n_seeds)
         pretrained_width = table.dim if table is not None else 0
         model = Tok2VecModel(

@@ -25,7 +25,7 @@ DEFAULT_UPSTREAM = "tok2vec"
 
 def learn_words(encoder: nn.Module | None, get_examples: Callable[[], Iterable[Example]]) -> None:
     """Let a token encoder that learns from the training data's words (`Tok2VecLayer.learn_words`:
-    the words it knows) read them; other encoders have nothing to learn."""
+    the feature values it knows) read them; other encoders have nothing to learn."""
     learn = getattr(encoder, "learn_words", None)
     if learn is not None:
         learn(get_examples())

@@ -94,60 +94,65 @@ class FeatureExtractor(StringRows):
         return self.table(docs[0].vocab.strings)[_orths(docs)]
 
 
-class KnownWords(StringRows):
-    """Which whole-word features (NORM, LOWER, ORTH) of a word were seen at least `min_freq`
-    times in the training data: a row of 0 or 1 per feature, by string id.
+class KnownFeatures(StringRows):
+    """Whether each hashed feature of a word has a value seen often enough in the training data:
+    a row of 0 or 1 per feature, by string id. `min_freq[i]` is the count the `i`th feature's
+    value needs; a feature with 0 is not checked (always 1).
 
-    A hashed feature never seen in training still finds rows, the rows its hash shares with
-    trained words, and reads as one of them. The tok2vec drops such features at inference
-    instead, as word dropout drops them in training, so the word is read from its affixes,
-    shape and characters (`lexloom.Tok2Vec.v1`'s `min_word_freq`).
+    A value never seen in training still finds rows, the rows its hash shares with trained
+    values, and reads as one of them. The tok2vec drops such features at inference instead
+    (`lexloom.Tok2Vec.v1`'s `min_word_freq` and `drop_unseen`): a rare word is read from its
+    affixes, shape and characters, as word dropout taught it in training.
     """
 
-    FILE = "known_words.json"
+    FILE = "known_features.json"
 
-    def __init__(self, attrs: Sequence[str], min_freq: int, words: dict[str, Iterable[str]] | None = None):
+    def __init__(self, attrs: Sequence[str], min_freq: Sequence[int], values: dict[str, Iterable[str]] | None = None):
         super().__init__()
-        if min_freq < 1:
-            raise ValueError(f"min_freq must be at least 1, not {min_freq}")
+        if len(attrs) != len(min_freq) or any(n < 0 for n in min_freq):
+            raise ValueError(f"one count of 0 or more per feature: {list(attrs)}, {list(min_freq)}")
         self.attrs = list(attrs)
-        self.min_freq = min_freq
-        self.words = {attr: frozenset((words or {}).get(attr, ())) for attr in self.attrs}
+        self.min_freq = [int(n) for n in min_freq]
+        self.checked = [attr for attr, n in zip(self.attrs, self.min_freq) if n]
+        self.values = {attr: frozenset((values or {}).get(attr, ())) for attr in self.checked}
         self.shape = (len(self.attrs),)
 
     def learn(self, docs: Iterable[Doc]) -> None:
-        """Count the features of the words of `docs` (the training data); keep those seen
-        at least `min_freq` times."""
-        counts = {attr: Counter() for attr in self.attrs}
+        """Count the feature values of the words of `docs` (the training data); keep those
+        seen often enough."""
+        counts = {attr: Counter() for attr in self.checked}
         for doc in docs:
             for word in doc.words:
-                for attr in self.attrs:
+                for attr in self.checked:
                     counts[attr][FEATURE_FUNCS[attr](word)] += 1
-        self.words = {attr: frozenset(v for v, n in counts[attr].items() if n >= self.min_freq) for attr in self.attrs}
+        need = dict(zip(self.attrs, self.min_freq))
+        self.values = {attr: frozenset(v for v, n in counts[attr].items() if n >= need[attr]) for attr in self.checked}
         self._tables = {}
 
     def row(self, string: str) -> np.ndarray:
-        return np.array([FEATURE_FUNCS[attr](string) in self.words[attr] for attr in self.attrs], dtype=np.int64)
+        return np.array(
+            [not n or FEATURE_FUNCS[attr](string) in self.values[attr] for attr, n in zip(self.attrs, self.min_freq)], dtype=np.int64
+        )
 
     def __call__(self, docs: Sequence[Doc]) -> np.ndarray:
-        """(total tokens, n_attrs): 1 where a token's feature is known."""
+        """(total tokens, n_features): 0 where a token's feature value is not known."""
         if not docs:
             return np.zeros((0, *self.shape), dtype=np.int64)
         return self.table(docs[0].vocab.strings)[_orths(docs)]
 
     def save(self, directory: Path) -> None:
-        words = {attr: sorted(self.words[attr]) for attr in self.attrs}
-        atomic_write_text(directory / self.FILE, json.dumps({"min_freq": self.min_freq, "words": words}, ensure_ascii=False))
+        values = {attr: sorted(self.values[attr]) for attr in self.checked}
+        atomic_write_text(directory / self.FILE, json.dumps({"attrs": self.attrs, "min_freq": self.min_freq, "values": values}, ensure_ascii=False))
 
     @classmethod
-    def load(cls, directory: Path) -> "KnownWords | None":
-        """The words saved in a component directory; None where there are none (a model
-        trained without `min_word_freq`)."""
+    def load(cls, directory: Path) -> "KnownFeatures | None":
+        """The values saved in a component directory; None where there are none (a model
+        trained without `min_word_freq` or `drop_unseen`)."""
         path = directory / cls.FILE
         if not path.exists():
             return None
         data = json.loads(path.read_text(encoding="utf8"))
-        return cls(list(data["words"]), int(data["min_freq"]), data["words"])
+        return cls(data["attrs"], data["min_freq"], data["values"])
 
 
 class CharExtractor(StringRows):

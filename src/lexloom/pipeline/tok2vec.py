@@ -12,7 +12,7 @@ from ..tokens import Doc, Example
 from .base import TrainablePipe, default_tok2vec, learn_words
 from .batch import Batch
 from .factories import factory
-from .features import CharExtractor, FeatureExtractor, KnownWords
+from .features import CharExtractor, FeatureExtractor, KnownFeatures
 from .vectors import StaticVectors
 
 
@@ -22,12 +22,12 @@ class Tok2VecLayer(nn.Module):
     embeddings before the mixing layer. With `piece_length`, the encoder reads each Doc in
     pieces of consecutive sentences of at most that many tokens (`Doc.pieces`), as the
     training corpus cuts them. With `known` (learned from the training data by `learn_words`),
-    inference drops the whole-word features of words not known from training, as word dropout
-    does in training."""
+    inference drops the features whose values are not known from training, as word dropout
+    drops whole-word features in training."""
 
     def __init__(
         self, extractor: FeatureExtractor, model: Tok2VecModel, vectors: StaticVectors | None = None, chars: CharExtractor | None = None, piece_length: int = 0,
-        known: KnownWords | None = None,
+        known: KnownFeatures | None = None,
     ):
         super().__init__()
         self.extractor = extractor
@@ -39,7 +39,7 @@ class Tok2VecLayer(nn.Module):
         self.known = known
 
     def learn_words(self, examples: Iterable[Example]) -> None:
-        """Learn which words are known from the training data (a no-op without `known`)."""
+        """Learn which feature values the training data's words make known (a no-op without `known`)."""
         if self.known is not None:
             self.known.learn(eg.reference for eg in examples)
 
@@ -90,7 +90,7 @@ class Tok2VecLayer(nn.Module):
         return tokvecs
 
     def save_assets(self, directory: Path) -> None:
-        """Tables beside the weights: the words of the static vectors, the known words."""
+        """Tables beside the weights: the words of the static vectors, the known feature values."""
         if self.vectors is not None:
             self.vectors.save_keys(directory)
         if self.known is not None:
