@@ -15,7 +15,8 @@ from lexloom.convert import convert
 from lexloom.models.dropout import Dropout
 from lexloom.models.tok2vec import BiLSTMEncoder, CharCNN, Tok2VecModel
 from lexloom.pipeline.batch import Batch
-from lexloom.pipeline.features import CharExtractor
+from lexloom.errors import ModelLoadError
+from lexloom.pipeline.features import CharExtractor, KnownFeatures
 from lexloom.tokens import Doc
 from lexloom.training.loop import train
 
@@ -157,6 +158,10 @@ def test_a_word_seen_too_rarely_in_training_is_read_from_its_spelling_alone(tmp_
     nlp = lexloom.load(out / "model-last")
     layer = nlp.get_pipe("tok2vec").model
     layer.eval()
+    with pytest.raises(ModelLoadError, match="known_features.json"):
+        (tmp_path / "bad").mkdir()
+        (tmp_path / "bad" / "known_features.json").write_text('{"attrs": ["NORM"]}')
+        KnownFeatures.load(tmp_path / "bad")
     doc = Doc(nlp.vocab, words=["the", "sleeping", "zyxwvut", "."])
     # NORM: known, seen once, never seen, known; SUFFIX "vut" never seen; PREFIX and SHAPE unchecked
     assert layer.known([doc]).tolist() == [[1, 1, 1, 1], [0, 1, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1]]

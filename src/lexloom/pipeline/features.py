@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..errors import ModelLoadError
 from ..files import atomic_write_text
 from ..tokens import Doc, StringStore
 from ..tokens import lexeme
@@ -151,8 +152,11 @@ class KnownFeatures(StringRows):
         path = directory / cls.FILE
         if not path.exists():
             return None
-        data = json.loads(path.read_text(encoding="utf8"))
-        return cls(data["attrs"], data["min_freq"], data["values"])
+        try:
+            data = json.loads(path.read_text(encoding="utf8"))
+            return cls(data["attrs"], data["min_freq"], data["values"])
+        except (ValueError, KeyError, TypeError) as e:
+            raise ModelLoadError(f"{path}: not the known feature values of a tok2vec ({e})") from None
 
 
 class CharExtractor(StringRows):
