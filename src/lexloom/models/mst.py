@@ -14,10 +14,10 @@ root edge, so the best tree under the penalty has one root edge and is the
 best such tree under the original scores. The penalty makes every token shun
 the root, so the contraction merges a sentence into one node a cycle at a time;
 it is only needed where the best tree without the constraint has several roots.
-A trained parser's greedy argmax
-is nearly always already a single-rooted tree, and then it is provably
-optimal, so :func:`decode_batch` checks that for the whole batch at once with
-array operations and runs Chu-Liu-Edmonds only on the few other sentences.
+A trained parser's greedy argmax is nearly always already a single-rooted tree,
+and then it is provably optimal, so :func:`decode_batch` checks that for the
+whole batch at once with array operations and runs Chu-Liu-Edmonds only on the
+few other sentences.
 """
 from __future__ import annotations
 

@@ -30,6 +30,10 @@ def _hash(text: str, seed: int) -> int:
     return zlib.crc32(text.encode("utf8"), seed * 0x9E3779B1 & 0xFFFFFFFF)
 
 
+def _orths(docs: Sequence[Doc]) -> np.ndarray:
+    return np.concatenate([d._orth for d in docs]) if len(docs) > 1 else docs[0]._orth
+
+
 class StringRows:
     """A row of ints per string of a StringStore (`row(string)`, `shape` wide), cached and grown
     lazily as the store grows. Subclasses say what a string's row is."""
@@ -56,13 +60,16 @@ class StringRows:
             self._tables = {key: table}
         return table
 
-
-def _orths(docs: Sequence[Doc]) -> np.ndarray:
-    return np.concatenate([d._orth for d in docs]) if len(docs) > 1 else docs[0]._orth
+    def __call__(self, docs: Sequence[Doc]) -> np.ndarray:
+        """(total tokens, *shape): the row of each of the docs' tokens, in order."""
+        if not docs:
+            return np.zeros((0, *self.shape), dtype=np.int64)
+        return self.table(docs[0].vocab.strings)[_orths(docs)]
 
 
 class FeatureExtractor(StringRows):
     """Maps each string id of a StringStore to its hashed feature rows; cached and grown lazily.
+    Called on Docs: (total tokens, n_features, n_seeds) rows for their tokens, in order.
 
     Stable across runs and machines (crc32, not Python's salted `hash`), so saved
     models give the same features when loaded elsewhere.
@@ -87,12 +94,6 @@ class FeatureExtractor(StringRows):
             for seed in range(self.n_seeds):
                 out[f, seed] = _hash(value, seed * 31 + f) % self.rows[f]
         return out
-
-    def __call__(self, docs: Sequence[Doc]) -> np.ndarray:
-        """(total tokens, n_features, n_seeds) feature rows for the docs' tokens, in order."""
-        if not docs:
-            return np.zeros((0, *self.shape), dtype=np.int64)
-        return self.table(docs[0].vocab.strings)[_orths(docs)]
 
 
 class KnownFeatures(StringRows):
@@ -134,12 +135,6 @@ class KnownFeatures(StringRows):
         return np.array(
             [not n or FEATURE_FUNCS[attr](string) in self.values[attr] for attr, n in zip(self.attrs, self.min_freq)], dtype=np.int64
         )
-
-    def __call__(self, docs: Sequence[Doc]) -> np.ndarray:
-        """(total tokens, n_features): 0 where a token's feature value is not known."""
-        if not docs:
-            return np.zeros((0, *self.shape), dtype=np.int64)
-        return self.table(docs[0].vocab.strings)[_orths(docs)]
 
     def save(self, directory: Path) -> None:
         values = {attr: sorted(self.values[attr]) for attr in self.checked}
