@@ -451,6 +451,7 @@ def test_minimal_project(tmp_path):
     "edit, message",
     [
         (("workflows:", "extras: 1\nworkflows:"), r"top level: unknown key 'extras'"),
+        (("stages:\n  convert:", "stages:\n- convert:"), r"stages: expected a mapping of stage names to stages, got list"),
         (("    deps: [in.conllu]", "    dep: [in.conllu]"), r"stages\.convert: unknown key 'dep'"),
         (("    cmd: lexloom train cfg\n", ""), r"stages\.train: missing required key 'cmd'"),
         (("${vars.lang}", "${vars.language}"), r"stages\.convert\.cmd: unknown variable \$\{vars\.language\}"),

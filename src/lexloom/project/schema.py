@@ -279,9 +279,9 @@ class _Validator:
                 raise self.error("vars.dataset", f"{self.vars['dataset']!r} is not a dataset the assets define ({', '.join(assets[0].sources)})")
             stages[FETCH_STAGE] = self.fetch_stage(assets)
         pipelines = self.pipelines(raw.get("pipelines") or {})
-        stage_defs = dict(raw.get("stages") or {})
+        stage_defs = raw.get("stages") or {}
         if not isinstance(stage_defs, dict):
-            raise self.error("stages", "expected a mapping of stage names to stages")
+            raise self.error("stages", f"expected a mapping of stage names to stages, got {type(stage_defs).__name__}")
         for pipeline, row in pipelines.items():
             for name, spec in self.pipeline_stages(pipeline, row).items():
                 if name in stage_defs:
