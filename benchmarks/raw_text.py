@@ -60,7 +60,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # benchmarks/ud_ewt.py: the gold-word scoring, and inference timed as best of three
-from ud_ewt import ROWS as GOLD_WORD_METRICS, alternating_best_seconds, evaluate_lexloom, gold_word_speeds, limit_threads, thread_env
+from ud_ewt import ROWS as GOLD_WORD_METRICS, alternating_best_seconds, evaluate_lexloom, gold_word_speeds, limit_threads, ratio_spread, thread_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -228,9 +228,9 @@ def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, t
     subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(their_best), str(corpus), "--output", str(metrics)],
                    check=True, capture_output=True, env=thread_env(threads))
     theirs = json.loads(metrics.read_text())
-    ours["speed"], theirs["speed"] = gold_word_speeds(our_best, our_corpus, their_best, corpus)
+    ours["speed"], theirs["speed"], ratios = gold_word_speeds(our_best, our_corpus, their_best, corpus)
     keys = ("pos_acc", "tag_acc", "morph_acc", "lemma_acc", "dep_uas", "dep_las", "speed")
-    return {"lexloom": {k: ours.get(k) for k in keys}, "spacy": {k: theirs.get(k) for k in keys}}
+    return {"lexloom": {k: ours.get(k) for k in keys}, "spacy": {k: theirs.get(k) for k in keys}, "speed_ratios": ratios}
 
 
 def run_treebank(key: str, args) -> dict:
@@ -301,6 +301,8 @@ def print_table(results: dict) -> None:
             table.add_row(name, f"{a:.2f}", f"{b:.2f}", f"{a - b:+.2f}")
     table.add_row("words/s (nlp.pipe)", f"{ours['speed']:,.0f}", f"{theirs['speed']:,.0f}", f"x{ours['speed'] / theirs['speed']:.2f}")
     Console().print(table)
+    if "speed_ratios" in results["gold_words"]:  # results.json of runs before it lack it
+        print(f"gold-word words/s, lexloom over spaCy in each round: {ratio_spread(results['gold_words']['speed_ratios'])}")
 
 
 def main() -> None:

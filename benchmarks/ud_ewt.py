@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,20 +63,26 @@ def limit_threads(threads: int) -> None:
 REPEATS = 3  # inference is timed this many times, after a warm-up, and the best time kept
 
 
-def alternating_best_seconds(runs: dict, repeats: int = REPEATS) -> dict:
-    """For each named run `(annotate, make_input)`, the shortest of `repeats` timed calls of
-    `annotate(make_input())` (fresh input each time: a pipeline that sets sentence starts must
+def alternating_seconds(runs: dict, repeats: int = REPEATS) -> dict:
+    """For each named run `(annotate, make_input)`, the seconds of each of `repeats` timed calls
+    of `annotate(make_input())` (fresh input each time: a pipeline that sets sentence starts must
     not find them set by the previous call) and the last call's output. The rounds alternate
     between the runs (A B A B ...): this machine's speed drifts by tens of percent over
     minutes, and a system timed minutes after another would carry the drift into the ratio."""
-    best = {name: (float("inf"), []) for name in runs}
+    seconds: dict = {name: [] for name in runs}
+    outputs: dict = {}
     for _ in range(repeats):
         for name, (annotate, make_input) in runs.items():
             given = make_input()
             start = time.perf_counter()
-            out = list(annotate(given))
-            best[name] = (min(best[name][0], time.perf_counter() - start), out)
-    return best
+            outputs[name] = list(annotate(given))
+            seconds[name].append(time.perf_counter() - start)
+    return {name: (seconds[name], outputs[name]) for name in runs}
+
+
+def alternating_best_seconds(runs: dict, repeats: int = REPEATS) -> dict:
+    """`alternating_seconds`, each run's shortest time."""
+    return {name: (min(seconds), out) for name, (seconds, out) in alternating_seconds(runs, repeats).items()}
 
 
 def best_seconds(annotate, make_input, repeats: int = REPEATS) -> tuple[float, list]:
@@ -101,10 +108,18 @@ def evaluate_lexloom(model: Path, dev: Path, threads: int, repeats: int = REPEAT
     return Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)], seconds=seconds)
 
 
-def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_dev: Path) -> tuple[float, float]:
+# rounds of `gold_word_speeds`: enough for the spread of the per-round ratio to show the drift
+SPEED_ROUNDS = 7
+
+
+def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_dev: Path) -> tuple[float, float, list[float]]:
     """lexloom's and spaCy's words/s on the gold words of dev (a `.lexloom` and a `.spacy`
     corpus of the same documents): `nlp.pipe` over fresh Docs of the words, timed in
-    alternation (`alternating_best_seconds`), one process, the threads `limit_threads` set.
+    alternation (`alternating_seconds`, `SPEED_ROUNDS` rounds), one process, the threads
+    `limit_threads` set. Returns each one's words/s in its fastest round, and lexloom's
+    words/s over spaCy's in each round: the two timed seconds apart, so the spread of these
+    ratios is what the machine's drift does to the one the target compares (x1.13 and x1.35
+    for the same models a minute apart, benchmarks/RESULTS.md, "The Intel machine").
     (`spacy evaluate`'s own figure comes from one pass: 5,550 to 8,931 words/s for one model
     on an idle machine.)"""
     import spacy
@@ -120,11 +135,19 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
     words = [([t.text for t in d], [bool(t.whitespace_) for t in d]) for d in DocBin().from_disk(their_dev).get_docs(theirs.vocab)]
     ours(Doc(ours.vocab, words=refs[0].words[:20]))  # warm-up
     list(theirs.pipe([SpacyDoc(theirs.vocab, words=w[:20], spaces=s[:20]) for w, s in words[:1]]))
-    timed = alternating_best_seconds({
+    timed = alternating_seconds({
         "lexloom": (lambda docs: ours.pipe(docs, batch_size=256), lambda: [Doc(ours.vocab, words=r.words, spaces=r.spaces) for r in refs]),
         "spacy": (lambda docs: theirs.pipe(docs, batch_size=256), lambda: [SpacyDoc(theirs.vocab, words=w, spaces=s) for w, s in words]),
-    })
-    return tuple(sum(len(d) for d in docs) / seconds for seconds, docs in (timed["lexloom"], timed["spacy"]))
+    }, SPEED_ROUNDS)
+    (our_seconds, our_docs), (their_seconds, their_docs) = timed["lexloom"], timed["spacy"]
+    our_words, their_words = sum(len(d) for d in our_docs), sum(len(d) for d in their_docs)
+    ratios = [(our_words / a) / (their_words / b) for a, b in zip(our_seconds, their_seconds)]
+    return our_words / min(our_seconds), their_words / min(their_seconds), ratios
+
+
+def ratio_spread(ratios: list[float]) -> str:
+    """The per-round ratios of `gold_word_speeds` in a few words."""
+    return f"median x{statistics.median(ratios):.2f}, from x{min(ratios):.2f} to x{max(ratios):.2f} over {len(ratios)} alternating rounds"
 
 
 def pretrain_lexloom(train_conllu: Path, out: Path, threads: int, config: str) -> tuple[Path, float]:
@@ -265,7 +288,7 @@ def main() -> None:
     if args.spacy_model:
         theirs = {**score_spacy(args.spacy_model, convert_spacy(args.data, work / "spacy-corpus", "dev"), args.threads), "wall": None, "rss_mb": None}
     if theirs:  # both systems' inference timed again, in alternation
-        ours["scores"]["speed"], theirs["scores"]["speed"] = gold_word_speeds(
+        ours["scores"]["speed"], theirs["scores"]["speed"], ratios = gold_word_speeds(
             work / "lexloom-out" / "model-best", corpus / "en_ewt-ud-dev.lexloom", theirs["model"], theirs["dev"])
 
     from rich.console import Console
@@ -298,6 +321,8 @@ def main() -> None:
             row += [f"{their_v:,.0f}" if their_v else "-", f"x{ours_v / their_v:.2f}" if ours_v and their_v else "-"]
         table.add_row(*row)
     Console(width=120).print(table)
+    if theirs:
+        print(f"words/s, lexloom over spaCy in each round: {ratio_spread(ratios)}")
     print("dev LAS during training (minutes: LAS): " + ", ".join(f"{m:.1f}: {las:.2f}" for m, las in ours["curve"]))
     print(f"outputs in {work}; lexloom steps: {ours['steps']}")
 
