@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from typer.testing import CliRunner
 
@@ -75,3 +76,46 @@ def test_stopping_the_launcher_stops_its_processes():
         for process in workers:
             with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
+
+
+def test_a_stop_while_the_processes_start_waits_for_them_and_stops_them(monkeypatch):
+    # the launcher may be stopped between starting its processes and waiting on them: with
+    # SIGTERM's default action it would die there and leave them running, unwaited for
+    import torch.multiprocessing
+
+    from lexloom.training.distributed import launch
+
+    class Process:
+        def __init__(self):
+            self.alive = True
+
+        def is_alive(self):
+            return self.alive
+
+        def terminate(self):
+            self.alive = False
+
+        def join(self):
+            pass
+
+    class Context:
+        processes = [Process(), Process()]
+
+        def join(self):
+            raise AssertionError("the launcher waited on its processes after it was told to stop")
+
+    def start_processes(*args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)  # the workflow engine cancels the stage now
+        return Context()
+
+    reached_default = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: reached_default.append(True))  # stands in for the default: dying
+    try:
+        monkeypatch.setattr(torch.multiprocessing, "start_processes", start_processes)
+        with pytest.raises(SystemExit) as stopped:
+            launch(2, time.sleep, 300)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not reached_default, "SIGTERM reached the launcher before its handler was set"
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert not any(process.alive for process in Context.processes)

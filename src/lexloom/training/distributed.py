@@ -93,16 +93,29 @@ def launch(nproc: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Non
     command that started them has ended."""
     import torch.multiprocessing as mp
 
-    context = mp.start_processes(_worker, args=(nproc, _free_port(), fn, args, kwargs), nprocs=nproc, join=False)
+    context = None
+    stop: list[int] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if context is None:  # still starting them: stop once all are started, none left behind
+            stop.append(signum)
+        else:
+            _exit_on_signal(signum, frame)
+
+    # the handler is set before the processes start: a signal between their start and the wait
+    # would otherwise end the launcher by SIGTERM's default and leave them running
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _exit_on_signal) if in_main_thread else None
+    previous = signal.signal(signal.SIGTERM, on_signal) if in_main_thread else None
     try:
+        context = mp.start_processes(_worker, args=(nproc, _free_port(), fn, args, kwargs), nprocs=nproc, join=False)
+        if stop:
+            _exit_on_signal(stop[0], None)
         while not context.join():
             pass
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
-        for process in context.processes:
+        for process in context.processes if context is not None else ():
             if process.is_alive():
                 process.terminate()
             process.join()
