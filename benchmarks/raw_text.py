@@ -220,7 +220,8 @@ def raw_speeds(systems: dict, gold: Path, outputs: dict) -> dict:
 
 def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, threads: int) -> dict:
     """Both models on the gold file's words (10-sentence documents, predicted sentences); speed
-    as words over the best of three `nlp.pipe` runs, the systems timed in alternation."""
+    as words over the best of seven `nlp.pipe` rounds that alternate the systems, and each
+    round's ratio (`gold_word_speeds`)."""
     our_corpus = work / "lexloom-corpus" / (gold.stem + ".lexloom")
     ours = evaluate_lexloom(our_best, our_corpus, threads, repeats=1)  # timed below, beside spaCy
     corpus = work / "spacy-corpus" / (gold.stem + ".spacy")

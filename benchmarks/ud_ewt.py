@@ -6,7 +6,8 @@
 Prints UPOS, XPOS, UFeats, lemma, UAS, LAS (and UAS and LAS with the gold sentence
 boundaries given, the parse alone), training wall time, training words/s,
 peak training memory (RSS of the training process) and inference words/s of
-`nlp.pipe` on CPU (best of three timed runs for each system). Dev is scored as spaCy's `spacy evaluate` does for its UD
+`nlp.pipe` on CPU (the best of three timed runs; beside spaCy, the best of seven rounds that
+alternate the two systems, with the spread of the per-round ratio). Dev is scored as spaCy's `spacy evaluate` does for its UD
 project: documents of 10 sentences whose sentence boundaries the pipeline predicts.
 With --vs-spacy, spaCy 3.8 trains the equivalent pipeline (tagger, morphologizer,
 trainable_lemmatizer, parser on a shared tok2vec, from `spacy init config`) on the
