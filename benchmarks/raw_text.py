@@ -59,7 +59,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# benchmarks/ud_ewt.py: the gold-word scoring, and inference timed as best of three
+# benchmarks/ud_ewt.py: the gold-word scoring, and inference timed as best of three (gold words: seven alternating rounds)
 from ud_ewt import ROWS as GOLD_WORD_METRICS, alternating_best_seconds, evaluate_lexloom, gold_word_speeds, limit_threads, ratio_spread, thread_env
 
 ROOT = Path(__file__).resolve().parent.parent
