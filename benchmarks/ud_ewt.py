@@ -339,19 +339,13 @@ def main() -> None:
     if theirs:
         table.add_column("spaCy 3.8", justify="right")
         table.add_column("lexloom − spaCy", justify="right")
-    for name, key in ROWS:
-        ours_v = 100 * ours["scores"][key]
-        row = [name, f"{ours_v:.2f}"]
+    rows = [(name, ours["scores"][key], theirs and float(theirs["scores"].get(key) or 0)) for name, key in ROWS]
+    rows += [(f"{name}, gold sentences given", given["lexloom"][key], theirs and given["spacy"][key])
+             for name, key in (("UAS", "dep_uas"), ("LAS", "dep_las"))]
+    for name, ours_v, their_v in rows:
+        row = [name, f"{100 * ours_v:.2f}"]
         if theirs:
-            their_v = 100 * float(theirs["scores"].get(key) or 0)
-            row += [f"{their_v:.2f}", f"{ours_v - their_v:+.2f}"]
-        table.add_row(*row)
-    for name, key in (("UAS, gold sentences given", "dep_uas"), ("LAS, gold sentences given", "dep_las")):
-        ours_v = 100 * given["lexloom"][key]
-        row = [name, f"{ours_v:.2f}"]
-        if theirs:
-            their_v = 100 * given["spacy"][key]
-            row += [f"{their_v:.2f}", f"{ours_v - their_v:+.2f}"]
+            row += [f"{100 * their_v:.2f}", f"{100 * (ours_v - their_v):+.2f}"]
         table.add_row(*row)
     speed = ours["scores"]["speed"]
     extra = [
