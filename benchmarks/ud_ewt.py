@@ -3,12 +3,14 @@
     python benchmarks/ud_ewt.py [--config configs/ud.cfg] [--minutes 28] [--threads N] [--pretrain]
         [--vs-spacy [--spacy-minutes 30] [--concurrent] | --spacy-model DIR] [--rescore --work DIR]
 
-Prints UPOS, XPOS, UFeats, lemma, UAS, LAS (and UAS and LAS with the gold sentence
-boundaries given, the parse alone), training wall time, training words/s,
+Prints UPOS, XPOS, UFeats, lemma, UAS, LAS (and UAS and LAS with each reading of what
+comes with the words: paragraph starts, nothing, gold sentences), training wall time, training words/s,
 peak training memory (RSS of the training process) and inference words/s of
 `nlp.pipe` on CPU (the best of three timed runs; beside spaCy, the best of seven rounds that
-alternate the two systems, with the spread of the per-round ratio). Dev is scored as spaCy's `spacy evaluate` does for its UD
-project: documents of 10 sentences whose sentence boundaries the pipeline predicts.
+alternate the two systems, with the spread of the per-round ratio). Dev is scored on documents
+of 10 sentences, as spaCy's UD project converts them, whose sentences the pipeline predicts
+inside the paragraphs the treebank marks (`# newpar`: the layout raw text has, which
+`lexloom evaluate` gives with gold words too); spaCy's main rows come from `spacy evaluate`.
 With --vs-spacy, spaCy 3.8 trains the equivalent pipeline (tagger, morphologizer,
 trainable_lemmatizer, parser on a shared tok2vec, from `spacy init config`) on the
 same data in the same run, and the ratios are printed. With --spacy-model, an
@@ -97,6 +99,7 @@ def evaluate_lexloom(model: Path, dev: Path, threads: int, repeats: int = REPEAT
     import torch
 
     import lexloom
+    from lexloom.evaluate import predicted_doc
     from lexloom.scoring import Scorer
     from lexloom.tokens import Doc, Example, read_docbin
 
@@ -105,8 +108,7 @@ def evaluate_lexloom(model: Path, dev: Path, threads: int, repeats: int = REPEAT
     nlp = lexloom.load(model)
     refs = list(read_docbin(dev, nlp.vocab))
     nlp(Doc(nlp.vocab, words=refs[0].words[:20]))  # warm-up
-    seconds, docs = best_seconds(lambda docs: nlp.pipe(docs, batch_size=256),
-                                 lambda: [Doc(nlp.vocab, words=r.words, spaces=r.spaces) for r in refs], repeats)
+    seconds, docs = best_seconds(lambda docs: nlp.pipe(docs, batch_size=256), lambda: [predicted_doc(nlp, r) for r in refs], repeats)
     return Scorer.for_pipeline(nlp).score([Example(d, r) for d, r in zip(docs, refs)], seconds=seconds)
 
 
@@ -116,7 +118,8 @@ SPEED_ROUNDS = 7
 
 def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_dev: Path) -> tuple[float, float, list[float]]:
     """lexloom's and spaCy's words/s on the gold words of dev (a `.lexloom` and a `.spacy`
-    corpus of the same documents): `nlp.pipe` over fresh Docs of the words, timed in
+    corpus of the same documents): `nlp.pipe` over fresh Docs of the words and their
+    paragraph starts (`gold_word_docs`), timed in
     alternation (`alternating_seconds`, `SPEED_ROUNDS` rounds), one process, the threads
     `limit_threads` set. Returns each one's words/s in its fastest round, and lexloom's
     words/s over spaCy's in each round: the two timed seconds apart, so the spread of these
@@ -126,20 +129,17 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
     on an idle machine.)"""
     import spacy
     from spacy.tokens import Doc as SpacyDoc
-    from spacy.tokens import DocBin
 
     import lexloom
-    from lexloom.tokens import Doc, read_docbin
+    from lexloom.tokens import Doc
 
-    ours = lexloom.load(our_model)
-    refs = list(read_docbin(our_dev, ours.vocab))
-    theirs = spacy.load(their_model)
-    words = [([t.text for t in d], [bool(t.whitespace_) for t in d]) for d in DocBin().from_disk(their_dev).get_docs(theirs.vocab)]
-    ours(Doc(ours.vocab, words=refs[0].words[:20]))  # warm-up
-    list(theirs.pipe([SpacyDoc(theirs.vocab, words=w[:20], spaces=s[:20]) for w, s in words[:1]]))
+    ours, theirs = lexloom.load(our_model), spacy.load(their_model)
+    make_ours, make_theirs, _ = gold_word_docs(ours, our_dev, theirs, their_dev)
+    ours(Doc(ours.vocab, words=make_ours("paragraphs")[0].words[:20]))  # warm-up
+    list(theirs.pipe([SpacyDoc(theirs.vocab, words=[t.text for t in make_theirs("paragraphs")[0]][:20])]))
     timed = alternating_seconds({
-        "lexloom": (lambda docs: ours.pipe(docs, batch_size=256), lambda: [Doc(ours.vocab, words=r.words, spaces=r.spaces) for r in refs]),
-        "spacy": (lambda docs: theirs.pipe(docs, batch_size=256), lambda: [SpacyDoc(theirs.vocab, words=w, spaces=s) for w, s in words]),
+        "lexloom": (lambda docs: ours.pipe(docs, batch_size=256), lambda: make_ours("paragraphs")),
+        "spacy": (lambda docs: theirs.pipe(docs, batch_size=256), lambda: make_theirs("paragraphs")),
     }, SPEED_ROUNDS)
     (our_seconds, our_docs), (their_seconds, their_docs) = timed["lexloom"], timed["spacy"]
     our_words, their_words = sum(len(d) for d in our_docs), sum(len(d) for d in their_docs)
@@ -147,38 +147,79 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
     return our_words / min(our_seconds), their_words / min(their_seconds), ratios
 
 
-def gold_sentence_scores(our_model: Path, our_dev: Path, their_model: Path | None = None, their_dev: Path | None = None) -> dict:
-    """UAS and LAS with each dev document's gold sentence boundaries given, for lexloom and (with
-    `their_model`) spaCy: the parse alone, without the sentence decision the table's main rows
-    include (on EWT dev it costs both parsers 1.5 to 2 LAS). Both read the gold words (spaCy's
-    merged subtokens), and both parsers keep sentences set before them (lexloom's
-    `use_doc_sents`; spaCy's parser does too). spaCy's main rows come from `spacy evaluate`,
-    which makes its Docs from the text with spaCy's own tokenizer; on the same model its gold-
-    word LAS with its own sentences is about 0.6 lower (67.29 against 67.92 in RESULTS)."""
+# what comes with the gold words: paragraph starts (the main rows), nothing, the gold sentences
+READINGS = {"paragraphs": "paragraph starts given", "nothing": "nothing given", "gold": "gold sentences given"}
+
+
+def gold_word_docs(ours, our_dev: Path, theirs=None, their_dev: Path | None = None):
+    """Makers of fresh dev Docs of the gold words, for lexloom and (with `theirs`) spaCy, in one
+    of the `READINGS`: with the paragraph starts the treebank marks set as sentence starts and
+    the rest left open (`lexloom.evaluate.predicted_doc`), with nothing set, or with the gold
+    sentences. spaCy's Docs are those of its own corpus of the same documents (merged
+    subtokens), which gets the same paragraph starts by sentence. Returns
+    `(make_ours, make_theirs, (our_refs, their_refs))`; both makers take a reading."""
+    from lexloom.evaluate import predicted_doc
+    from lexloom.tokens import Doc, read_docbin
+
+    our_refs = list(read_docbin(our_dev, ours.vocab))
+
+    def make_ours(reading: str) -> list:
+        if reading == "nothing":
+            return [Doc(ours.vocab, words=r.words, spaces=r.spaces) for r in our_refs]
+        return [predicted_doc(ours, r, gold_sents=reading == "gold") for r in our_refs]
+
+    if theirs is None:
+        return make_ours, None, (our_refs, None)
+    from spacy.tokens import Doc as SpacyDoc
+    from spacy.tokens import DocBin
+
+    their_refs = list(DocBin().from_disk(their_dev).get_docs(theirs.vocab))
+    paragraph_firsts = []
+    for ours_ref, their_ref in zip(our_refs, their_refs, strict=True):
+        sentences = list(their_ref.sents)
+        news = ours_ref.user_data.get("paragraph_starts") or [False] * len(sentences)
+        if len(news) != len(sentences):
+            raise ValueError(f"{their_dev}: a document has {len(sentences)} sentences, {len(news)} in {our_dev}")
+        paragraph_firsts.append({s.start for s, new in zip(sentences, news) if new and s.start})
+
+    def make_theirs(reading: str) -> list:
+        def starts(ref, firsts):
+            if reading == "gold":
+                return [bool(t.is_sent_start) for t in ref]
+            return [True if t.i in firsts or t.i == 0 else None for t in ref] if reading == "paragraphs" else None
+        return [SpacyDoc(theirs.vocab, words=[t.text for t in r], spaces=[bool(t.whitespace_) for t in r], sent_starts=starts(r, f))
+                for r, f in zip(their_refs, paragraph_firsts)]
+
+    return make_ours, make_theirs, (our_refs, their_refs)
+
+
+def reading_scores(our_model: Path, our_dev: Path, their_model: Path | None = None, their_dev: Path | None = None) -> dict:
+    """UAS and LAS of lexloom and (with `their_model`) spaCy in each of the `READINGS` of the gold
+    words: `{reading: {system: {"dep_uas", "dep_las"}}}`. With gold sentences it is the parse
+    alone; with nothing given, the whole sentence decision of a ten-sentence document (on EWT dev
+    the two differ by 1.5 to 2 LAS for both parsers). Both parsers keep the sentence starts set
+    before them and decide the rest (lexloom's `use_doc_sents`; spaCy's parser does too).
+    spaCy's main rows come from `spacy evaluate`, which makes its Docs from the text with
+    spaCy's own tokenizer; on the same model its gold-word LAS with nothing given is about
+    0.6 lower (67.29 against 67.92 in RESULTS)."""
     import lexloom
-    from lexloom.tokens import Doc, Example, read_docbin
+    from lexloom.tokens import Example
 
     ours = lexloom.load(our_model)
-    examples = []
-    for ref in read_docbin(our_dev, ours.vocab):
-        doc = Doc(ours.vocab, words=ref.words, spaces=ref.spaces)
-        doc._sent_start[:] = ref._sent_start
-        examples.append(Example(doc, ref))
-    scores = {"lexloom": ours.evaluate(examples, in_place=True)}
+    theirs = None
     if their_model is not None:
         import spacy
-        from spacy.tokens import Doc as SpacyDoc
-        from spacy.tokens import DocBin
-        from spacy.training import Example as SpacyExample
 
         theirs = spacy.load(their_model)
-        refs = DocBin().from_disk(their_dev).get_docs(theirs.vocab)
-        scores["spacy"] = theirs.evaluate([
-            SpacyExample(SpacyDoc(theirs.vocab, words=[t.text for t in r], spaces=[bool(t.whitespace_) for t in r],
-                                  sent_starts=[bool(t.is_sent_start) for t in r]), r)
-            for r in refs
-        ])
-    return {name: {key: float(s[key]) for key in ("dep_uas", "dep_las")} for name, s in scores.items()}
+    make_ours, make_theirs, (our_refs, their_refs) = gold_word_docs(ours, our_dev, theirs, their_dev)
+    scores: dict = {}
+    for reading in READINGS:
+        scores[reading] = {"lexloom": ours.evaluate([Example(d, r) for d, r in zip(make_ours(reading), our_refs)], in_place=True)}
+        if theirs is not None:
+            from spacy.training import Example as SpacyExample
+
+            scores[reading]["spacy"] = theirs.evaluate([SpacyExample(d, r) for d, r in zip(make_theirs(reading), their_refs)])
+    return {reading: {name: {key: float(s[key]) for key in ("dep_uas", "dep_las")} for name, s in by.items()} for reading, by in scores.items()}
 
 
 def ratio_spread(ratios: list[float]) -> str:
@@ -327,21 +368,21 @@ def main() -> None:
         ours["scores"]["speed"], theirs["scores"]["speed"], ratios = gold_word_speeds(
             work / "lexloom-out" / "model-best", corpus / "en_ewt-ud-dev.lexloom", theirs["model"], theirs["dev"])
 
-    given = gold_sentence_scores(work / "lexloom-out" / "model-best", corpus / "en_ewt-ud-dev.lexloom",
-                                 theirs and theirs["model"], theirs and theirs["dev"])
+    given = reading_scores(work / "lexloom-out" / "model-best", corpus / "en_ewt-ud-dev.lexloom",
+                           theirs and theirs["model"], theirs and theirs["dev"])
 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{args.config} on UD English-EWT dev (gold tokens, predicted sentences), {os.cpu_count()} CPU cores")
+    table = Table(title=f"{args.config} on UD English-EWT dev (gold tokens and paragraphs, predicted sentences), {os.cpu_count()} CPU cores")
     table.add_column("metric")
     table.add_column("lexloom", justify="right")
     if theirs:
         table.add_column("spaCy 3.8", justify="right")
         table.add_column("lexloom − spaCy", justify="right")
     rows = [(name, ours["scores"][key], theirs and float(theirs["scores"].get(key) or 0)) for name, key in ROWS]
-    rows += [(f"{name}, gold sentences given", given["lexloom"][key], theirs and given["spacy"][key])
-             for name, key in (("UAS", "dep_uas"), ("LAS", "dep_las"))]
+    rows += [(f"{name}, gold words, {said}", given[reading]["lexloom"][key], theirs and given[reading]["spacy"][key])
+             for reading, said in READINGS.items() for name, key in (("UAS", "dep_uas"), ("LAS", "dep_las"))]
     for name, ours_v, their_v in rows:
         row = [name, f"{100 * ours_v:.2f}"]
         if theirs:

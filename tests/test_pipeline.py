@@ -156,6 +156,18 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
     (_, sure), (_, possible), (joint, joint_starts) = parse(0.95), parse(0.01), parse(0.5, joint=True)
     assert sure <= joint_starts <= possible and sure != possible, (len(sure), len(joint_starts), len(possible))
     assert sum(t.head.i == t.i for t in joint) == len(joint_starts)
+    # starts set before the parser (a paragraph's first word, say) stay starts, a "no start"
+    # stays none, and the parser decides every token left open, as spaCy's parser does
+    forced = sorted(set(range(7, len(joined), 23)) - joint_starts)[:5]
+    forbidden = sorted(joint_starts - {0})[:3]
+    presets = [1 if i in forced else -1 if i in forbidden else None for i in range(len(joined))]
+    parser.cfg.update(joint_sents=True)
+    partly = nlp(Doc(nlp.vocab, words=joined, sent_starts=presets))
+    parser.cfg.update(joint_sents=False)
+    partly_starts = {s.start for s in partly.sents}
+    assert set(forced) <= partly_starts and not set(forbidden) & partly_starts and forced and forbidden
+    assert len(partly_starts - set(forced) - {0}) > 0  # its own starts too, not only the given ones
+    assert sum(t.head.i == t.i for t in partly) == len(partly_starts)
     # sentences given in the Doc stay whole and well-formed, even one longer than the parser
     # decodes at once (its pieces are joined again), and a Doc parses the same alone as in a
     # batch whose other sentences fall between its pieces' lengths (float: int8 takes each

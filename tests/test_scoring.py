@@ -526,6 +526,21 @@ def test_predicted_doc_uses_gold_words_or_the_pipeline_tokenizer():
     assert raw.text == reference.text
 
 
+def test_gold_words_come_with_their_paragraph_starts():
+    """The layout raw text has: a paragraph's first word starts a sentence, the rest is open."""
+    nlp = lexloom.blank("en")
+    references = list(read_conllu(EWT_SLICE, nlp.vocab, n_sents=10))
+    paragraphs = newpars = 0
+    for reference in references:
+        doc = predicted_doc(nlp, reference)
+        starts = [s.start for s, new in zip(reference.sents, reference.user_data["paragraph_starts"]) if new and s.start]
+        assert np.flatnonzero(doc._sent_start == 1).tolist() == starts and not (doc._sent_start == -1).any()
+        paragraphs += len(starts)
+        newpars += sum(reference.user_data["paragraph_starts"][1:])
+        assert (predicted_doc(nlp, reference, gold_sents=True)._sent_start == reference._sent_start).all()
+    assert paragraphs == newpars > 0
+
+
 def test_write_scores_and_per_type_tables(tmp_path):
     scores = {"tag_acc": 0.5, "ents_per_type": {"PER": {"p": 1.0, "r": 0.5, "f": 2 / 3}}, "cats_auc_per_type": {"A": None}}
     path = write_scores(scores, tmp_path / "metrics.json")
@@ -558,8 +573,11 @@ def test_evaluate_command_writes_the_pipelines_scores_and_html(tiny_tagger, tmp_
     assert "dep_las" not in scores and "ents_f" not in scores
     assert scores["token_f"] == 1.0 and 0.0 <= scores["tag_acc"] <= 1.0 and scores["speed"] > 0
     assert "tag_acc" in result.output
-    # a tagger sets no sentence boundaries: one tree view per document, for the first 20
-    assert (tmp_path / "html" / "index.html").read_text(encoding="utf8").count('class="deps"') == 20
+    # a tagger sets no sentence boundaries: one tree view per paragraph of the first 20
+    # documents (gold words come with their paragraph starts, `predicted_doc`)
+    documents = list(read_conllu(EWT_SLICE, Vocab(), n_sents=5))[:20]
+    paragraphs = sum(1 + sum(d.user_data["paragraph_starts"][1:]) for d in documents)
+    assert 20 < paragraphs == (tmp_path / "html" / "index.html").read_text(encoding="utf8").count('class="deps"')
 
 
 def test_apply_command_annotates_given_tokens_and_texts(tiny_tagger, tmp_path):

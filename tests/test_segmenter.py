@@ -363,11 +363,17 @@ def test_sentence_boundaries_set_later_keep_the_multi_word_tokens(one_thread):
         doc.set_multiword_tokens([(i, i + 2, "del") for i, w in enumerate(words[:-1]) if w == "de"])
         return doc
 
-    # a senter moves the boundaries: the multi-word tokens stay with their words
-    doc = doc_with_mwts(40)
-    before = doc.multiword_tokens()
     senter = nlp.get_pipe("senter")
     start, inside = senter.labels.index("S"), senter.labels.index("I")
+    # by default a senter keeps the starts and "no starts" set before it and decides the rest,
+    # as spaCy's does
+    doc = Doc(nlp.vocab, ["a"] * 40, sent_starts=[True if i == 20 else False if i == 5 else None for i in range(40)])
+    senter.set_annotations([doc], np.array([start if i in (0, 5, 17, 30) else inside for i in range(40)]))
+    assert [s.start for s in doc.sents] == [0, 17, 20, 30]
+    # one that overwrites moves the boundaries: the multi-word tokens stay with their words
+    senter.cfg["overwrite"] = True
+    doc = doc_with_mwts(40)
+    before = doc.multiword_tokens()
     senter.set_annotations([doc], np.array([start if i in (0, 5, 17, 30) else inside for i in range(40)]))
     assert [s.start for s in doc.sents] == [0, 5, 17, 30]
     assert doc.multiword_tokens() == [r for r in before if r != (16, 18, "del")]  # the one cut by a boundary goes

@@ -27,6 +27,9 @@ from .batch import Batch
 from .factories import factory
 
 
+SET_LOGIT = 1e4  # the start log-odds of a token whose start something before the parser set
+
+
 def segments_from_starts(starts: Sequence[np.ndarray]) -> list[tuple[int, int, int]]:
     """(doc index, start, end) of each sentence, from per-doc boolean sentence-start arrays."""
     out = []
@@ -250,9 +253,12 @@ class DependencyParser(TrainablePipe):
             threshold = self.cfg["sent_threshold"]
             cut = _log_odds(max(JOINT_SURE, threshold) if joint else threshold)
             starts, given = [], []
-            for doc, logit in zip(batch.docs, logits):
-                given.append(self.cfg["use_doc_sents"] and doc.has_annotation("SENT_START"))
-                starts.append(doc._sent_start == 1 if given[-1] else logit > cut)
+            for k, doc in enumerate(batch.docs):
+                preset = doc._sent_start if self.cfg["use_doc_sents"] else np.zeros_like(doc._sent_start)
+                given.append(len(doc) > 1 and bool((preset[1:] != 0).all()))
+                # a start set before the parser is kept, a "no start" too; the parser decides the rest
+                logits[k] = np.where(preset == 1, SET_LOGIT, np.where(preset == -1, -SET_LOGIT, logits[k]))
+                starts.append(preset == 1 if given[-1] else logits[k] > cut)
             regions = cut_long_segments(segments_from_starts(starts), logits)
             # with `joint_sents`, how many tokens up to each one could start a sentence
             lowest = _log_odds(min(JOINT_CANDIDATE, threshold))

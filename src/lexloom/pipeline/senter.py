@@ -1,4 +1,6 @@
-"""`senter`: sentence boundaries as a per-token binary decision."""
+"""`senter`: sentence boundaries as a per-token binary decision. Like spaCy's, it decides
+only the tokens nothing before it decided (a start or a "no start" given with the input or
+set by an earlier component is kept), unless `overwrite` is set."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -28,7 +30,8 @@ class SentenceRecognizer(Tagger):
         for doc in docs:
             ids = label_ids[offset : offset + len(doc)]
             mwts = doc.multiword_tokens()  # kept per sentence: they follow the new sentences
-            doc._sent_start[:] = np.where(ids == start, 1, -1)
+            predicted = np.where(ids == start, 1, -1)
+            doc._sent_start[:] = predicted if self.cfg.get("overwrite") else np.where(doc._sent_start != 0, doc._sent_start, predicted)
             if len(doc):
                 doc._sent_start[0] = 1
             if mwts:
@@ -44,5 +47,5 @@ DEFAULT_CONFIG = {"model": {"@architectures": "lexloom.Tagger.v1", "tok2vec": de
 
 
 @factory("senter", DEFAULT_CONFIG, assigns=["token.is_sent_start"], default_score_weights={"sents_f": 1.0}, listens=True)
-def make_senter(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0) -> SentenceRecognizer:
-    return SentenceRecognizer(nlp, name, model, label_smoothing=label_smoothing)
+def make_senter(nlp, name: str, model: ModelSpec, label_smoothing: float = 0.0, overwrite: bool = False) -> SentenceRecognizer:
+    return SentenceRecognizer(nlp, name, model, label_smoothing=label_smoothing, overwrite=overwrite)
