@@ -42,8 +42,10 @@ that picks each system's model-best.
   ("do" "n't") as EWT does.
 - Raw words/s is the speed of each `nlp.pipe` on the raw texts alone.
 - Both models are also scored on the gold file's words (`--gold-words`, on by default), as
-  `benchmarks/ud_ewt.py` scores them: documents of 10 sentences, the pipeline predicting
-  the sentences; lexloom by its Scorer, spaCy by `spacy evaluate`; each on `--threads`.
+  `benchmarks/ud_ewt.py` scores them: documents of 10 sentences with the paragraph starts
+  the treebank marks (none in GSD), the pipeline predicting the sentences; lexloom by its
+  Scorer, spaCy's tags by `spacy evaluate` and its UAS and LAS on the same words and
+  paragraph starts as lexloom's (`reading_scores`); each on `--threads`.
 
 Figures, the commands and the environment go to WORK/results.json; the table to stdout.
 """
@@ -60,7 +62,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # benchmarks/ud_ewt.py: the gold-word scoring, and inference timed as best of three (gold words: seven alternating rounds)
-from ud_ewt import ROWS as GOLD_WORD_METRICS, alternating_best_seconds, evaluate_lexloom, gold_word_speeds, limit_threads, ratio_spread, thread_env
+from ud_ewt import (
+    ROWS as GOLD_WORD_METRICS, alternating_best_seconds, evaluate_lexloom, gold_word_speeds, limit_threads, ratio_spread, reading_scores, thread_env,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -219,7 +223,8 @@ def raw_speeds(systems: dict, gold: Path, outputs: dict) -> dict:
 
 
 def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, threads: int) -> dict:
-    """Both models on the gold file's words (10-sentence documents, predicted sentences); speed
+    """Both models on the gold file's words (10-sentence documents, their paragraph starts,
+    predicted sentences); speed
     as words over the best of seven `nlp.pipe` rounds that alternate the systems, and each
     round's ratio (`gold_word_speeds`)."""
     our_corpus = work / "lexloom-corpus" / (gold.stem + ".lexloom")
@@ -229,6 +234,7 @@ def score_gold_words(work: Path, gold: Path, our_best: Path, their_best: Path, t
     subprocess.run([sys.executable, "-m", "spacy", "evaluate", str(their_best), str(corpus), "--output", str(metrics)],
                    check=True, capture_output=True, env=thread_env(threads))
     theirs = json.loads(metrics.read_text())
+    theirs.update(reading_scores(our_best, our_corpus, their_best, corpus, ("paragraphs",))["paragraphs"]["spacy"])  # the parse from the same input
     ours["speed"], theirs["speed"], ratios = gold_word_speeds(our_best, our_corpus, their_best, corpus)
     keys = ("pos_acc", "tag_acc", "morph_acc", "lemma_acc", "dep_uas", "dep_las", "speed")
     return {"lexloom": {k: ours.get(k) for k in keys}, "spacy": {k: theirs.get(k) for k in keys}, "speed_ratios": ratios}
@@ -292,7 +298,7 @@ def print_table(results: dict) -> None:
     Console().print(table)
     if "gold_words" not in results:
         return
-    table = Table(title=f"{results['treebank']}, gold words (10-sentence documents, predicted sentences)")
+    table = Table(title=f"{results['treebank']}, gold words (10-sentence documents, their paragraph starts, predicted sentences)")
     for column, justify in (("metric", "left"), ("lexloom", "right"), ("spaCy 3.8", "right"), ("lexloom − spaCy", "right")):
         table.add_column(column, justify=justify)
     ours, theirs = results["gold_words"]["lexloom"], results["gold_words"]["spacy"]
