@@ -159,6 +159,7 @@ def gold_word_docs(ours, our_dev: Path, theirs=None, their_dev: Path | None = No
     subtokens), which gets the same paragraph starts by sentence. Returns
     `(make_ours, make_theirs, (our_refs, their_refs))`; both makers take a reading."""
     from lexloom.evaluate import predicted_doc
+    from lexloom.pipeline.segmenter import paragraph_starts
     from lexloom.tokens import Doc, read_docbin
 
     our_refs = list(read_docbin(our_dev, ours.vocab))
@@ -177,7 +178,7 @@ def gold_word_docs(ours, our_dev: Path, theirs=None, their_dev: Path | None = No
     paragraph_firsts = []
     for ours_ref, their_ref in zip(our_refs, their_refs, strict=True):
         sentences = list(their_ref.sents)
-        news = ours_ref.user_data.get("paragraph_starts") or [False] * len(sentences)
+        news = paragraph_starts(ours_ref)
         if len(news) != len(sentences):
             raise ValueError(f"{their_dev}: a document has {len(sentences)} sentences, {len(news)} in {our_dev}")
         paragraph_firsts.append({s.start for s, new in zip(sentences, news) if new and s.start})
@@ -195,9 +196,9 @@ def gold_word_docs(ours, our_dev: Path, theirs=None, their_dev: Path | None = No
 
 def reading_scores(our_model: Path, our_dev: Path, their_model: Path | None = None, their_dev: Path | None = None, readings=tuple(READINGS)) -> dict:
     """UAS and LAS of lexloom and (with `their_model`) spaCy in each of the `READINGS` of the gold
-    words (all, or those of `readings`): `{reading: {system: {"dep_uas", "dep_las"}}}`. With gold sentences it is the parse
-    alone; with nothing given, the whole sentence decision of a ten-sentence document (on EWT dev
-    the two differ by 1.5 to 2 LAS for both parsers). Both parsers keep the sentence starts set
+    words (all, or those of `readings`): `{reading: {system: {"dep_uas", "dep_las"}}}`. With
+    gold sentences it is the parse alone; with nothing given, the whole sentence decision of a
+    ten-sentence document (on EWT dev the two differ by 1.5 to 2 LAS for both parsers). Both parsers keep the sentence starts set
     before them and decide the rest (lexloom's `use_doc_sents`; spaCy's parser does too).
     spaCy's main rows come from `spacy evaluate`, which makes its Docs from the text with
     spaCy's own tokenizer; on the same model its gold-word LAS with nothing given is about
