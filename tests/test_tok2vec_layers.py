@@ -275,11 +275,14 @@ def test_window_encoder_predicts_on_real_tokens_what_training_computes_on_the_pa
     assert not torch.allclose(encoder.eval()(x, mask, starts), encoder.eval()(x, mask), atol=1e-3)  # the marks count
 
 
-def test_packed_encoder_computes_what_the_two_directions_do():
+@pytest.mark.parametrize("all_layers", [False, True])
+def test_packed_encoder_computes_what_the_two_directions_do(all_layers):
     """`pack_directions` (for inference) joins each layer's directions into one bidirectional LSTM
-    over packed sequences: the same output for sequences of any length in one padded batch."""
+    over packed sequences: the same output for sequences of any length in one padded batch,
+    whether the projection reads the last layer or every layer's output."""
     torch.manual_seed(0)
-    encoder = BiLSTMEncoder(16, hidden=8, depth=2).eval()
+    encoder = BiLSTMEncoder(16, hidden=8, depth=2, all_layers=all_layers).eval()
+    assert encoder.proj.in_features == (32 if all_layers else 16)
     lengths = torch.tensor([7, 1, 4, 7, 2])
     mask = torch.arange(7)[None, :] < lengths[:, None]
     x = torch.randn(5, 7, 16) * mask.unsqueeze(-1)

@@ -137,7 +137,9 @@ def packed_lstm(lstm: nn.LSTM, x: torch.Tensor, lengths: torch.Tensor) -> torch.
 
 
 class BiLSTMEncoder(nn.Module):
-    """A bidirectional LSTM over each sequence, projected back to `width`.
+    """A bidirectional LSTM over each sequence, projected back to `width`: its last layer's
+    output, or with `all_layers` every layer's side by side, so that the components that read
+    the encoder (a tagger, the parser) can draw on the lower layers too.
 
     Each direction is its own one-layer `nn.LSTM` over padded input: the backward
     direction reads every sequence's valid prefix reversed, so padding never
@@ -150,12 +152,13 @@ class BiLSTMEncoder(nn.Module):
     (models/quantize.py); the encoder then predicts but no longer trains.
     """
 
-    def __init__(self, width: int, hidden: int = 200, depth: int = 2, dropout: float = 0.2):
+    def __init__(self, width: int, hidden: int = 200, depth: int = 2, dropout: float = 0.2, all_layers: bool = False):
         super().__init__()
         sizes = [width] + [2 * hidden] * (depth - 1)
         self.forward_layers = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
         self.backward_layers = nn.ModuleList(nn.LSTM(n, hidden, batch_first=True) for n in sizes)
-        self.proj = nn.Linear(2 * hidden, width)
+        self.all_layers = all_layers
+        self.proj = nn.Linear(2 * hidden * (depth if all_layers else 1), width)
         self.dropout = Dropout(dropout)
         self.packed: nn.ModuleList | None = None
 
@@ -180,22 +183,27 @@ class BiLSTMEncoder(nn.Module):
         positions = torch.arange(x.shape[1], device=x.device)[None, :]
         lengths = mask.sum(dim=1, keepdim=True)
         reverse = torch.where(mask, lengths - 1 - positions, positions).unsqueeze(-1)
-        h = x
+        h, outputs = x, []
         for fwd, bwd in zip(self.forward_layers, self.backward_layers):
             h = self.dropout(h)
             out_f, _ = fwd(h)
             out_b, _ = bwd(h.gather(1, reverse.expand(-1, -1, h.shape[-1])))
             h = torch.cat([out_f, out_b.gather(1, reverse.expand(-1, -1, out_b.shape[-1]))], dim=-1)
-        return self.proj(self.dropout(h)) * mask.unsqueeze(-1).to(x.dtype)
+            outputs.append(h)
+        return self.proj(self.dropout(self._output(outputs))) * mask.unsqueeze(-1).to(x.dtype)
+
+    def _output(self, outputs: list[torch.Tensor]) -> torch.Tensor:
+        return torch.cat(outputs, dim=-1) if self.all_layers else outputs[-1]
 
     def _forward_packed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.training:
             raise RuntimeError("this BiLSTMEncoder was packed for inference (pack_directions) and cannot train")
         lengths = mask.sum(dim=1).clamp(min=1)
-        h = x
+        h, outputs = x, []
         for both in self.packed:
             h = packed_lstm(both, h, lengths)
-        return self.proj(h) * mask.unsqueeze(-1).to(x.dtype)
+            outputs.append(h)
+        return self.proj(self._output(outputs)) * mask.unsqueeze(-1).to(x.dtype)
 
 
 class Tok2VecModel(nn.Module):

@@ -22,8 +22,8 @@ def maxout_window_encoder(width: int, depth: int = 4, window_size: int = 1, maxo
 
 
 @registry.architectures("lexloom.BiLSTMEncoder.v1")
-def bilstm_encoder(width: int, hidden: int = 200, depth: int = 2, dropout: float = 0.2):
-    return partial(BiLSTMEncoder, width, hidden, depth, dropout)
+def bilstm_encoder(width: int, hidden: int = 200, depth: int = 2, dropout: float = 0.2, all_layers: bool = False):
+    return partial(BiLSTMEncoder, width, hidden, depth, dropout, all_layers)
 
 
 class CharsSpec:
