@@ -216,7 +216,7 @@ def test_every_shipped_config_makes_its_pipeline(name):
     assert nlp.pipe_names == config["nlp"]["pipeline"]
 
 
-def test_ud_accuracy_is_ud_with_a_wider_encoder_and_more_time():
+def test_ud_accuracy_is_ud_with_a_deeper_encoder_and_more_time():
     """configs/ud_accuracy.cfg repeats configs/ud.cfg; this keeps the two from drifting apart:
     they differ in these settings only."""
     def flat(section, prefix=""):
@@ -232,7 +232,8 @@ def test_ud_accuracy_is_ud_with_a_wider_encoder_and_more_time():
     assert ud.keys() == accurate.keys()
     differ = {key for key in ud if ud[key] != accurate[key]}
     assert differ == {
-        "system.threads", "components.tok2vec.model.encoder.hidden", "components.parser.model.arc_hidden",
+        "system.threads", "components.tok2vec.model.encoder.hidden", "components.tok2vec.model.encoder.depth",
+        "components.parser.model.arc_hidden",
         "components.parser.model.label_hidden", "training.patience", "training.max_steps", "training.max_minutes",
         "training.eval_frequency",
     }
