@@ -165,9 +165,9 @@ def test_a_word_seen_too_rarely_in_training_is_read_from_its_spelling_alone(tmp_
 
     def read():
         with torch.no_grad():
-            ids = torch.from_numpy(layer.extractor([doc]))
-            inputs = layer.model.embed_tokens(ids, chars=layer.char_input([doc], nlp.device), known=torch.from_numpy(layer.known([doc])))
-            return inputs, layer(Batch([alone], nlp.device))
+            inputs = layer.inputs([doc], nlp.device)
+            words = inputs.pop("words")  # inference embeds each distinct word once
+            return layer.model.embed_tokens(**inputs)[words], layer(Batch([alone], nlp.device))
 
     inputs, output = read()
     with torch.no_grad():  # move every NORM row of "the", "sleeping" and the made-up word
@@ -192,6 +192,38 @@ def test_pretraining_hides_the_characters_of_masked_tokens(tmp_path):
 
     weights = load_file(str(tmp_path / "pre" / "model-last.safetensors"))
     assert "model.chars.conv.weight" in weights
+
+
+def test_inference_embeds_each_distinct_word_once_and_reads_as_if_each_token_were_embedded():
+    torch.manual_seed(0)
+    nlp = lexloom.blank("en")
+    spec = registry.resolve({"t": {
+        "@architectures": "lexloom.Tok2Vec.v1", "width": 16, "rows": [500, 100, 100, 100], "embed_width": 8, "chars": CHARS,
+        "word_dropout": 0.2, "min_word_freq": 2, "drop_unseen": ["SUFFIX"],
+        "encoder": {"@architectures": "lexloom.BiLSTMEncoder.v1", "width": 16, "hidden": 8, "depth": 1}}})["t"]
+    layer = spec.build(None)
+    layer.known.learn([Doc(nlp.vocab, "the cat saw the dog and the dog saw the cat".split())])
+    docs = [Doc(nlp.vocab, "the cat saw the dog".split()), Doc(nlp.vocab, "a dog saw the cat and the bird".split())]
+    layer.eval()
+    inputs = layer.inputs(docs, nlp.device)
+    texts = [t for doc in docs for t in doc.words]
+    assert inputs["ids"].shape[0] == inputs["chars"][0].shape[0] == inputs["known"].shape[0] == len(set(texts)) == 7
+    word = dict(zip(texts, inputs["words"].tolist()))  # each token points to its text's row
+    assert inputs["chars"][1] is None and [word[t] for t in texts] == inputs["words"].tolist() and len(set(word.values())) == 7
+    known = {t: int(inputs["known"][word[t], 0]) for t in texts}
+    assert known == {"the": 1, "cat": 1, "saw": 1, "dog": 1, "a": 0, "and": 0, "bird": 0}  # "and" was seen once
+    with torch.no_grad():
+        batch = Batch(docs)
+        once = layer(batch)
+        # every token embedded on its own, as training does (its inputs), with inference's model and `known`
+        layer.train()
+        per_token = layer.inputs(docs, nlp.device)
+        layer.eval()
+        assert "words" not in per_token and per_token["ids"].shape[0] == 13
+        per_token["known"] = torch.from_numpy(layer.known(docs))
+        each = layer.model(mask=batch.mask, **per_token)
+    assert torch.allclose(once, each, atol=1e-6)
+    assert torch.equal(layer(Batch([])), torch.zeros(0, 1, 16))
 
 
 def test_docs_are_cut_into_pieces_of_whole_sentences_as_training_cuts_them():

@@ -250,30 +250,36 @@ class Tok2VecModel(nn.Module):
         return keep
 
     def embed_tokens(
-        self, ids: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None, known: torch.Tensor | None = None,
+        self, ids: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor | None] | None = None, known: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """`chars`: the character rows of the batch's distinct words and each token's word index;
-        `known` (n_tokens, n_features): 0 where a token's feature value is not known from
-        training, which inference then drops."""
+        """`chars`: the character rows of the batch's distinct words and each token's word index
+        (None: the rows are the tokens'); `known` (n_tokens, n_features): 0 where a token's
+        feature value is not known from training, which inference then drops."""
         x = self.embed(ids, self._keep(ids.shape[0], ids.shape[1], ids.device, known))
         extra = [vectors] if vectors is not None else []
         if self.chars is not None:
             if chars is None:
                 raise ValueError("this tok2vec reads characters: pass chars=(rows, index)")
             rows, index = chars
-            extra.append(self.chars(rows)[index])
+            words = self.chars(rows)
+            extra.append(words if index is None else words[index])
         if extra:
             x = torch.cat([x, *extra], dim=-1)
         return self.dropout(self.norm(self.mix(x)))
 
     def forward(
-        self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor] | None = None,
-        starts: torch.Tensor | None = None, known: torch.Tensor | None = None,
+        self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor | None] | None = None,
+        starts: torch.Tensor | None = None, known: torch.Tensor | None = None, words: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """`ids`: (n_tokens, n_features, n_seeds) for the unpadded tokens; `mask`: (batch, length);
         `starts`: where pieces begin, for an encoder that reads windows (`local`); `known`: see
-        `embed_tokens`."""
+        `embed_tokens`. With `words` (n_tokens,), `ids`, `vectors`, `chars` and `known` are
+        given once per distinct word instead, and `words` is each token's index among them:
+        each word is then embedded once, as inference does (training embeds every token,
+        each with its own dropout)."""
         flat = self.embed_tokens(ids, vectors, chars, known)
+        if words is not None:
+            flat = flat[words]
         x = flat.new_zeros(mask.shape[0], mask.shape[1], flat.shape[-1])
         x[mask] = flat
         return self.encoder(x, mask) if starts is None else self.encoder(x, mask, starts)

@@ -30,7 +30,10 @@ def _hash(text: str, seed: int) -> int:
     return zlib.crc32(text.encode("utf8"), seed * 0x9E3779B1 & 0xFFFFFFFF)
 
 
-def _orths(docs: Sequence[Doc]) -> np.ndarray:
+def doc_orths(docs: Sequence[Doc]) -> np.ndarray:
+    """The string id of every token of `docs` (in their vocab's StringStore), in order."""
+    if not docs:
+        return np.zeros(0, dtype=np.int64)
     return np.concatenate([d._orth for d in docs]) if len(docs) > 1 else docs[0]._orth
 
 
@@ -64,7 +67,7 @@ class StringRows:
         """(total tokens, *shape): the row of each of the docs' tokens, in order."""
         if not docs:
             return np.zeros((0, *self.shape), dtype=np.int64)
-        return self.table(docs[0].vocab.strings)[_orths(docs)]
+        return self.table(docs[0].vocab.strings)[doc_orths(docs)]
 
 
 class FeatureExtractor(StringRows):
@@ -188,5 +191,5 @@ class CharExtractor(StringRows):
         token in order the index of its word among them."""
         if not docs:
             return np.zeros((0, self.n_chars), dtype=np.int64), np.zeros(0, dtype=np.int64)
-        unique, inverse = np.unique(_orths(docs), return_inverse=True)
+        unique, inverse = np.unique(doc_orths(docs), return_inverse=True)
         return self.table(docs[0].vocab.strings)[unique], inverse.reshape(-1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -12,7 +13,7 @@ from ..tokens import Doc, Example
 from .base import TrainablePipe, default_tok2vec, learn_words
 from .batch import Batch
 from .factories import factory
-from .features import CharExtractor, FeatureExtractor, KnownFeatures
+from .features import CharExtractor, FeatureExtractor, KnownFeatures, doc_orths
 from .vectors import StaticVectors
 
 
@@ -43,13 +44,30 @@ class Tok2VecLayer(nn.Module):
         if self.known is not None:
             self.known.learn(eg.reference for eg in examples)
 
-    def char_input(self, docs: Sequence[Doc], device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """The character rows of the docs' distinct words and each token's word index, or None
-        when the model reads no characters."""
-        if self.chars is None:
-            return None
-        rows, index = self.chars(docs)
-        return torch.from_numpy(rows).to(device), torch.from_numpy(index).to(device)
+    def inputs(self, docs: Sequence[Doc], device: torch.device) -> dict[str, Any]:
+        """The model's inputs for the (one or more) `docs`: `Tok2VecModel.forward`'s keyword
+        arguments but the mask.
+
+        Every input is a function of a token's string alone, so at inference each distinct
+        word of the batch is embedded once: the rows are the distinct words', and `words` is
+        each token's index among them. In training each token has its own rows, as dropout
+        is its own. The character CNN reads the distinct words in either case."""
+        tensor = lambda array: torch.from_numpy(array).to(device)
+        strings = docs[0].vocab.strings
+        orths = doc_orths(docs)
+        distinct, index = np.unique(orths, return_inverse=True)
+        index = tensor(index.reshape(-1))
+        keys = orths if self.training else distinct
+        inputs: dict[str, Any] = {"ids": tensor(self.extractor.table(strings)[keys])}
+        if self.vectors is not None:
+            inputs["vectors"] = self.vectors.table[tensor(self.vectors.row_table(strings)[keys])]
+        if self.chars is not None:
+            inputs["chars"] = (tensor(self.chars.table(strings)[distinct]), index if self.training else None)
+        if not self.training:
+            inputs["words"] = index
+            if self.known is not None:
+                inputs["known"] = tensor(self.known.table(strings)[keys])
+        return inputs
 
     def piece_mask(self, batch: Batch) -> torch.Tensor:
         """(n_pieces, length) mask of the pieces the encoder reads, in token order; the
@@ -73,16 +91,13 @@ class Tok2VecLayer(nn.Module):
         return starts.to(batch.device)
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        ids = torch.from_numpy(self.extractor(batch.docs)).to(batch.device)
-        vectors = self.vectors(batch.docs) if self.vectors is not None else None
-        chars = self.char_input(batch.docs, batch.device)
-        known = None
-        if self.known is not None and not self.training:
-            known = torch.from_numpy(self.known(batch.docs)).to(batch.device)
+        if not batch.docs:
+            return torch.zeros(*batch.mask.shape, self.width, device=batch.device)
+        inputs = self.inputs(batch.docs, batch.device)
         if getattr(self.model.encoder, "local", False):
-            return self.model(ids, batch.mask, vectors, chars, starts=self.piece_starts(batch), known=known)
+            return self.model(mask=batch.mask, starts=self.piece_starts(batch), **inputs)
         mask = self.piece_mask(batch)
-        out = self.model(ids, mask, vectors, chars, known=known)
+        out = self.model(mask=mask, **inputs)
         if mask is batch.mask:
             return out
         tokvecs = out.new_zeros(*batch.mask.shape, out.shape[-1])

@@ -12,6 +12,7 @@ from torch import nn
 
 from ..errors import LexloomError
 from ..tokens import Doc, StringStore
+from .features import doc_orths
 
 KEYS_FILE = "vectors.json"
 
@@ -98,7 +99,8 @@ class StaticVectors(nn.Module):
         return cls.empty(data["keys"], int(data["dim"]))
 
     # --- lookup -------------------------------------------------------------------------
-    def _row_table(self, strings: StringStore) -> np.ndarray:
+    def row_table(self, strings: StringStore) -> np.ndarray:
+        """The table row of every string of `strings`, by string id (0: no vector)."""
         key = id(strings)
         cached = self._rows[1] if self._rows is not None and self._rows[0] == key else np.zeros(0, np.int64)
         if len(cached) < len(strings):
@@ -112,8 +114,7 @@ class StaticVectors(nn.Module):
         """The table row of every token of `docs`, in order."""
         if not docs:
             return np.zeros(0, dtype=np.int64)
-        orth = np.concatenate([d._orth for d in docs])
-        return self._row_table(docs[0].vocab.strings)[orth]
+        return self.row_table(docs[0].vocab.strings)[doc_orths(docs)]
 
     def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         """(total tokens, dim) vectors of the docs' tokens."""
