@@ -31,10 +31,15 @@ def _hash(text: str, seed: int) -> int:
 
 
 def doc_orths(docs: Sequence[Doc]) -> np.ndarray:
-    """The string id of every token of `docs` (in their vocab's StringStore), in order."""
-    if not docs:
-        return np.zeros(0, dtype=np.int64)
+    """The string id of every token of the (one or more) `docs`, in order."""
     return np.concatenate([d._orth for d in docs]) if len(docs) > 1 else docs[0]._orth
+
+
+def distinct_orths(docs: Sequence[Doc]) -> tuple[np.ndarray, np.ndarray]:
+    """The string ids of the distinct words of the (one or more) `docs`, and for each token in
+    order the index of its word among them."""
+    distinct, inverse = np.unique(doc_orths(docs), return_inverse=True)
+    return distinct, inverse.reshape(-1)
 
 
 class StringRows:
@@ -191,5 +196,5 @@ class CharExtractor(StringRows):
         token in order the index of its word among them."""
         if not docs:
             return np.zeros((0, self.n_chars), dtype=np.int64), np.zeros(0, dtype=np.int64)
-        unique, inverse = np.unique(doc_orths(docs), return_inverse=True)
-        return self.table(docs[0].vocab.strings)[unique], inverse.reshape(-1)
+        distinct, index = distinct_orths(docs)
+        return self.table(docs[0].vocab.strings)[distinct], index

@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -13,7 +12,7 @@ from ..tokens import Doc, Example
 from .base import TrainablePipe, default_tok2vec, learn_words
 from .batch import Batch
 from .factories import factory
-from .features import CharExtractor, FeatureExtractor, KnownFeatures, doc_orths
+from .features import CharExtractor, FeatureExtractor, KnownFeatures, distinct_orths, doc_orths
 from .vectors import StaticVectors
 
 
@@ -54,10 +53,9 @@ class Tok2VecLayer(nn.Module):
         is its own. The character CNN reads the distinct words in either case."""
         tensor = lambda array: torch.from_numpy(array).to(device)
         strings = docs[0].vocab.strings
-        orths = doc_orths(docs)
-        distinct, index = np.unique(orths, return_inverse=True)
-        index = tensor(index.reshape(-1))
-        keys = orths if self.training else distinct
+        distinct, index = distinct_orths(docs)
+        keys = doc_orths(docs) if self.training else distinct
+        index = tensor(index)
         inputs: dict[str, Any] = {"ids": tensor(self.extractor.table(strings)[keys])}
         if self.vectors is not None:
             inputs["vectors"] = self.vectors.table[tensor(self.vectors.row_table(strings)[keys])]
