@@ -148,7 +148,8 @@ class BiLSTMEncoder(nn.Module):
 
     For inference, `pack_directions` joins each layer's two directions into one
     bidirectional `nn.LSTM` that reads packed sequences: the same function, with no
-    step spent on padding and one call per layer. int8 quantization does so first
+    step spent on padding and one call per layer, the sequences packed once for all the
+    layers and the projection. int8 quantization does so first
     (models/quantize.py); the encoder then predicts but no longer trains.
     """
 
@@ -198,12 +199,16 @@ class BiLSTMEncoder(nn.Module):
     def _forward_packed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.training:
             raise RuntimeError("this BiLSTMEncoder was packed for inference (pack_directions) and cannot train")
+        # packed once: each layer reads the one below it as packed, and the projection reads
+        # the real tokens alone; padded once, at the end
         lengths = mask.sum(dim=1).clamp(min=1)
-        h, outputs = x, []
+        h = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        outputs = []
         for both in self.packed:
-            h = packed_lstm(both, h, lengths)
-            outputs.append(h)
-        return self.proj(self._output(outputs)) * mask.unsqueeze(-1).to(x.dtype)
+            h, _ = both(h)
+            outputs.append(h.data)
+        out = h._replace(data=self.proj(self._output(outputs)))
+        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0] * mask.unsqueeze(-1).to(x.dtype)
 
 
 class Tok2VecModel(nn.Module):
