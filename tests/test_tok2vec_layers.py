@@ -333,6 +333,20 @@ def test_packed_encoder_computes_what_the_two_directions_do(all_layers):
         encoder.train()(x, mask)
 
 
+def test_listeners_share_one_selection_of_the_real_tokens_and_see_a_replaced_output():
+    """The per-token heads listening to one tok2vec read its output at the real tokens, selected
+    once per batch; a tok2vec output put in its place is selected anew."""
+    nlp = lexloom.blank("en")
+    batch = Batch([Doc(nlp.vocab, "a b c".split()), Doc(nlp.vocab, ["d"])])
+    padded = torch.arange(12, dtype=torch.float32).view(2, 3, 2)
+    batch.tokvecs["tok2vec"] = padded
+    flat = batch.flat_tokvecs("tok2vec")
+    assert flat.tolist() == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert batch.flat_tokvecs("tok2vec") is flat
+    batch.tokvecs["tok2vec"] = padded + 1
+    assert batch.flat_tokvecs("tok2vec").tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
+
+
 def test_dropout_zeroes_a_share_p_scales_the_rest_and_passes_gradients_through_the_same_mask():
     torch.manual_seed(0)
     layer = Dropout(0.25)

@@ -258,17 +258,16 @@ class TrainablePipe(Pipe):
         for _, tok2vec in self.models():
             learn_words(tok2vec, get_examples)
 
-    def tokvecs(self, batch: Batch) -> torch.Tensor:
-        """Token vectors (batch, length, width) for this component: its listener's or its own."""
-        if self.listener is not None:
-            try:
-                return batch.tokvecs[self.listener.upstream]
-            except KeyError:
-                raise ValueError(
-                    f"{self.name} listens to {self.listener.upstream!r}, which did not run before it "
-                    f"(pipeline: {self.nlp.pipe_names})"
-                ) from None
-        return self.model.tok2vec(batch)
+    def tokvecs(self, batch: Batch, flat: bool = False) -> torch.Tensor:
+        """Token vectors (batch, length, width) for this component: its listener's or its own.
+        With `flat`, at the real tokens alone (n_tokens, width), in token order."""
+        if self.listener is None:
+            tokvecs = self.model.tok2vec(batch)
+            return tokvecs[batch.mask] if flat else tokvecs
+        upstream = self.listener.upstream
+        if upstream not in batch.tokvecs:
+            raise ValueError(f"{self.name} listens to {upstream!r}, which did not run before it (pipeline: {self.nlp.pipe_names})")
+        return batch.flat_tokvecs(upstream) if flat else batch.tokvecs[upstream]
 
     # --- the verbs ---------------------------------------------------------------------
     def forward(self, batch: Batch) -> Any:

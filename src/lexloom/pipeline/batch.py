@@ -21,10 +21,20 @@ class Batch:
         lengths = torch.from_numpy(self.lengths)
         self.mask = (torch.arange(max(width, 1))[None, :] < lengths[:, None]).to(self.device)
         self.tokvecs: dict[str, torch.Tensor] = {}
+        self._flat: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
     @property
     def n_tokens(self) -> int:
         return int(self.lengths.sum())
+
+    def flat_tokvecs(self, name: str) -> torch.Tensor:
+        """`tokvecs[name]` at the real tokens alone, (n_tokens, width) in token order: selected
+        once for all the listeners that read it (again if `tokvecs[name]` is replaced)."""
+        padded = self.tokvecs[name]
+        cached = self._flat.get(name)
+        if cached is None or cached[0] is not padded:
+            cached = self._flat[name] = (padded, padded[self.mask])
+        return cached[1]
 
     def flat_targets(self, values: Sequence[np.ndarray]) -> torch.Tensor:
         """Concatenate per-doc int arrays into one (n_tokens,) tensor on the batch's device."""

@@ -77,7 +77,7 @@ class Tagger(TrainablePipe):
         self.model.head.grow(n_labels)
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        return self.model.head(self.tokvecs(batch)[batch.mask])
+        return self.model.head(self.tokvecs(batch, flat=True))
 
     def get_loss(self, examples: Sequence[Example], batch: Batch, logits: torch.Tensor) -> torch.Tensor:
         gold = batch.flat_targets(self.gold_ids(examples))
