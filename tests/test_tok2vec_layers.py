@@ -262,6 +262,11 @@ def test_the_encoder_reads_each_piece_as_if_it_were_a_doc_of_its_own():
         alone = [layer(Batch([Doc(nlp.vocab, doc.words[a:b])]))[0] for a, b in doc.pieces(12)]
     assert doc.pieces(12) == [(0, 10), (10, 19)]
     assert torch.allclose(whole[: len(doc)], torch.cat(alone), atol=1e-5)
+    layer.model.encoder.pack_directions()  # as inference does: the pieces' tokens are never padded
+    with torch.no_grad():
+        packed = layer(Batch([other, doc]))
+    assert torch.allclose(packed[1, : len(doc)], whole[: len(doc)], atol=1e-5)
+    assert torch.equal(packed[0, len(other) :], torch.zeros_like(packed[0, len(other) :]))
     layer.piece_length = 0  # the whole Doc at once: the first piece's tokens now see the second's
     with torch.no_grad():
         assert not torch.allclose(layer(Batch([other, doc]))[1][:10], alone[0], atol=1e-3)
@@ -329,6 +334,11 @@ def test_packed_encoder_computes_what_the_two_directions_do(all_layers):
     with torch.no_grad():
         alone = encoder(x[2:3, :4], mask[2:3, :4])
     assert torch.allclose(alone[0], after[2, :4], atol=1e-5)
+    # the real tokens laid end to end, with an empty sequence among them, read the same
+    with torch.no_grad():
+        lengths = torch.tensor([7, 0, 1, 4, 7, 2])
+        flat = encoder.read_tokens(x[mask], lengths)
+    assert torch.equal(flat, after[mask])
     with pytest.raises(RuntimeError, match="cannot train"):
         encoder.train()(x, mask)
 

@@ -148,8 +148,8 @@ class BiLSTMEncoder(nn.Module):
 
     For inference, `pack_directions` joins each layer's two directions into one
     bidirectional `nn.LSTM` that reads packed sequences: the same function, with no
-    step spent on padding and one call per layer, the sequences packed once for all the
-    layers and the projection. int8 quantization does so first
+    step spent on padding and one call per layer; `read_tokens` takes the real tokens laid
+    end to end and packs them once for all the layers. int8 quantization does so first
     (models/quantize.py); the encoder then predicts but no longer trains.
     """
 
@@ -197,18 +197,35 @@ class BiLSTMEncoder(nn.Module):
         return torch.cat(outputs, dim=-1) if self.all_layers else outputs[-1]
 
     def _forward_packed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        flat = self.read_tokens(x[mask], mask.sum(dim=1))
+        out = flat.new_zeros(*mask.shape, flat.shape[-1])
+        out[mask] = flat
+        return out
+
+    def read_tokens(self, flat: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Inference, once packed (`pack_directions`): the encoder over sequences of `lengths`
+        tokens laid end to end in `flat` (n_tokens, width); the output at the same tokens. The
+        tokens are packed once, never padded: each layer reads the packed output of the one
+        below it, and the projection reads the packed tokens."""
+        if self.packed is None:
+            raise RuntimeError("read_tokens reads packed sequences: call pack_directions first (for inference)")
         if self.training:
             raise RuntimeError("this BiLSTMEncoder was packed for inference (pack_directions) and cannot train")
-        # packed once: each layer reads the one below it as packed, and the projection reads
-        # the real tokens alone; padded once, at the end
-        lengths = mask.sum(dim=1).clamp(min=1)
-        h = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        lengths = lengths.cpu()
+        starts = lengths.cumsum(0) - lengths
+        lengths, starts = lengths[lengths > 0], starts[lengths > 0]
+        if not len(lengths):
+            return flat.new_zeros(0, self.proj.out_features)
+        lengths, by_length = lengths.sort(descending=True)
+        steps = torch.arange(int(lengths[0]))
+        live = steps[:, None] < lengths[None, :]  # (step, sequence), longest sequence first
+        order = (starts[by_length][None, :] + steps[:, None])[live].to(flat.device)  # packed row -> token
+        h = nn.utils.rnn.PackedSequence(flat[order], live.sum(dim=1))
         outputs = []
         for both in self.packed:
             h, _ = both(h)
             outputs.append(h.data)
-        out = h._replace(data=self.proj(self._output(outputs)))
-        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0] * mask.unsqueeze(-1).to(x.dtype)
+        return self.proj(self._output(outputs))[order.argsort()]
 
 
 class Tok2VecModel(nn.Module):
@@ -288,3 +305,14 @@ class Tok2VecModel(nn.Module):
         x = flat.new_zeros(mask.shape[0], mask.shape[1], flat.shape[-1])
         x[mask] = flat
         return self.encoder(x, mask) if starts is None else self.encoder(x, mask, starts)
+
+    def tokens(
+        self, ids: torch.Tensor, mask: torch.Tensor, vectors: torch.Tensor | None = None, chars: tuple[torch.Tensor, torch.Tensor | None] | None = None,
+        known: torch.Tensor | None = None, words: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """`forward`'s output at the real tokens alone, (n_tokens, width) in token order. At
+        inference through a packed BiLSTM the tokens are never laid out padded."""
+        if self.training or not isinstance(self.encoder, BiLSTMEncoder) or self.encoder.packed is None:
+            return self(ids, mask, vectors, chars, known=known, words=words)[mask]
+        flat = self.embed_tokens(ids, vectors, chars, known)
+        return self.encoder.read_tokens(flat if words is None else flat[words], mask.sum(dim=1))

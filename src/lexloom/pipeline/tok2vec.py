@@ -95,11 +95,11 @@ class Tok2VecLayer(nn.Module):
         if getattr(self.model.encoder, "local", False):
             return self.model(mask=batch.mask, starts=self.piece_starts(batch), **inputs)
         mask = self.piece_mask(batch)
-        out = self.model(mask=mask, **inputs)
         if mask is batch.mask:
-            return out
-        tokvecs = out.new_zeros(*batch.mask.shape, out.shape[-1])
-        tokvecs[batch.mask] = out[mask]
+            return self.model(mask=mask, **inputs)
+        flat = self.model.tokens(mask=mask, **inputs)  # the pieces' tokens, in token order
+        tokvecs = flat.new_zeros(*batch.mask.shape, flat.shape[-1])
+        tokvecs[batch.mask] = flat
         return tokvecs
 
     def save_assets(self, directory: Path) -> None:
