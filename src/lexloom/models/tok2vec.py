@@ -299,9 +299,7 @@ class Tok2VecModel(nn.Module):
         given once per distinct word instead, and `words` is each token's index among them:
         each word is then embedded once, as inference does (training embeds every token,
         each with its own dropout)."""
-        flat = self.embed_tokens(ids, vectors, chars, known)
-        if words is not None:
-            flat = flat[words]
+        flat = self._token_rows(ids, vectors, chars, known, words)
         x = flat.new_zeros(mask.shape[0], mask.shape[1], flat.shape[-1])
         x[mask] = flat
         return self.encoder(x, mask) if starts is None else self.encoder(x, mask, starts)
@@ -314,5 +312,9 @@ class Tok2VecModel(nn.Module):
         inference through a packed BiLSTM the tokens are never laid out padded."""
         if self.training or not isinstance(self.encoder, BiLSTMEncoder) or self.encoder.packed is None:
             return self(ids, mask, vectors, chars, known=known, words=words)[mask]
+        return self.encoder.read_tokens(self._token_rows(ids, vectors, chars, known, words), mask.sum(dim=1))
+
+    def _token_rows(self, ids, vectors, chars, known, words) -> torch.Tensor:
+        """(n_tokens, width): `embed_tokens`, and with `words` each token's word's row (see `forward`)."""
         flat = self.embed_tokens(ids, vectors, chars, known)
-        return self.encoder.read_tokens(flat if words is None else flat[words], mask.sum(dim=1))
+        return flat if words is None else flat[words]

@@ -58,7 +58,7 @@ class Tok2VecLayer(nn.Module):
         index = tensor(index)
         inputs: dict[str, Any] = {"ids": tensor(self.extractor.table(strings)[keys])}
         if self.vectors is not None:
-            inputs["vectors"] = self.vectors.table[tensor(self.vectors.row_table(strings)[keys])]
+            inputs["vectors"] = self.vectors.lookup(self.vectors.row_table(strings)[keys])
         if self.chars is not None:
             inputs["chars"] = (tensor(self.chars.table(strings)[distinct]), index if self.training else None)
         if not self.training:

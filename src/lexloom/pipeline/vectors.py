@@ -116,6 +116,10 @@ class StaticVectors(nn.Module):
             return np.zeros(0, dtype=np.int64)
         return self.row_table(docs[0].vocab.strings)[doc_orths(docs)]
 
+    def lookup(self, rows: np.ndarray) -> torch.Tensor:
+        """(len(rows), dim): the vectors of the table rows `rows` (row 0: zeros)."""
+        return self.table[torch.from_numpy(rows).to(self.table.device)]
+
     def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         """(total tokens, dim) vectors of the docs' tokens."""
-        return self.table[torch.from_numpy(self.rows(docs)).to(self.table.device)]
+        return self.lookup(self.rows(docs))

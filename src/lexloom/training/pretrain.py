@@ -228,7 +228,7 @@ class _Trainer:
         if self.layer.vectors is not None:
             rows = self.layer.vectors.rows(docs)
             rows = masking.apply(rows, 0) if masking is not None else rows  # row 0: zeros
-            vectors = self.layer.vectors.table[torch.from_numpy(rows).to(batch.device)]
+            vectors = self.layer.vectors.lookup(rows)
         if self.layer.chars is not None:
             # the [MASK] word's characters go last; masked tokens point to them
             char_rows, index = self.layer.chars(docs + [self.mask_doc])
