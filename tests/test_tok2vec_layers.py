@@ -313,34 +313,43 @@ def test_window_encoder_predicts_on_real_tokens_what_training_computes_on_the_pa
 
 
 @pytest.mark.parametrize("all_layers", [False, True])
-def test_packed_encoder_computes_what_the_two_directions_do(all_layers):
-    """`pack_directions` (for inference) joins each layer's directions into one bidirectional LSTM
-    over packed sequences: the same output for sequences of any length in one padded batch,
-    whether the projection reads the last layer or every layer's output."""
+def test_inference_reads_packed_sequences_as_training_reads_padded_ones(all_layers):
+    """Inference reads the sequences packed, each direction on its own and, once
+    `pack_directions` has joined them, as one bidirectional LSTM: the same output as the padded
+    computation of training, for sequences of any length in one batch, whether the projection
+    reads the last layer or every layer's output."""
     torch.manual_seed(0)
-    encoder = BiLSTMEncoder(16, hidden=8, depth=2, all_layers=all_layers).eval()
+    encoder = BiLSTMEncoder(16, hidden=8, depth=2, dropout=0.0, all_layers=all_layers)
     assert encoder.proj.in_features == (32 if all_layers else 16)
     lengths = torch.tensor([7, 1, 4, 7, 2])
     mask = torch.arange(7)[None, :] < lengths[:, None]
     x = torch.randn(5, 7, 16) * mask.unsqueeze(-1)
     with torch.no_grad():
-        before = encoder(x, mask)
+        padded = encoder.train()(x, mask)
+        by_direction = encoder.eval()(x, mask)
         encoder.pack_directions()
-        after = encoder(x, mask)
+        joined = encoder(x, mask)
     assert encoder.packed is not None and not hasattr(encoder, "forward_layers")
-    assert torch.allclose(before, after, atol=1e-5)
-    assert torch.equal(after[~mask], torch.zeros_like(after[~mask]))
+    for out in (by_direction, joined):
+        assert torch.allclose(out, padded, atol=1e-5)
+        assert torch.equal(out[~mask], torch.zeros_like(out[~mask]))
     # each sequence alone, without padding, reads the same
     with torch.no_grad():
         alone = encoder(x[2:3, :4], mask[2:3, :4])
-    assert torch.allclose(alone[0], after[2, :4], atol=1e-5)
+    assert torch.allclose(alone[0], joined[2, :4], atol=1e-5)
     # the real tokens laid end to end, with an empty sequence among them, read the same
     with torch.no_grad():
         lengths = torch.tensor([7, 0, 1, 4, 7, 2])
         flat = encoder.read_tokens(x[mask], lengths)
-    assert torch.equal(flat, after[mask])
+    assert torch.equal(flat, joined[mask])
     with pytest.raises(RuntimeError, match="cannot train"):
         encoder.train()(x, mask)
+
+
+def test_read_tokens_is_for_inference():
+    encoder = BiLSTMEncoder(16, hidden=8, depth=1).train()
+    with pytest.raises(RuntimeError, match="eval mode"):
+        encoder.read_tokens(torch.randn(3, 16), torch.tensor([3]))
 
 
 def test_listeners_share_one_selection_of_the_real_tokens_and_see_a_replaced_output():
