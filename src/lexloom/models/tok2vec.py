@@ -147,11 +147,11 @@ class BiLSTMEncoder(nn.Module):
     takes torch's fused (oneDNN) CPU kernels, about twice as fast to train.
 
     Inference (eval mode) reads packed sequences instead: `read_tokens` takes the real tokens
-    laid end to end and packs them once for all the layers, so no step is spent on padding
-    (in float about 1.8 times the words/s of the padded reading on EWT dev). Each direction
-    reads its own packing, the backward one every sequence from its end. `pack_directions`
-    goes further for int8 quantization (models/quantize.py): it joins each layer's two
-    directions into one bidirectional `nn.LSTM`, and the encoder then predicts but no longer
+    laid end to end, so no step is spent on padding (in float about 1.8 times the words/s of
+    the padded reading on EWT dev). Each direction reads its own packing, the backward one
+    every sequence from its end. `pack_directions` goes further for int8 quantization
+    (models/quantize.py): it joins each layer's two directions into one bidirectional
+    `nn.LSTM`, whose layers then share one packing, and the encoder predicts but no longer
     trains.
     """
 
@@ -206,9 +206,10 @@ class BiLSTMEncoder(nn.Module):
 
     def read_tokens(self, flat: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Inference: the encoder over sequences of `lengths` tokens laid end to end in `flat`
-        (n_tokens, width); the output at the same tokens. The tokens are packed once, never
-        padded: each layer reads the packed output of the one below it, and the projection
-        reads the tokens."""
+        (n_tokens, width); the output at the same tokens, never padded. Joined directions
+        (`pack_directions`) pack the tokens once: each layer reads the packed output of the one
+        below it, and so does the projection. Otherwise each direction packs each layer's input
+        in its own order."""
         if self.training:
             if self.packed is not None:
                 raise RuntimeError("this BiLSTMEncoder was packed for inference (pack_directions) and cannot train")
@@ -229,7 +230,7 @@ class BiLSTMEncoder(nn.Module):
             for both in self.packed:
                 h, _ = both(h)
                 outputs.append(h.data)
-            return self.proj(self._output(outputs))[order.argsort()]
+            return _in_token_order(self.proj(self._output(outputs)), order)
         backward = (first + lengths[None, :] - 1 - steps[:, None])[live].to(flat.device)  # each sequence read from its end
         x = flat
         for fwd, bwd in zip(self.forward_layers, self.backward_layers):
@@ -241,8 +242,12 @@ class BiLSTMEncoder(nn.Module):
 def _read_packed(lstm: nn.LSTM, x: torch.Tensor, order: torch.Tensor, sizes: torch.Tensor) -> torch.Tensor:
     """`lstm` over the rows of `x` packed in `order` (packed row -> row, steps of `sizes`
     sequences); its output at the rows of `x`."""
-    out = lstm(nn.utils.rnn.PackedSequence(x[order], sizes))[0].data
-    return out.new_empty(out.shape).index_copy_(0, order, out)
+    return _in_token_order(lstm(nn.utils.rnn.PackedSequence(x[order], sizes))[0].data, order)
+
+
+def _in_token_order(packed: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """Rows in packed order put back where `order` (packed row -> row) took them from."""
+    return packed.new_empty(packed.shape).index_copy_(0, order, packed)
 
 
 class Tok2VecModel(nn.Module):
