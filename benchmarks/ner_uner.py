@@ -55,12 +55,12 @@ def run_timed(cmd: list[str], log: Path, timeout: float | None = None) -> float:
     return time.perf_counter() - start
 
 
-def convert_corpus(work: Path, n_sents: int) -> Path:
+def convert_corpus(work: Path, n_sents: int, data: Path = DATA) -> Path:
     from lexloom.convert import convert
 
     corpus = work / f"corpus-{n_sents}"
     for split in ("train", "dev"):
-        convert(DATA / f"en_ewt-ud-{split}.iob2", corpus, n_sents=n_sents)
+        convert(data / f"en_ewt-ud-{split}.iob2", corpus, n_sents=n_sents)
     return corpus
 
 
@@ -162,10 +162,11 @@ def main() -> None:
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=15.0, help="stop spaCy's training after this long")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
+    ap.add_argument("--data", type=Path, default=DATA, help="folder with en_ewt-ud-{train,dev}.iob2")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ner-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    corpora = {n: convert_corpus(work, n) for n in GROUPINGS}
+    corpora = {n: convert_corpus(work, n, args.data) for n in GROUPINGS}
     workflow = corpora[GROUPINGS[0]]
     ours = train_ensemble(workflow, work, args.minutes, args.seeds)
     ours["dev"] = {n: evaluate_lexloom(ours["model"], c / "en_ewt-ud-dev.lexloom") for n, c in corpora.items()}

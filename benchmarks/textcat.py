@@ -46,12 +46,12 @@ TASKS = {
 }
 
 
-def convert_corpus(folder: str, dev_file: str, work: Path) -> tuple[Path, Path]:
+def convert_corpus(folder: str, dev_file: str, work: Path, data: Path = DATA) -> tuple[Path, Path]:
     from lexloom.convert import convert
 
     corpus = work / "corpus"
-    (train,) = convert(DATA / folder / "train.jsonl", corpus)
-    (dev,) = convert(DATA / folder / dev_file, corpus)
+    (train,) = convert(data / folder / "train.jsonl", corpus)
+    (dev,) = convert(data / folder / dev_file, corpus)
     return train, dev
 
 
@@ -171,12 +171,12 @@ def spread(values: list[float]) -> tuple[float, float, float]:
 
 
 def run_task(task: str, work: Path, seeds: list[int], vs_spacy: bool, spacy_minutes: float, rescore: bool = False, config: str | None = None,
-             members: int = 1) -> bool:
+             members: int = 1, data: Path = DATA) -> bool:
     folder, dev_file, task_config, component, published_f, published_auc = TASKS[task]
     config = config or task_config
     published = {"cats_macro_f": published_f, "cats_macro_auc": published_auc}
     work.mkdir(parents=True, exist_ok=True)
-    train, dev = convert_corpus(folder, dev_file, work)
+    train, dev = convert_corpus(folder, dev_file, work, data)
     if members > 1:
         runs = {seed: train_ensemble(config, train, dev, work, seed, members, rescore) for seed in seeds}
     else:
@@ -241,6 +241,7 @@ def main() -> None:
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=10.0, help="stop spaCy's training after this long")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
+    ap.add_argument("--data", type=Path, default=DATA, help="folder holding textcat_docs_issues/ and textcat_cooking/")
     ap.add_argument("--rescore", action="store_true", help="score the models an earlier run left in --work again, without training")
     args = ap.parse_args()
     if args.rescore and args.work is None:
@@ -250,7 +251,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="textcat-bench-"))
     tasks = list(TASKS) if args.task == "both" else [args.task]
     seeds = [int(s) for s in args.seeds.split(",")]
-    results = [run_task(task, work / task, seeds, args.vs_spacy, args.spacy_minutes, args.rescore, args.config, args.members) for task in tasks]
+    results = [run_task(task, work / task, seeds, args.vs_spacy, args.spacy_minutes, args.rescore, args.config, args.members, args.data) for task in tasks]
     sys.exit(0 if all(results) else 1)
 
 
