@@ -55,7 +55,7 @@ def run_timed(cmd: list[str], log: Path, timeout: float | None = None) -> float:
     return time.perf_counter() - start
 
 
-def convert_corpus(work: Path, n_sents: int, data: Path = DATA) -> Path:
+def convert_corpus(work: Path, n_sents: int, data: Path) -> Path:
     from lexloom.convert import convert
 
     corpus = work / f"corpus-{n_sents}"

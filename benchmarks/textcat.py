@@ -46,7 +46,7 @@ TASKS = {
 }
 
 
-def convert_corpus(folder: str, dev_file: str, work: Path, data: Path = DATA) -> tuple[Path, Path]:
+def convert_corpus(folder: str, dev_file: str, work: Path, data: Path) -> tuple[Path, Path]:
     from lexloom.convert import convert
 
     corpus = work / "corpus"
@@ -171,7 +171,7 @@ def spread(values: list[float]) -> tuple[float, float, float]:
 
 
 def run_task(task: str, work: Path, seeds: list[int], vs_spacy: bool, spacy_minutes: float, rescore: bool = False, config: str | None = None,
-             members: int = 1, data: Path = DATA) -> bool:
+             members: int = 1, *, data: Path) -> bool:
     folder, dev_file, task_config, component, published_f, published_auc = TASKS[task]
     config = config or task_config
     published = {"cats_macro_f": published_f, "cats_macro_auc": published_auc}
@@ -251,7 +251,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="textcat-bench-"))
     tasks = list(TASKS) if args.task == "both" else [args.task]
     seeds = [int(s) for s in args.seeds.split(",")]
-    results = [run_task(task, work / task, seeds, args.vs_spacy, args.spacy_minutes, args.rescore, args.config, args.members, args.data) for task in tasks]
+    results = [run_task(task, work / task, seeds, args.vs_spacy, args.spacy_minutes, args.rescore, args.config, args.members, data=args.data) for task in tasks]
     sys.exit(0 if all(results) else 1)
 
 
