@@ -35,17 +35,17 @@ def main() -> None:
     refs = list(read_docs(args.dev, vocab=nlp.vocab, n_sents=10))
     predicted = nlp.pipe([predicted_doc(nlp, ref) for ref in refs])
 
-    words, errors = Counter(), Counter()
-    confusions = {kind: Counter() for kind in ("seen", "unseen")}
+    # for seen and unseen words: the tokens, and each confusion's words with their counts
+    words = Counter()
     behind = {kind: defaultdict(Counter) for kind in ("seen", "unseen")}
     for ref, doc in zip(refs, predicted):
         for gold, guess in zip(ref, doc):
             kind = "seen" if gold.text in seen else "unseen"
             words[kind] += 1
             if gold.pos_ != guess.pos_:
-                errors[kind] += 1
-                confusions[kind][gold.pos_, guess.pos_] += 1
                 behind[kind][gold.pos_, guess.pos_][gold.text] += 1
+    confusions = {kind: Counter({pair: pair_words.total() for pair, pair_words in pairs.items()}) for kind, pairs in behind.items()}
+    errors = {kind: counts.total() for kind, counts in confusions.items()}
 
     console = Console(width=140)
     table = Table(title=f"{args.model}: UPOS on {args.dev.name}, gold words")
