@@ -13,9 +13,8 @@ one class by how TRAIN knows its text:
 - "unseen": not in TRAIN at all.
 
 and given one outcome: found (same span, same label), wrong label (same span), wrong span
-(an overlapping prediction with other boundaries), missed (nothing overlaps). Predicted
-entities that match no gold entity are counted the same way (wrong span, or spurious when
-they overlap no gold entity). Prints recall per class, the outcomes per label, and the
+(an overlapping prediction with other boundaries), missed (nothing overlaps). A predicted
+entity that overlaps no gold entity is spurious. Prints recall per class, the outcomes per label, and the
 commonest texts behind each outcome: what a change aimed at entities has to fix.
 """
 from __future__ import annotations
@@ -36,17 +35,16 @@ def known_texts(docs) -> tuple[dict[tuple[str, ...], set[str]], set[tuple[str, .
     """The labels each entity's words have in `docs`, and every word sequence up to the longest
     entity's length that occurs in them (to tell "not a name" from "unseen")."""
     labels: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    docs = list(docs)
+    sentences = []
     for doc in docs:
         for ent in doc.ents:
             labels[words(ent)].add(ent.label_)
+        sentences.extend(words(sent) for sent in doc.sents)
     longest = max(map(len, labels), default=1)
     ngrams = set()
-    for doc in docs:
-        for sent in doc.sents:
-            sent_words = words(sent)
-            for n in range(1, longest + 1):
-                ngrams.update(sent_words[i : i + n] for i in range(len(sent_words) - n + 1))
+    for sent in sentences:
+        for n in range(1, longest + 1):
+            ngrams.update(sent[i : i + n] for i in range(len(sent) - n + 1))
     return labels, ngrams
 
 
