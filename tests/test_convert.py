@@ -16,6 +16,7 @@ from udtools import udeval
 from lexloom.cli import app
 from lexloom.convert import (
     CorpusStats,
+    JoinStats,
     convert,
     detect_format,
     read_conll03,
@@ -473,3 +474,71 @@ def test_cli_convert_error_exits_1_with_file_and_line(tmp_path):
     assert result.returncode == 1
     assert f"error: {source}:1: HEAD 'x' is not an integer" in " ".join(result.stderr.split())
     assert not (tmp_path / "out" / "bad.lexloom").exists()
+
+
+# --- joining another file's layers by sent_id -----------------------------------------------
+SAMPLE = Path(__file__).parent.parent / "assets" / "sample"
+UNER_TRAIN = SAMPLE / "UNER_English-EWT" / "en_ewt-ud-train.iob2"  # the same 250 sentences as:
+EWT_TRAIN = SAMPLE / "UD_English-EWT" / "en_ewt-ud-train.conllu"
+
+
+def _by_sent_id(docs) -> dict[str, Doc]:
+    """Sentence Docs by sent_id, from Docs of one or more sentences."""
+    return {doc.user_data["sent_ids"][k]: sent.as_doc() for doc in docs for k, sent in enumerate(doc.sents)}
+
+
+def test_join_gives_entity_sentences_the_treebank_layers(tmp_path):
+    result = CliRunner().invoke(app, ["convert", str(UNER_TRAIN), str(tmp_path), "--n-sents", "10", "--join", str(EWT_TRAIN)])
+    assert result.exit_code == 0, result.output
+    assert "to 250 of 250 sentences" in " ".join(result.output.split())
+    joined = list(read_docbin(tmp_path / "en_ewt-ud-train.lexloom", Vocab("en")))
+    assert len(joined) == 25
+    plain = _by_sent_id(read_iob(UNER_TRAIN, Vocab("en")))
+    treebank = _by_sent_id(read_conllu(EWT_TRAIN, Vocab("en")))
+    got = _by_sent_id(joined)
+    assert got.keys() == plain.keys() == treebank.keys()
+    for key, doc in got.items():
+        assert [t.text for t in doc] == [t.text for t in plain[key]]
+        assert doc.text.rstrip() == plain[key].text  # the entity file's spaces (and one between sentences)
+        assert [(e.start, e.end, e.label_) for e in doc.ents] == [(e.start, e.end, e.label_) for e in plain[key].ents]
+        for attr in ("pos_", "tag_", "morph", "lemma_", "dep_"):
+            assert [str(getattr(t, attr)) for t in doc] == [str(getattr(t, attr)) for t in treebank[key]], (key, attr)
+        assert [t.head.i for t in doc] == [t.head.i for t in treebank[key]]
+    assert sum(1 for doc in got.values() for t in doc if t.pos_ == "PROPN") > 100
+
+
+def test_join_keeps_sentences_without_a_partner_as_they_are(tmp_path):
+    blocks = EWT_TRAIN.read_text(encoding="utf8").strip().split("\n\n")
+    dropped = blocks.pop(3)
+    changed = blocks[5].split("\n")
+    word = next(i for i, line in enumerate(changed) if line.split("\t")[0] == "1")
+    columns = changed[word].split("\t")
+    columns[1] = columns[1] + "x"
+    changed[word] = "\t".join(columns)
+    blocks[5] = "\n".join(changed)
+    treebank = write_lines(tmp_path / "tb.conllu", "\n\n".join(blocks) + "\n")
+    stats = JoinStats()
+    convert(UNER_TRAIN, tmp_path / "out", join=treebank, join_stats=stats)
+    assert (stats.joined, stats.not_found, stats.other_words) == (248, 1, 1)
+    got = _by_sent_id(read_docbin(tmp_path / "out" / "en_ewt-ud-train.lexloom", Vocab("en")))
+    alone = {re.search(r"# sent_id = (.+)", block).group(1) for block in (dropped, blocks[5])}
+    for key, doc in got.items():
+        assert doc.has_annotation("POS") == (key not in alone)
+        assert doc.has_annotation("ENT_IOB")
+
+
+def test_join_refuses_what_cannot_be_joined(tmp_path):
+    no_ids = write_lines(tmp_path / "no_ids.conllu", "1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_")
+    with pytest.raises(DataError, match="sent_id") as error:
+        convert(UNER_TRAIN, tmp_path / "a", join=no_ids)
+    assert str(no_ids) in str(error.value)
+    twice = EWT_TRAIN.read_text(encoding="utf8").strip().split("\n\n")[:2]
+    doubled = write_lines(tmp_path / "doubled.conllu", "\n\n".join(twice + twice[:1]) + "\n")
+    with pytest.raises(DataError, match="given to two sentences"):
+        convert(UNER_TRAIN, tmp_path / "b", join=doubled)
+    result = subprocess.run(
+        [sys.executable, "-m", "lexloom", "convert", str(UNER), str(tmp_path / "c"), "--join", str(EWT_TRAIN)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1
+    assert "no sentence of" in result.stderr and not (tmp_path / "c" / "en_ewt-ud-dev-100.lexloom").exists()

@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..convert import CorpusStats, convert
+from ..convert import CorpusStats, JoinStats, convert
 from ._app import app
-from ._output import console, good
+from ._output import console, good, info
 
 
 class Converter(str, Enum):
@@ -36,6 +36,10 @@ def convert_command(
     merge_subtokens: bool = typer.Option(False, "--merge-subtokens", help="CoNLL-U: one token per multi-word token (don't), not one per word (do n't)."),
     lang: str = typer.Option("en", "--lang", "-l", help="Language of the tokenizer used for JSONL text."),
     to: OutputFormat = typer.Option(OutputFormat.lexloom, "--to", help="lexloom: corpora from annotated files; conllu: .lexloom corpora back to CoNLL-U."),
+    join: Path = typer.Option(
+        None, "--join", exists=True, dir_okay=False,
+        help="A CoNLL-U or IOB file of the same sentences (by # sent_id and words): each sentence takes the layers it lacks from it, e.g. UD tags and trees for UNER entities.",
+    ),
 ) -> None:
     """Convert CoNLL-U, IOB, CoNLL-2003, JSONL or text files into .lexloom corpora, or .lexloom into CoNLL-U.
 
@@ -43,8 +47,10 @@ def convert_command(
     half-written output is left behind.
 
     Example: lexloom convert assets/en_ewt-ud-train.conllu corpus/ --n-sents 10
+
+    Example: lexloom convert assets/uner-train.iob2 corpus/ --n-sents 10 --join assets/en_ewt-ud-train.conllu
     """
-    stats = CorpusStats()
+    stats, join_stats = CorpusStats(), JoinStats()
     started = time.perf_counter()
     outputs = convert(
         input_path,
@@ -54,7 +60,9 @@ def convert_command(
         merge_subtokens=merge_subtokens,
         lang=lang,
         to=to.value,
+        join=join,
         stats=stats,
+        join_stats=join_stats,
     )
     seconds = time.perf_counter() - started
     table = Table(title="Converted", show_header=True, header_style="bold")
@@ -62,5 +70,12 @@ def convert_command(
         table.add_column(column, justify="right")
     table.add_row(f"{stats.files:,}", f"{stats.docs:,}", f"{stats.sentences:,}", f"{stats.words:,}", f"{seconds:.2f}")
     console.print(table)
+    if join is not None:
+        alone = join_stats.not_found + join_stats.other_words
+        report = info if alone else good
+        report(
+            f"joined {join}'s annotations to {join_stats.joined:,} of {join_stats.sentences:,} sentences"
+            + (f"; kept without them: {join_stats.not_found:,} whose sent_id it lacks, {join_stats.other_words:,} whose words differ" if alone else "")
+        )
     for output in outputs:
         good(f"wrote {output}")

@@ -7,7 +7,8 @@ stdin. The format comes from the extension, else from the content (`detect_forma
 Readers stream Docs and raise `DataError` naming FILE:LINE for malformed input.
 `write_docs(docs, path)` writes `.lexloom`, `.conllu` or `.jsonl` (by the extension, or
 `format`), atomically, or to stdout for "-". `convert` writes one `.lexloom` file per
-input file (or, with `to="conllu"`, `.lexloom` corpora back to CoNLL-U).
+input file (or, with `to="conllu"`, `.lexloom` corpora back to CoNLL-U), optionally with the
+annotation layers of another file's same sentences joined in (`join.py`).
 """
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from ..tokens import Doc, Vocab, read_docbin, write_docbin
 from ..files import read_lines
 from .conll03 import DOCSTART, read_conll03
 from .conllu import read_conllu, write_conllu
+from ._sentences import group_sentences
 from .iob import read_iob
+from .join import JoinStats, index_sentences, join_annotations
 from .jsonl import read_jsonl, write_jsonl
 from .text import read_text
 
@@ -190,12 +193,20 @@ def convert(
     merge_subtokens: bool = False,
     lang: str = "en",
     to: str = "lexloom",
+    join: str | Path | None = None,
     stats: CorpusStats | None = None,
+    join_stats: JoinStats | None = None,
 ) -> list[Path]:
     """Convert a file, or every convertible file of a directory, into OUTPUT_DIR/<stem>.lexloom
-    (or, with `to="conllu"`, `.lexloom` corpora into OUTPUT_DIR/<stem>.conllu). Returns the paths written."""
+    (or, with `to="conllu"`, `.lexloom` corpora into OUTPUT_DIR/<stem>.conllu). With `join`
+    (a CoNLL-U or IOB file with `# sent_id`s), each sentence takes the layers it lacks from the
+    sentence of `join` with its sent_id and words (`join.py`), counted in `join_stats`.
+    Returns the paths written."""
     if to not in OUTPUT_FORMATS:
         raise LexloomError(f"unknown output format {to!r}; choose one of {', '.join(OUTPUT_FORMATS)}")
+    if join is not None and to != "lexloom":
+        raise LexloomError("join adds annotations while making .lexloom corpora; it does not apply to --to conllu")
+    join_stats = join_stats if join_stats is not None else JoinStats()
     stats = stats if stats is not None else CorpusStats()
     output_dir = Path(output_dir)
     suffix = "." + to
@@ -206,8 +217,14 @@ def convert(
     for path, output in zip(inputs, outputs):
         if to == "conllu":
             write_conllu(stats.count(read_docbin(path)), output)
-        else:
+        elif join is None:
             docs = read_docs(path, Vocab(lang), format=converter, n_sents=n_sents, merge_subtokens=merge_subtokens)
+            write_docbin(output, stats.count(docs))
+        else:
+            vocab = Vocab(lang)
+            partners = index_sentences(read_docs(join, vocab, merge_subtokens=merge_subtokens), join)
+            sentences = read_docs(path, vocab, format=converter, merge_subtokens=merge_subtokens)
+            docs = group_sentences(join_annotations(sentences, path, partners, join, join_stats), n_sents)
             write_docbin(output, stats.count(docs))
         stats.files += 1
     return outputs
@@ -228,6 +245,6 @@ def _input_files(input_path: Path, to: str) -> list[Path]:
 
 
 __all__ = [
-    "FORMATS", "CorpusStats", "convert", "detect_format", "read_conll03", "read_conllu", "read_docs",
+    "FORMATS", "CorpusStats", "JoinStats", "convert", "detect_format", "read_conll03", "read_conllu", "read_docs",
     "output_format", "read_iob", "read_jsonl", "read_text", "write_conllu", "write_docs", "write_jsonl",
 ]
