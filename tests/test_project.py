@@ -231,7 +231,12 @@ def test_each_pipeline_row_becomes_its_stages():
         evaluate = project.stages[f"evaluate_{name}"]
         assert f"--metrics metrics/{name}.json --metrics-keys {','.join(row['metrics'])}" in evaluate.cmd
         assert f"metrics/details/{name}.json" in evaluate.outs  # every score, but not a DVC metric
-        assert project.stages[f"convert_{name}"].deps[-2:] == (row["train"], row["dev"])
+        joined = (row["join_train"],) if row.get("join_train") else ()
+        assert project.stages[f"convert_{name}"].deps[-2 - len(joined):] == (row["train"], row["dev"], *joined)
+    # the extra input of the ner row: the treebank whose tags join its train sentences
+    convert_ner = project.stages["convert_ner"]
+    assert convert_ner.cmd.split(" && ")[0].endswith(" --join assets/downloads/ner/ud-train.conllu")
+    assert "--join" not in convert_ner.cmd.split(" && ")[1]  # dev is scored on entities alone
     # the extra input of the ud row: the pretrained tok2vec (the folder that holds it, for both tools)
     assert "--paths.init_tok2vec training/ud-pretrain/model-last.safetensors" in project.stages["train_ud"].cmd
     assert "training/ud-pretrain" in project.stages["train_ud"].deps

@@ -38,6 +38,7 @@ _PLOT_KEYS = {"name": False, "path": True, "x": False, "y": False, "title": Fals
 _PIPELINE_KEYS = {
     "help": False, "lang": True, "converter": True, "train": True, "dev": True, "config": True, "package": False,
     "metrics": True, "plots": False, "init_tok2vec": False, "evaluate_args": False, "raw_text": False, "seeds": False,
+    "join_train": False,
 }
 #: Converters that group sentences into documents (`--n-sents`).
 _SENTENCE_CONVERTERS = ("conllu", "iob", "conll03")
@@ -47,9 +48,9 @@ _SENTENCE_CONVERTERS = ("conllu", "iob", "conll03")
 PIPELINE_STAGES: dict[str, dict[str, Any]] = {
     "convert": {
         "help": "{name}: convert the train and dev files ({converter}) to .lexloom corpora",
-        "cmd": "lexloom convert {train} corpus/{name} --converter {converter}{n_sents} --lang {lang}"
+        "cmd": "lexloom convert {train} corpus/{name} --converter {converter}{n_sents} --lang {lang}{join_arg}"
                " && lexloom convert {dev} corpus/{name} --converter {converter}{n_sents} --lang {lang}",
-        "deps": ["{train}", "{dev}"],
+        "deps": ["{train}", "{dev}", "{join_train}"],
         "outs": ["{train_corpus}", "{dev_corpus}"],
     },
     "debug_data": {
@@ -371,7 +372,7 @@ class _Validator:
                     row[key] = self.substitute(str(value), f"{where}.{key}") if value is not None else ""
             if row.get("raw_text") and row["converter"] != "conllu":
                 raise self.error(f"{where}.raw_text", "raw-text scores need a CoNLL-U dev file (converter: conllu), whose # text lines are the raw text")
-            for key in ("train", "dev", "config", "init_tok2vec"):
+            for key in ("train", "dev", "config", "init_tok2vec", "join_train"):
                 if row.get(key):
                     row[key] = self.path_of(row[key], f"{where}.{key}")
             if Path(row["train"]).stem == Path(row["dev"]).stem:
@@ -401,6 +402,9 @@ class _Validator:
             "dev_corpus": f"corpus/{name}/{Path(row['dev']).stem}.lexloom",
             "n_sents": " --n-sents ${vars.n_sents}" if row["converter"] in _SENTENCE_CONVERTERS else "",
             "init_tok2vec": row.get("init_tok2vec", ""),
+            # join_train: a file of the train file's sentences whose layers join them (lexloom convert --join)
+            "join_train": row.get("join_train", ""),
+            "join_arg": f" --join {row['join_train']}" if row.get("join_train") else "",
             "init_tok2vec_arg": f" --paths.init_tok2vec {row['init_tok2vec']}" if row.get("init_tok2vec") else "",
             # raw_text: evaluate on the gold CoNLL-U itself, from its words and from its raw text (--raw)
             "eval_data": row["dev"] if row.get("raw_text") else f"corpus/{name}/{Path(row['dev']).stem}.lexloom",
