@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/ner_uner.py [--minutes 14] [--seeds 0 [1 2]] [--vs-spacy] [--spacy-minutes 15]
 
 The corpora are converted the way the workflow converts them (`lexloom convert
---n-sents 10`: documents of 10 sentences) and also one sentence per document. The
+--n-sents 10`: documents of 10 sentences; the train file with UD English-EWT's tags and trees
+joined to its sentences, `--join`, for the config's UPOS tagger) and also one sentence per document. The
 config is trained once per seed (default: seed 0 alone, as the workflow's `ner` row;
 several: two at a time, one thread each, as the workflow's `seeds:` would) on the
 workflow's corpus, and several are joined by `lexloom ensemble`.
@@ -33,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "UNER_English-EWT"
+TREEBANK = ROOT.parent / "shared" / "data" / "UD_English-EWT"
 TARGET_F = 68.0
 SPEED_RATIO = 1.5  # lexloom's inference words/s at least this many times spaCy's
 GROUPINGS = (10, 1)  # sentences per doc: the workflow's (`--n-sents 10`) first
@@ -55,12 +57,12 @@ def run_timed(cmd: list[str], log: Path, timeout: float | None = None) -> float:
     return time.perf_counter() - start
 
 
-def convert_corpus(work: Path, n_sents: int, data: Path) -> Path:
+def convert_corpus(work: Path, n_sents: int, data: Path, treebank: Path) -> Path:
     from lexloom.convert import convert
 
     corpus = work / f"corpus-{n_sents}"
-    for split in ("train", "dev"):
-        convert(data / f"en_ewt-ud-{split}.iob2", corpus, n_sents=n_sents)
+    convert(data / "en_ewt-ud-train.iob2", corpus, n_sents=n_sents, join=treebank / "en_ewt-ud-train.conllu")
+    convert(data / "en_ewt-ud-dev.iob2", corpus, n_sents=n_sents)
     return corpus
 
 
@@ -163,10 +165,11 @@ def main() -> None:
     ap.add_argument("--spacy-minutes", type=float, default=15.0, help="stop spaCy's training after this long")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")
     ap.add_argument("--data", type=Path, default=DATA, help="folder with en_ewt-ud-{train,dev}.iob2")
+    ap.add_argument("--treebank", type=Path, default=TREEBANK, help="folder with en_ewt-ud-train.conllu, joined to the train file")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ner-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    corpora = {n: convert_corpus(work, n, args.data) for n in GROUPINGS}
+    corpora = {n: convert_corpus(work, n, args.data, args.treebank) for n in GROUPINGS}
     workflow = corpora[GROUPINGS[0]]
     ours = train_ensemble(workflow, work, args.minutes, args.seeds)
     ours["dev"] = {n: evaluate_lexloom(ours["model"], c / "en_ewt-ud-dev.lexloom") for n, c in corpora.items()}
