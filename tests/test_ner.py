@@ -343,13 +343,17 @@ def test_the_shipped_config_reads_ten_sentence_docs_as_their_sentences(tmp_path)
     assert n_entities >= 20  # the model finds entities: the comparison is not between empty lists
 
 
-def listening_pipeline(seed: int):
-    """tok2vec + a ner listening to it, as configs/ner.cfg, trained briefly on 200 sentences."""
+def listening_pipeline(seed: int, data: str | Path = "en_ewt-ud-train-200.iob2", upos: bool = False):
+    """tok2vec + a ner listening to it (and with `upos` a UPOS tagger too), as configs/ner.cfg,
+    trained briefly on 200 sentences (or `data`)."""
     set_seed(seed)
     nlp = lexloom.blank("en")
     nlp.add_pipe("tok2vec", config={"model": SMALL_TOK2VEC})
-    nlp.add_pipe("ner", config={"model": {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}})
-    train = read_examples(nlp, "en_ewt-ud-train-200.iob2")
+    listener = {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}
+    if upos:
+        nlp.add_pipe("tagger", name="upos", config={"attr": "pos", "model": listener})
+    nlp.add_pipe("ner", config={"model": listener})
+    train = read_examples(nlp, data)
     optimizer = nlp.initialize(lambda: train)
     optimizer.learn_rate = 0.003
     for _ in range(3):
@@ -390,6 +394,34 @@ def test_ensemble_averages_recognizers_trained_apart(tmp_path):
     assert sum(map(len, before)) >= 10
     again = lexloom.load(joined.to_disk(tmp_path / "again"))
     assert [[(e.start, e.end, e.label_) for e in doc.ents] for doc in again.pipe([Doc(again.vocab, words=d.words) for d in docs])] == before
+
+
+def test_ensemble_keeps_the_tok2vec_a_tagger_shares(tmp_path):
+    """With a UPOS tagger listening to the tok2vec as well (configs/ner.cfg), the joined
+    recognizer takes each member's tok2vec as its own and the tagger keeps the first member's:
+    its tags are the first member's, before and after loading."""
+    from lexloom.convert import convert
+    from lexloom.ensemble import ensemble_pipelines
+
+    sample = Path(__file__).parent.parent / "assets" / "sample"
+    [corpus] = convert(sample / "UNER_English-EWT" / "en_ewt-ud-train.iob2", tmp_path, join=sample / "UD_English-EWT" / "en_ewt-ud-train.conllu")
+    members = [listening_pipeline(seed, corpus, upos=True) for seed in (0, 1)]
+    paths = [nlp.to_disk(tmp_path / f"seed{i}") for i, nlp in enumerate(members)]
+    joined = ensemble_pipelines(paths)
+    assert joined.pipe_names == ["tok2vec", "upos", "ner"]
+    ner = joined.get_pipe("ner")
+    assert ner.listener is None and len(ner.models()) == 2
+    assert joined.get_pipe("upos").listener.upstream == "tok2vec"
+    words = [eg.reference.words for eg in read_examples(joined, corpus)[:40]]
+
+    def annotations(nlp):
+        docs = list(nlp.pipe([Doc(nlp.vocab, words=w) for w in words]))
+        return [[t.pos_ for t in doc] for doc in docs], [[(e.start, e.end, e.label_) for e in doc.ents] for doc in docs]
+
+    tags, ents = annotations(joined)
+    assert tags == annotations(members[0])[0] != annotations(members[1])[0]
+    assert sum(tag == "PROPN" for doc in tags for tag in doc) >= 20 and sum(map(len, ents)) >= 10
+    assert annotations(lexloom.load(joined.to_disk(tmp_path / "joined"))) == (tags, ents)
 
 
 def test_no_entity_crosses_a_sentence_boundary_the_doc_has(trained):

@@ -9,9 +9,9 @@ training texts a model's scores move by a point or more with the seed; the avera
 three independently trained models is better and steadier than any one
 (benchmarks/RESULTS.md, "Text classification", "Named entities").
 
-A component that listens to a shared tok2vec no other component listens to (as in
-`configs/ner.cfg`) is joined with each member's tok2vec as its own: the joined pipeline
-has no separate tok2vec component.
+A component that listens to a shared tok2vec is joined with each member's tok2vec as its own.
+The tok2vec component then goes, unless other components listen to it too (`configs/ner.cfg`'s
+UPOS tagger): they keep the first member's, which runs once more at inference.
 """
 from __future__ import annotations
 
@@ -59,20 +59,23 @@ def ensemble_pipelines(members: Sequence[str | Path], components: Sequence[str] 
     return first
 
 
-def _own_encoder(nlp: Language, pipe: TrainablePipe, path: str | Path) -> tuple[str | None, list[tuple[nn.Module, nn.Module | None]]]:
-    """The component's (head, tok2vec) models, with the tok2vec it listens to as its own; and
-    the name of that tok2vec component (None if it owns its encoder)."""
+def _other_listeners(nlp: Language, pipe: TrainablePipe) -> list[str]:
+    """The other components listening to the tok2vec `pipe` listens to."""
+    upstream = pipe.listener.upstream
+    return [n for n, p in nlp.components if n != pipe.name and p.listener is not None and p.listener.upstream == upstream]
+
+
+def _own_encoder(nlp: Language, pipe: TrainablePipe) -> tuple[str | None, list[tuple[nn.Module, nn.Module | None]]]:
+    """The component's (head, tok2vec) models, with the tok2vec it listens to as its own (a
+    copy where other components keep listening to it); and the name of that tok2vec component
+    (None if it owns its encoder)."""
     listener = pipe.listener
     if listener is None:
         return None, pipe.models()
-    others = [n for n, p in nlp.components if n != pipe.name and p.listener is not None and p.listener.upstream == listener.upstream]
-    if others:
-        raise ConfigError(
-            f"{path}: {pipe.name!r} shares the tok2vec {listener.upstream!r} with {', '.join(map(repr, others))}; only a "
-            "component with its own token encoder, or the only listener of its tok2vec, can be joined, since the members' "
-            "shared encoders differ"
-        )
-    return listener.upstream, [(head, nlp.get_pipe(listener.upstream).model) for head, _ in pipe.models()]
+    encoder = nlp.get_pipe(listener.upstream).model
+    if _other_listeners(nlp, pipe):
+        encoder = copy.deepcopy(encoder)
+    return listener.upstream, [(head, encoder) for head, _ in pipe.models()]
 
 
 def _join(name: str, pipelines: list[Language], members: Sequence[str | Path]) -> None:
@@ -90,11 +93,14 @@ def _join(name: str, pipelines: list[Language], members: Sequence[str | Path]) -
             raise ConfigError(f"{path}: [components.{name}] differs from {members[0]}'s; members must be trained from one config")
         if list(pipe.labels) != list(first.labels):
             raise ConfigError(f"{path}: {name!r} has labels {list(pipe.labels)}, {members[0]} has {list(first.labels)}")
-        upstream, own = _own_encoder(member, pipe, path)
+        upstream, own = _own_encoder(member, pipe)
         models += own
     if upstream is not None:  # the shared tok2vec becomes each model's own
         encoder = copy.deepcopy(dict(nlp.config["components"][upstream]["model"]))
-        first.spec.tok2vec = nlp.remove_pipe(upstream).spec
+        if _other_listeners(nlp, first):
+            first.spec.tok2vec = copy.deepcopy(nlp.get_pipe(upstream).spec)
+        else:
+            first.spec.tok2vec = nlp.remove_pipe(upstream).spec
         nlp.config["components"][name]["model"]["tok2vec"] = encoder
     first.spec.n_models = len(models)
     nlp.config["components"][name]["model"]["n_models"] = len(models)

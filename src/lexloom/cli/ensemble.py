@@ -22,8 +22,9 @@ def ensemble_command(
     Train one config several times with different seeds, then join the models: the
     output is the first member's pipeline whose text classifiers and entity
     recognizers average the probabilities of every member's. Its other components
-    are the first member's. A component that is the only listener of a shared
-    tok2vec takes each member's tok2vec as its own. Score it with `lexloom evaluate`.
+    are the first member's. A component that listens to a shared tok2vec takes
+    each member's tok2vec as its own; components that share it too keep the first
+    member's. Score it with `lexloom evaluate`.
 
     Example: for s in 0 1 2; do lexloom train configs/textcat.cfg --output training/textcat-$s --system.seed $s; done;
     lexloom ensemble training/textcat-ensemble training/textcat-0/model-best training/textcat-1/model-best training/textcat-2/model-best
