@@ -413,6 +413,7 @@ def test_document_replaces_only_its_section(tmp_path):
     for stage in ("train_ud", "evaluate_textcat_multilabel", "pretrain_ud"):
         assert f"`{stage}`" in text
     assert "| `treebank` | `UD_English-EWT` |" in text
+    assert "`assets/downloads/ner/dev.iob2` (train joined with `assets/downloads/ner/ud-train.conllu`) |" in text
     readme.write_text(text.replace("`train_ud`", "`train_old`") + "\nmy appendix\n")
     stale = runner.invoke(app, args + ["--check"])
     assert stale.exit_code == 1 and "out of date" in stale.output

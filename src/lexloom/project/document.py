@@ -31,7 +31,7 @@ def render_document(project: Project) -> str:
     if project.pipelines:
         parts.append("### Pipelines")
         parts.append(_table(["pipeline", "what", "language", "data (train, dev)", "converter", "config", "headline metrics"], (
-            [f"`{name}`", row.get("help", ""), f"`{row['lang']}`", f"`{row['train']}`, `{row['dev']}`", row["converter"],
+            [f"`{name}`", row.get("help", ""), f"`{row['lang']}`", f"`{row['train']}`, `{row['dev']}`" + (f" (train joined with `{row['join_train']}`)" if row.get("join_train") else ""), row["converter"],
              f"`{row['config']}`", ", ".join(f"`{m}`" for m in row["metrics"])]
             for name, row in project.pipelines.items()
         )))
