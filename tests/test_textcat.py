@@ -230,18 +230,33 @@ def test_ensemble_refuses_members_it_cannot_join(exclusive, multilabel, tmp_path
         ([first, other], f"{other}: no component 'textcat'"),
         ([first, first, "--component", "tagger"], "'tagger' is not a text classifier"),
     ]
-    nlp = lexloom.blank("en")
-    nlp.add_pipe("tok2vec", config={"model": SMALL_TOK2VEC})
-    for name in ("textcat", "second"):  # two listeners: the shared tok2vec cannot become either's own
-        nlp.add_pipe("textcat", name, config={"model": {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}})
-    examples = read_examples(nlp, "docs_issues-train-150.jsonl")[:20]
-    nlp.initialize(lambda: examples)
-    listening = nlp.to_disk(tmp_path / "listening")
-    cases.append(([listening, listening], "'textcat' shares the tok2vec 'tok2vec' with 'second'"))
     for args, message in cases:
         result = CliRunner().invoke(app, ["ensemble", str(tmp_path / "joined"), *map(str, args)])
         assert result.exit_code != 0 and message in " ".join(str(result.exception).split()), (args, result.output, result.exception)
         assert not (tmp_path / "joined").exists()
+
+
+def test_ensemble_joins_classifiers_that_share_one_tok2vec(tmp_path):
+    """Two text classifiers listening to one tok2vec: each takes a copy of every member's
+    tok2vec as its own, and the tok2vec, which nobody listens to then, goes. A pipeline joined
+    with itself gives its own categories."""
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("tok2vec", config={"model": SMALL_TOK2VEC})
+    for name in ("textcat", "second"):
+        nlp.add_pipe("textcat", name, config={"model": {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}})
+    examples = read_examples(nlp, "docs_issues-train-150.jsonl")[:20]
+    nlp.initialize(lambda: examples)
+    listening = nlp.to_disk(tmp_path / "listening")
+    result = CliRunner().invoke(app, ["ensemble", str(tmp_path / "joined"), str(listening), str(listening)])
+    assert result.exit_code == 0, result.output
+    joined = lexloom.load(tmp_path / "joined")
+    assert joined.pipe_names == ["textcat", "second"]
+    assert all(joined.get_pipe(n).listener is None and len(joined.get_pipe(n).models()) == 2 for n in joined.pipe_names)
+    texts = [eg.reference.text for eg in examples if len(eg.reference) <= 64]  # (longer: see ensemble.py)
+    assert len(texts) >= 5
+    for alone, both in zip(lexloom.load(listening).pipe(texts), joined.pipe(texts)):
+        assert both.cats.keys() == alone.cats.keys()
+        assert all(abs(both.cats[k] - alone.cats[k]) < 1e-5 for k in alone.cats), (alone.cats, both.cats)
 
 
 def test_bow_sees_the_whole_text_and_neural_part_is_truncated(exclusive):

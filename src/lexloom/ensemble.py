@@ -11,7 +11,10 @@ three independently trained models is better and steadier than any one
 
 A component that listens to a shared tok2vec is joined with each member's tok2vec as its own.
 The tok2vec component then goes, unless other components listen to it too (`configs/ner.cfg`'s
-UPOS tagger): they keep the first member's, which runs once more at inference.
+UPOS tagger): they keep the first member's, which runs once more at inference. A text
+classifier's own encoder reads only the first `max_tokens` tokens, where the shared tok2vec read
+the whole text before it was cut, so on a longer text the joined classifier's probabilities
+move a little (0.003 on a text of 9,131 tokens).
 """
 from __future__ import annotations
 
@@ -95,15 +98,16 @@ def _join(name: str, pipelines: list[Language], members: Sequence[str | Path]) -
             raise ConfigError(f"{path}: {name!r} has labels {list(pipe.labels)}, {members[0]} has {list(first.labels)}")
         upstream, own = _own_encoder(member, pipe)
         models += own
+    cfg = nlp.get_pipe_config(name)  # the section the pipeline's config is rebuilt from
     if upstream is not None:  # the shared tok2vec becomes each model's own
-        encoder = copy.deepcopy(dict(nlp.config["components"][upstream]["model"]))
+        cfg["model"]["tok2vec"] = copy.deepcopy(dict(nlp.get_pipe_config(upstream)["model"]))
         if _other_listeners(nlp, first):
             first.spec.tok2vec = copy.deepcopy(nlp.get_pipe(upstream).spec)
         else:
             first.spec.tok2vec = nlp.remove_pipe(upstream).spec
-        nlp.config["components"][name]["model"]["tok2vec"] = encoder
     first.spec.n_models = len(models)
-    nlp.config["components"][name]["model"]["n_models"] = len(models)
+    cfg["model"]["n_models"] = len(models)
+    nlp.config["components"][name] = cfg
     heads, tok2vecs = zip(*models)
     first.model.head = nn.ModuleList(heads)
     first.model.tok2vec = None if tok2vecs[0] is None else nn.ModuleList(tok2vecs)
