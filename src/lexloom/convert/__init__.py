@@ -217,14 +217,14 @@ def convert(
     for path, output in zip(inputs, outputs):
         if to == "conllu":
             write_conllu(stats.count(read_docbin(path)), output)
-        elif join is None:
-            docs = read_docs(path, Vocab(lang), format=converter, n_sents=n_sents, merge_subtokens=merge_subtokens)
-            write_docbin(output, stats.count(docs))
         else:
+            # joining works on single sentences, grouped into Docs of n_sents afterwards; the
+            # join file is read into this file's vocab (a corpus keeps its vocab's strings)
             vocab = Vocab(lang)
-            partners = index_sentences(read_docs(join, vocab, merge_subtokens=merge_subtokens), join)
-            sentences = read_docs(path, vocab, format=converter, merge_subtokens=merge_subtokens)
-            docs = group_sentences(join_annotations(sentences, path, partners, join, join_stats), n_sents)
+            docs = read_docs(path, vocab, format=converter, n_sents=1 if join else n_sents, merge_subtokens=merge_subtokens)
+            if join is not None:
+                partners = index_sentences(read_docs(join, vocab, merge_subtokens=merge_subtokens), join)
+                docs = group_sentences(join_annotations(docs, path, partners, join, join_stats), n_sents)
             write_docbin(output, stats.count(docs))
         stats.files += 1
     return outputs
