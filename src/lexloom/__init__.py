@@ -20,6 +20,10 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
+    if name == "registry":  # spaCy's `@spacy.registry.architectures(...)`, `.augmenters`, ...
+        from .config.registry import registry
+
+        return registry
     raise AttributeError(f"module 'lexloom' has no attribute {name!r}")
 
 

@@ -1,6 +1,7 @@
-"""Where spaCy users look for `minibatch`, `compounding`, `decaying`, `fix_random_seed` and
-`filter_spans` (`from lexloom.util import minibatch, compounding`). All but the last live
-elsewhere (training/, language.py) and are re-exported here, imported on first use.
+"""Where spaCy users look for `minibatch`, `compounding`, `decaying`, `fix_random_seed`,
+`registry` and `filter_spans` (`from lexloom.util import minibatch, registry`). All but the
+last live elsewhere (training/, language.py, config/) and are re-exported here, imported on
+first use.
 
 lexloom's own modules do not import this one: what they share lives where it belongs
 (writing files in `files.py`, importing a user's code in `config/registry.py`), so that a
@@ -19,6 +20,7 @@ _REEXPORTS = {
     "compounding": ("lexloom.training.schedules", "compounding"),
     "decaying": ("lexloom.training.schedules", "decaying"),
     "fix_random_seed": ("lexloom.language", "set_seed"),
+    "registry": ("lexloom.config.registry", "registry"),
 }
 
 

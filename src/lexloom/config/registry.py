@@ -16,6 +16,7 @@ class registry(confection.registry):
     optimizers = catalogue.create("lexloom", "optimizers", entry_points=True)
     batchers = catalogue.create("lexloom", "batchers", entry_points=True)
     readers = catalogue.create("lexloom", "readers", entry_points=True)
+    augmenters = catalogue.create("lexloom", "augmenters", entry_points=True)
     loggers = catalogue.create("lexloom", "loggers", entry_points=True)
     scorers = catalogue.create("lexloom", "scorers", entry_points=True)
     tokenizers = catalogue.create("lexloom", "tokenizers", entry_points=True)

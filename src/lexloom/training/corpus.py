@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from ..config.registry import registry
 from ..errors import DataError
@@ -33,16 +33,20 @@ class Corpus:
     sentences into docs (`--n-sents`). `limit` keeps the first N pieces. With `gold_sents`,
     the Docs to annotate keep the reference's sentence boundaries (as `lexloom evaluate
     --gold-sents`): for data whose input comes split into sentences (IOB, CoNLL-2003), where
-    the boundaries are not a prediction."""
+    the boundaries are not a prediction. `augmenter` (`[corpora.train.augmenter]`, spaCy's
+    `(nlp, example) -> Examples`) alters the Examples afresh each epoch when this corpus
+    trains (`TrainingData`); reading the corpus gives them as they are."""
 
     def __init__(
         self, path: str | Path, *, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False, gold_sents: bool = False,
+        augmenter: Callable[..., Iterable[Example]] | None = None,
     ):
         self.path = Path(path)
         self.gold_sents = gold_sents
         self.max_length = max_length
         self.per_sentence = per_sentence
         self.limit = limit
+        self.augmenter = augmenter
         self.shuffle = shuffle
         self._rng = random.Random(seed)
 
@@ -87,5 +91,6 @@ class Corpus:
 @registry.readers("lexloom.Corpus.v1")
 def create_corpus(
     path: str, max_length: int = 0, limit: int = 0, shuffle: bool = False, seed: int = 0, per_sentence: bool = False, gold_sents: bool = False,
+    augmenter: Callable[..., Iterable[Example]] | None = None,
 ) -> Corpus:
-    return Corpus(path, max_length=max_length, limit=limit, shuffle=shuffle, seed=seed, per_sentence=per_sentence, gold_sents=gold_sents)
+    return Corpus(path, max_length=max_length, limit=limit, shuffle=shuffle, seed=seed, per_sentence=per_sentence, gold_sents=gold_sents, augmenter=augmenter)

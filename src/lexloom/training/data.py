@@ -31,6 +31,8 @@ class TrainingData:
     With `shuffle_buffer = 0` the Examples are held in memory and each epoch is a full
     shuffle. With `shuffle_buffer = N` the reader is streamed anew each epoch and shuffled
     within a window of N Examples, so a corpus of any size trains in bounded memory.
+    The reader's `augmenter`, if it has one (`[corpora.train.augmenter]`), alters the
+    Examples of each epoch (`augment_epoch`).
     """
 
     def __init__(self, nlp: Language, reader: Callable[[Language], Iterable[Example]], shuffle_buffer: int):
@@ -38,6 +40,7 @@ class TrainingData:
         self.reader = reader
         self.shuffle_buffer = shuffle_buffer
         self.examples: list[Example] | None = None if shuffle_buffer else list(self._read())
+        self.augmenter = getattr(reader, "augmenter", None)
 
     def _read(self) -> Iterable[Example]:
         """The reader's Examples; in a data-parallel run, this rank's shard of them."""
@@ -61,8 +64,29 @@ class TrainingData:
         if self.examples is not None:
             order = list(self.examples)
             rng.shuffle(order)
-            return iter(order)
-        return buffer_shuffle(self._read(), self.shuffle_buffer, rng)
+            examples: Iterator[Example] = iter(order)
+        else:
+            examples = buffer_shuffle(self._read(), self.shuffle_buffer, rng)
+        return examples if self.augmenter is None else augment_epoch(self.augmenter, self.nlp, examples, rng)
+
+
+def augment_epoch(augmenter: Callable, nlp: Language, examples: Iterable[Example], rng: random.Random) -> Iterator[Example]:
+    """An augmenter's Examples for one epoch. An augmenter is spaCy's: `(nlp, example) ->
+    Examples`, registered in `registry.augmenters`, drawing its chances from Python's `random`,
+    so one written for spaCy runs as it is. While it runs, `random` draws from a state seeded
+    by the loop's RNG at the epoch's start, and is restored around each call: the run, and a
+    resumed run, draw the same alterations, and the rest of the program's `random` is left
+    as it was."""
+    state = random.Random(rng.getrandbits(64)).getstate()
+    for eg in examples:
+        outside = random.getstate()
+        random.setstate(state)
+        try:
+            out = list(augmenter(nlp, eg))
+            state = random.getstate()
+        finally:
+            random.setstate(outside)
+        yield from out
 
 
 def buffer_shuffle(items: Iterable[Example], size: int, rng: random.Random) -> Iterator[Example]:
