@@ -16,6 +16,8 @@ from lexloom.training.data import TrainingData
 from lexloom.training.loop import train
 from lexloom.util import registry  # where spaCy has it
 
+from conftest import SMALL_TOK2VEC  # noqa: E402
+
 SAMPLE = Path(__file__).parent.parent / "assets" / "sample"
 LOWER = {"@augmenters": "test.lower_case.v1", "level": 0.5}
 
@@ -45,10 +47,7 @@ def corpus(tmp_path_factory) -> Path:
 def ner_config(corpus: Path, augmenter: dict | None) -> dict:
     """A small NER on `corpus`, one sentence an Example, with this augmenter."""
     cfg = init_config("en", ["ner"])
-    cfg["components"]["tok2vec"]["model"] = {
-        "@architectures": "lexloom.Tok2Vec.v1", "width": 32, "rows": [500, 100, 200, 100],
-        "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": 32, "depth": 1},
-    }
+    cfg["components"]["tok2vec"]["model"] = SMALL_TOK2VEC
     cfg["paths"]["train"] = cfg["paths"]["dev"] = str(corpus)
     cfg["corpora"]["train"]["per_sentence"] = True
     if augmenter:
