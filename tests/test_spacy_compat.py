@@ -14,7 +14,7 @@ import torch
 import lexloom
 from lexloom import compat, displacy
 from lexloom.compat import V2APIWarning
-from lexloom.errors import LexloomError
+from lexloom.errors import LexloomError, ModelLoadError
 from lexloom.matcher import Matcher
 from lexloom.tokens import Doc, DocBin, Span, Token
 
@@ -160,6 +160,21 @@ def test_load_with_disable_exclude_and_enable(saved_pipeline, tmp_path):
     assert lexloom.load(saved_pipeline, enable=["ner"]).pipe_names == ["ner"]
     with pytest.warns(UserWarning, match="'lemmatizer' not in the pipeline"):
         lexloom.load(saved_pipeline, disable=["lemmatizer"])
+
+
+def test_nlp_disabled_in_the_config_as_spacy(saved_pipeline, tmp_path):
+    """What is disabled when saved loads disabled (`[nlp] disabled`, as spaCy writes it)."""
+    nlp = lexloom.load(saved_pipeline, disable=["parser"])
+    path = nlp.to_disk(tmp_path / "saved")
+    again = lexloom.load(path)
+    assert again.config["nlp"]["disabled"] == ["parser"] and again.pipe_names == ["tagger", "ner"]
+    assert lexloom.load(path, exclude=["parser"]).component_names == ["tagger", "ner"]
+    again.enable_pipe("parser")
+    assert "disabled" not in lexloom.load(again.to_disk(tmp_path / "enabled")).config["nlp"]
+    config = (path / "config.cfg").read_text()
+    (path / "config.cfg").write_text(config.replace('disabled = ["parser"]', 'disabled = ["senter"]'))
+    with pytest.raises(ModelLoadError, match=r"\[nlp\] disabled = \['senter'\]: expected a list of names from \[nlp\] pipeline"):
+        lexloom.load(path)
 
 
 def test_select_pipes_in_and_out_of_a_with_block(saved_pipeline):

@@ -525,15 +525,21 @@ class Language(LanguageV2Aliases):
             {
                 "lang": self.lang,
                 "pipeline": self.component_names,
+                "disabled": self.disabled,
                 "labels": {n: list(p.labels) for n, p in self._components},
                 "lexloom_version": __version__,
                 "torch_version": torch.__version__.split("+")[0],
                 "format_version": FORMAT_VERSION,
             }
         )
+        config = Config(self.config)
+        # what is disabled now loads disabled (as spaCy's nlp.to_disk)
+        config["nlp"] = {k: v for k, v in config["nlp"].items() if k != "disabled"}
+        if self.disabled:
+            config["nlp"]["disabled"] = self.disabled
         with atomic_path(path) as tmp:
             tmp.mkdir(parents=True)
-            Config(self.config).to_disk(tmp / "config.cfg", interpolate=False)
+            config.to_disk(tmp / "config.cfg", interpolate=False)
             for name, proc in self._components:
                 proc.to_disk(tmp / name)
             atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True))
@@ -556,6 +562,11 @@ class Language(LanguageV2Aliases):
                 nlp.add_pipe(cfg.get("component", name), name=name, source=source)
             else:
                 nlp.add_pipe(cfg["factory"], name=name, config={k: v for k, v in cfg.items() if k != "factory"})
+        # spaCy's [nlp] disabled: loaded, but not run (nor trained) until `nlp.enable_pipe(name)`
+        disabled = nlp_cfg.get("disabled") or []
+        if not isinstance(disabled, list) or any(name not in nlp.component_names for name in disabled):
+            raise ConfigError(f"[nlp] disabled = {disabled!r}: expected a list of names from [nlp] pipeline {nlp.component_names}")
+        nlp._disabled |= set(disabled)
         for key in ("training", "initialize", "paths", "system", "corpora", "pretraining"):
             if key in config:
                 nlp.config[key] = config[key]
@@ -670,7 +681,9 @@ def _load_directory(path: Path, *, gpu_id: int, exclude: Iterable[str]) -> Langu
         config = load_config(cfg_path, interpolate=True)
         _warn_unknown(exclude, config["nlp"]["pipeline"])
         for cfg in (saved, config):  # excluded components are gone, from the config too
-            cfg["nlp"]["pipeline"] = [n for n in cfg["nlp"]["pipeline"] if n not in set(exclude)]
+            for key in ("pipeline", "disabled"):
+                if key in cfg["nlp"]:
+                    cfg["nlp"][key] = [n for n in cfg["nlp"][key] if n not in set(exclude)]
             for n in exclude:
                 cfg.get("components", {}).pop(n, None)
         for comp in config.get("components", {}).values():

@@ -42,6 +42,7 @@ max_steps = 20000
 max_minutes = 0
 eval_frequency = 200
 frozen_components = []
+auxiliary_components = []
 rehearse_ratio = 0.0
 checkpoint_every = 0
 shuffle_buffer = 0

@@ -30,6 +30,9 @@ class TrainingSchema(_Section):
     max_minutes: float = Field(0, ge=0)
     eval_frequency: int = Field(200, ge=1)
     frozen_components: list[str] = []
+    # Trained with the rest for what they teach a shared tok2vec; the trained pipeline keeps
+    # them loaded but disabled (`[nlp] disabled`), so they cost nothing at inference.
+    auxiliary_components: list[str] = []
     rehearse_ratio: float = Field(0.0, ge=0.0)
     checkpoint_every: int = Field(0, ge=0)
     shuffle_buffer: int = Field(0, ge=0)

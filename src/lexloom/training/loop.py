@@ -56,6 +56,7 @@ class Settings:
     schedules: dict[str, "CountedSchedule"]  # the batcher's schedules, counted for resuming
     score_weights: dict[str, float]
     frozen: tuple[str, ...] = ()
+    auxiliary: tuple[str, ...] = ()
     dropout: float = 0.1
     accumulate_gradient: int = 1
     eval_frequency: int = 200
@@ -70,11 +71,13 @@ class Settings:
     def from_config(cls, config: Config, T: dict, nlp: Language, config_path) -> "Settings":
         """From the interpolated config and its resolved `[training]` section `T`."""
         batcher, schedules = counted_batcher(config, config_path)
+        auxiliary = tuple(n for n in T.get("auxiliary_components", []) if nlp.has_pipe(n))  # not those left out, unannotated
         return cls(
             batcher=batcher,
             schedules=schedules,
-            score_weights=score_weights(nlp, T.get("score_weights")),
+            score_weights=score_weights(nlp, T.get("score_weights"), exclude=auxiliary),
             frozen=tuple(T.get("frozen_components", [])),
+            auxiliary=auxiliary,
             dropout=float(T.get("dropout", 0.1)),
             accumulate_gradient=int(T.get("accumulate_gradient", 1)),
             eval_frequency=int(T["eval_frequency"]),
@@ -87,14 +90,17 @@ class Settings:
         )
 
 
-def score_weights(nlp: Language, configured: dict[str, float] | None) -> dict[str, float]:
-    """Configured weights, else the sum of the pipeline's components' default weights,
+def score_weights(nlp: Language, configured: dict[str, float] | None, exclude: Iterable[str] = ()) -> dict[str, float]:
+    """Configured weights, else the sum of the default weights of the pipeline's components
+    (but those in `exclude`: auxiliary components, which the trained pipeline does not run),
     normalized to sum 1."""
     weights: dict[str, float] = {}
     if configured:
         weights = {k: float(v) for k, v in configured.items() if v is not None}
     else:
-        for _, proc in nlp.pipeline:
+        for name, proc in nlp.pipeline:
+            if name in exclude:
+                continue
             for k, v in proc.default_score_weights().items():
                 if v is not None:
                     weights[k] = weights.get(k, 0.0) + v
@@ -214,9 +220,11 @@ def train(
         raise ConfigError(f"{config_path}: the training corpus is empty")
     dev_examples = list(corpora["dev"](nlp))
     frozen = list(T.get("frozen_components", []))
-    for name in frozen:
-        if not nlp.has_pipe(name):
-            raise ConfigError(f"[training] frozen_components names {name!r}, which is not in the pipeline")
+    for key in ("frozen_components", "auxiliary_components"):
+        for name in T.get(key, []):
+            if not nlp.has_pipe(name):
+                raise ConfigError(f"[training] {key} names {name!r}, which is not in the pipeline")
+    check_disabled(nlp, T, sourced, config_path)
     check_annotation(nlp, data, skip=T["unannotated"] == "skip", keep=set(frozen) | sourced, config_path=config_path)
     max_init = int((config.get("initialize") or {}).get("max_examples", 0) or 0)
     with nlp.select_pipes(disable=sorted(sourced)):
@@ -262,6 +270,20 @@ def train(
     return output
 
 
+def check_disabled(nlp: Language, T: dict, sourced: set[str], config_path) -> None:
+    """`[nlp] disabled` components are not trained (as in spaCy), so only a sourced one, trained
+    already, may be disabled. An auxiliary component trains enabled until it is saved (a trained
+    pipeline's config, which lists it in both, trains as the config it came from)."""
+    for name in T.get("auxiliary_components", []):
+        nlp.enable_pipe(name)
+    for name in nlp.disabled:
+        if name not in sourced:
+            raise ConfigError(
+                f"{config_path}: [nlp] disabled names {name!r}, which would be saved untrained (a disabled component is not "
+                "trained): give it a source pipeline, or list it in [training] auxiliary_components to train it and save it disabled"
+            )
+
+
 def check_annotation(nlp: Language, data: TrainingData, *, skip: bool, keep: set[str], config_path) -> None:
     """A component to train whose annotation the training corpus lacks, or has on under 1% of it
     (a tagger on a treebank without XPOS; see `debug_data.MIN_ANNOTATED_SHARE`), is an error, or with `[training] unannotated = "skip"` it is taken
@@ -285,7 +307,8 @@ def check_annotation(nlp: Language, data: TrainingData, *, skip: bool, keep: set
 def _save_models(nlp: Language, loop: "Loop", output: Path, step: "Step", run: dict) -> None:
     """`model-last`, and `model-best` when the evaluation was the best so far, with the weights evaluated."""
     record = step.record
-    with loop.evaluated_weights():
+    # auxiliary components are saved disabled: loaded, not run (enable_pipe turns one on)
+    with loop.evaluated_weights(), nlp.select_pipes(disable=list(loop.settings.auxiliary)):
         info = {**run, "performance": record["scores"], "score": record["score"], "step": record["step"], "weights_sha256": weights_sha256(nlp)}
         if step.is_best:
             nlp.to_disk(output / "model-best", extra_meta=info)
