@@ -17,6 +17,21 @@ SMALL_TOK2VEC = {
 }
 
 
+@pytest.fixture(scope="session")
+def joined_uner_sample(tmp_path_factory) -> Path:
+    """The bundled UNER train slice with UD English-EWT's tags and trees joined to its
+    sentences, as the workflow's convert_ner makes it (`lexloom convert --join`)."""
+    from lexloom.convert import convert
+
+    sample = Path(__file__).parent.parent / "assets" / "sample"
+    (path,) = convert(
+        sample / "UNER_English-EWT" / "en_ewt-ud-train.iob2",
+        tmp_path_factory.mktemp("joined"),
+        join=sample / "UD_English-EWT" / "en_ewt-ud-train.conllu",
+    )
+    return path
+
+
 @pytest.fixture
 def one_thread():
     """Small models train fastest on one thread, and steadily on a busy machine."""

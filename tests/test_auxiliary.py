@@ -7,28 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 import lexloom
 from lexloom.config.init import init_config
-from lexloom.convert import convert
 from lexloom.errors import ConfigError
 from lexloom.training.loop import train
 
 from conftest import SMALL_TOK2VEC  # noqa: E402
-
-SAMPLE = Path(__file__).parent.parent / "assets" / "sample"
-
-
-@pytest.fixture(scope="module")
-def joined(tmp_path_factory) -> Path:
-    """The sample's UNER train entities with UD English-EWT's trees of the same sentences."""
-    (path,) = convert(
-        SAMPLE / "UNER_English-EWT" / "en_ewt-ud-train.iob2",
-        tmp_path_factory.mktemp("corpus"),
-        join=SAMPLE / "UD_English-EWT" / "en_ewt-ud-train.conllu",
-    )
-    return path
 
 
 def write_config(tmp_path: Path, corpus: Path, **training) -> Path:
@@ -44,8 +29,8 @@ def write_config(tmp_path: Path, corpus: Path, **training) -> Path:
     return path
 
 
-def test_an_auxiliary_component_is_trained_then_saved_disabled(joined, tmp_path, one_thread):
-    out = train(write_config(tmp_path, joined, auxiliary_components=["parser"]), tmp_path / "out")
+def test_an_auxiliary_component_is_trained_then_saved_disabled(joined_uner_sample, tmp_path, one_thread):
+    out = train(write_config(tmp_path, joined_uner_sample, auxiliary_components=["parser"]), tmp_path / "out")
     best = out / "model-best"
     nlp = lexloom.load(best)
     assert nlp.component_names == ["tok2vec", "parser", "ner"] and nlp.pipe_names == ["tok2vec", "ner"]
@@ -66,8 +51,8 @@ def test_an_auxiliary_component_is_trained_then_saved_disabled(joined, tmp_path,
     assert (again / "model-last" / "parser" / "model.safetensors").read_bytes() == (out / "model-last" / "parser" / "model.safetensors").read_bytes()
 
 
-def test_a_disabled_component_no_source_trained_is_refused(joined, tmp_path):
-    path = write_config(tmp_path, joined)
+def test_a_disabled_component_no_source_trained_is_refused(joined_uner_sample, tmp_path):
+    path = write_config(tmp_path, joined_uner_sample)
     text = path.read_text().replace('pipeline = ["tok2vec", "parser", "ner"]', 'pipeline = ["tok2vec", "parser", "ner"]\ndisabled = ["parser"]', 1)
     assert 'disabled = ["parser"]' in text
     path.write_text(text)

@@ -398,15 +398,13 @@ def test_ensemble_averages_recognizers_trained_apart(tmp_path):
     assert [[(e.start, e.end, e.label_) for e in doc.ents] for doc in again.pipe([Doc(again.vocab, words=d.words) for d in docs])] == before
 
 
-def test_ensemble_keeps_the_tok2vec_a_tagger_shares(tmp_path):
+def test_ensemble_keeps_the_tok2vec_a_tagger_shares(joined_uner_sample, tmp_path):
     """With a UPOS tagger listening to the tok2vec as well (configs/ner.cfg), the joined
     recognizer takes each member's tok2vec as its own and the tagger keeps the first member's:
     its tags are the first member's, before and after loading."""
-    from lexloom.convert import convert
     from lexloom.ensemble import ensemble_pipelines
 
-    sample = Path(__file__).parent.parent / "assets" / "sample"
-    [corpus] = convert(sample / "UNER_English-EWT" / "en_ewt-ud-train.iob2", tmp_path, join=sample / "UD_English-EWT" / "en_ewt-ud-train.conllu")
+    corpus = joined_uner_sample
     members = [listening_pipeline(seed, corpus, upos=True) for seed in (0, 1)]
     paths = [nlp.to_disk(tmp_path / f"seed{i}") for i, nlp in enumerate(members)]
     joined = ensemble_pipelines(paths)
