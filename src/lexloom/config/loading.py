@@ -14,6 +14,7 @@ from confection.typechecker import check_type
 from ..errors import ConfigError
 from .registry import registry
 from .schemas import root_schema
+from .spacy import from_spacy, is_spacy_config
 
 
 def parse_overrides(args: Iterable[str]) -> dict[str, Any]:
@@ -63,8 +64,12 @@ def _apply(config: Config, overrides: dict[str, Any], path: str | Path | None) -
         node[key] = value
 
 
-def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None, text: str | None = None, interpolate: bool = False) -> Config:
-    """Read a .cfg file (or text), apply dotted overrides, optionally interpolate `${...}`."""
+def load_config(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None, text: str | None = None, interpolate: bool = False, translate_spacy: bool = True,
+) -> Config:
+    """Read a .cfg file (or text), apply dotted overrides, optionally interpolate `${...}`.
+    A config written for spaCy is read as lexloom's (`config/spacy.py`) unless `translate_spacy`
+    is false: the file as written, to check overrides against."""
     try:
         if text is not None:
             config = Config().from_str(text, interpolate=False)
@@ -85,6 +90,9 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         raise ConfigError(f"{path or 'config'}: cannot parse config: {e}") from None
     if overrides:
         _apply(config, overrides, path)
+    if translate_spacy and is_spacy_config(config):
+        # after the overrides, which name the settings of the file as the user wrote it
+        from_spacy(config, str(path or "config"))
     if interpolate:
         try:
             config = config.interpolate()

@@ -171,7 +171,7 @@ def train(
     the position in the data and in the schedules. Without `resume`, a run into an existing
     `output_dir` starts a new `log.jsonl` (it replaces the old one at its first record).
     """
-    raw = load_config(config_path)
+    raw = load_config(config_path, translate_spacy=False)  # the settings as the file names them, as overrides do
     overrides = apply_params_file(dict(overrides or {}), raw, params_path, params_key)
     if gpu_id is not None:
         overrides["system.gpu_id"] = gpu_id
