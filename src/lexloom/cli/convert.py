@@ -15,6 +15,7 @@ from ._output import console, good, info
 
 class Converter(str, Enum):
     auto = "auto"
+    spacy = "spacy"
     conllu = "conllu"
     iob = "iob"
     conll03 = "conll03"
@@ -41,7 +42,7 @@ def convert_command(
         help="A CoNLL-U or IOB file of the same sentences (by # sent_id and words): each sentence takes the layers it lacks from it, e.g. UD tags and trees for UNER entities.",
     ),
 ) -> None:
-    """Convert CoNLL-U, IOB, CoNLL-2003, JSONL or text files into .lexloom corpora, or .lexloom into CoNLL-U.
+    """Convert CoNLL-U, IOB, CoNLL-2003, JSONL, text or spaCy's .spacy files into .lexloom corpora, or .lexloom into CoNLL-U.
 
     Malformed input stops the conversion with FILE:LINE and what is wrong; no
     half-written output is left behind.
@@ -49,6 +50,8 @@ def convert_command(
     Example: lexloom convert assets/en_ewt-ud-train.conllu corpus/ --n-sents 10
 
     Example: lexloom convert assets/uner-train.iob2 corpus/ --n-sents 10 --join assets/en_ewt-ud-train.conllu
+
+    Example: lexloom convert train.spacy corpus/
     """
     stats, join_stats = CorpusStats(), JoinStats()
     started = time.perf_counter()

@@ -1,7 +1,7 @@
 """Reading and writing Docs in every format, and `convert` (files -> `.lexloom` corpora).
 
 `read_docs(path, vocab)` is the one way to read Docs from a path: a `.lexloom` corpus,
-CoNLL-U, IOB (three layouts), CoNLL-2003, JSONL (texts with spans and cats, or Docs in
+spaCy's `.spacy` corpus (`spacy.py`, read without spaCy), CoNLL-U, IOB (three layouts), CoNLL-2003, JSONL (texts with spans and cats, or Docs in
 `to_json()` shape), plain text (one text per line), a folder of such files, or "-" for
 stdin. The format comes from the extension, else from the content (`detect_format`).
 Readers stream Docs and raise `DataError` naming FILE:LINE for malformed input.
@@ -29,14 +29,15 @@ from ._sentences import group_sentences
 from .iob import read_iob
 from .join import JoinStats, index_sentences, join_annotations
 from .jsonl import read_jsonl, write_jsonl
+from .spacy import read_spacy
 from .text import read_text
 
-FORMATS = ("lexloom", "conllu", "jsonl", "txt", "iob", "conll03")
+FORMATS = ("lexloom", "spacy", "conllu", "jsonl", "txt", "iob", "conll03")
 WRITERS = {".lexloom": "lexloom", ".conllu": "conllu", ".jsonl": "jsonl"}
 OUTPUT_FORMATS = ("lexloom", "conllu")
 # Formats by extension; `.txt` and other extensions are told apart by their content.
 SUFFIXES = {
-    ".lexloom": "lexloom", ".conllu": "conllu", ".jsonl": "jsonl", ".json": "jsonl",
+    ".lexloom": "lexloom", ".spacy": "spacy", ".conllu": "conllu", ".jsonl": "jsonl", ".json": "jsonl",
     ".iob": "iob", ".iob2": "iob", ".bio": "iob", ".conll": "iob", ".txt": "txt",
 }
 # Extensions read from a folder (a file given by name may have any extension): not `.txt`,
@@ -68,7 +69,7 @@ class CorpusStats:
 
 
 def detect_format(path: str | Path) -> str:
-    """The format of a file: by extension (`.lexloom`, `.conllu`, `.jsonl`/`.json`), else by content.
+    """The format of a file: by extension (`.lexloom`, `.spacy`, `.conllu`, `.jsonl`/`.json`), else by content.
 
     A `-DOCSTART-` line near the top means conll03. Otherwise known IOB extensions
     (`.iob`, `.iob2`, `.bio`, `.conll`) mean iob, whose reader tells its layouts apart
@@ -78,7 +79,7 @@ def detect_format(path: str | Path) -> str:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if SUFFIXES.get(suffix) in ("lexloom", "conllu", "jsonl"):
+    if SUFFIXES.get(suffix) in ("lexloom", "spacy", "conllu", "jsonl"):
         return SUFFIXES[suffix]
     head = [text for _, text in islice(read_lines(path), _SNIFF_LINES)]
     if any(text.split()[:1] == [DOCSTART] for text in head):
@@ -131,6 +132,8 @@ def _read_file(path: Path, vocab: Vocab, format: str, n_sents: int, merge_subtok
         raise LexloomError(f"merge_subtokens applies to CoNLL-U input only, not {name} ({path})")
     if name == "lexloom":
         return read_docbin(path, vocab)
+    if name == "spacy":
+        return read_spacy(path, vocab)
     if name == "conllu":
         return read_conllu(path, vocab, n_sents=n_sents, merge_subtokens=merge_subtokens)
     if name in ("jsonl", "txt"):
@@ -246,5 +249,5 @@ def _input_files(input_path: Path, to: str) -> list[Path]:
 
 __all__ = [
     "FORMATS", "CorpusStats", "JoinStats", "convert", "detect_format", "read_conll03", "read_conllu", "read_docs",
-    "output_format", "read_iob", "read_jsonl", "read_text", "write_conllu", "write_docs", "write_jsonl",
+    "output_format", "read_iob", "read_jsonl", "read_spacy", "read_text", "write_conllu", "write_docs", "write_jsonl",
 ]

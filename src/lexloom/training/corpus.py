@@ -1,4 +1,5 @@
-"""Corpus readers: `.lexloom` files (or folders of them) -> Examples with gold tokenization."""
+"""Corpus readers: `.lexloom` files, or spaCy's `.spacy` ones (or folders of them) -> Examples
+with gold tokenization."""
 from __future__ import annotations
 
 import random
@@ -6,18 +7,22 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..config.registry import registry
+from ..convert.spacy import read_spacy
 from ..errors import DataError
 from ..evaluate import predicted_doc
 from ..tokens import Doc, Example, read_docbin
 from ..tokens.doc import pack
 
 
+CORPUS_SUFFIXES = (".lexloom", ".spacy")
+
+
 def corpus_files(path: str | Path) -> list[Path]:
     path = Path(path)
     if path.is_dir():
-        files = sorted(path.rglob("*.lexloom"))
+        files = sorted(f for f in path.rglob("*") if f.suffix in CORPUS_SUFFIXES and f.is_file())
         if not files:
-            raise DataError("no .lexloom files in this directory", path)
+            raise DataError("no .lexloom (or .spacy) files in this directory", path)
         return files
     if not path.exists():
         raise DataError("corpus not found", path)
@@ -53,7 +58,7 @@ class Corpus:
     def docs(self, vocab) -> Iterator[Doc]:
         n = 0
         for f in corpus_files(self.path):
-            for doc in read_docbin(f, vocab):
+            for doc in (read_spacy if f.suffix == ".spacy" else read_docbin)(f, vocab):
                 for part in self._split(doc):
                     yield part
                     n += 1

@@ -1,0 +1,93 @@
+"""spaCy's `.spacy` corpora, read without spaCy (`lexloom/convert/spacy.py`): the same Docs as
+lexloom's own conversion of the same CoNLL-U, every layer spaCy stores, training and
+`convert` taking them as they take `.lexloom` files, and clear errors for what is not one."""
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import msgpack
+import numpy as np
+import pytest
+
+import lexloom
+from lexloom.convert import convert, read_docs
+from lexloom.convert.spacy import read_spacy
+from lexloom.errors import DataError
+from lexloom.tokens import Vocab, read_docbin
+from lexloom.training.corpus import Corpus
+
+DATA = Path(__file__).parent / "data"
+UD = DATA / "spacy" / "en_ewt-ud-dev-150.spacy"  # spacy convert ../ud/en_ewt-ud-dev-150.conllu --n-sents 10
+ANNOTATED = DATA / "spacy" / "annotated.spacy"  # make_annotated.py
+
+
+def test_spacy_convert_and_lexloom_convert_give_the_same_docs():
+    vocab = Vocab("en")
+    ours = list(read_docs(DATA / "ud" / "en_ewt-ud-dev-150.conllu", vocab, n_sents=10))
+    theirs = list(read_docs(UD, vocab))
+    assert len(theirs) == len(ours) == 15
+    for a, b in zip(theirs, ours):
+        for layer in ("_orth", "_tag", "_pos", "_lemma", "_head", "_sent_start", "_ent_iob"):
+            assert np.array_equal(getattr(a, layer), getattr(b, layer)), layer
+        # spaCy's converter writes UD's `root` as `ROOT`, and features in byte order (NumType before Number)
+        assert [t.dep_ if t.dep_ != "ROOT" else "root" for t in a] == [t.dep_ for t in b]
+        assert [sorted(str(t.morph).split("|")) for t in a] == [sorted(str(t.morph).split("|")) for t in b]
+        # spaCy keeps the space after a Doc's last token, lexloom's conversion does not
+        assert np.array_equal(a._spaces[:-1], b._spaces[:-1])
+    first = theirs[0]
+    assert [(t.text, t.pos_, t.tag_, t.dep_, t.head.text) for t in first[:3]] == [("From", "ADP", "IN", "case", "AP"), ("the", "DET", "DT", "det", "AP"), ("AP", "PROPN", "NNP", "obl", "comes")]
+    assert first[3].dep_ == "ROOT"
+    assert str(first[1].morph) == "Definite=Def|PronType=Art" and len(list(first.sents)) == 10
+
+
+def test_every_layer_spacy_stores():
+    first, second = read_spacy(ANNOTATED, Vocab("en"))
+    assert first.text == "Ada Lovelace visited New York."
+    assert [(e.text, e.label_) for e in first.ents] == [("Ada Lovelace", "PERSON"), ("New York", "GPE")]
+    assert first.cats == {"TRAVEL": 1.0, "SPORT": 0.0}
+    group = [(0, 2, "NAME"), (3, 5, "PLACE"), (0, 5, "EVENT")]
+    assert {k: [(s.start, s.end, s.label_) for s in v] for k, v in first.spans.items()} == {"sc": group, "copy": group, "verbs": [(2, 3, "ACTION")]}
+    assert not first.has_annotation("DEP") and not first.has_annotation("TAG")
+    # a label of the user's own (hashed), a token of unknown entity annotation, a token without a head
+    assert [(e.text, e.label_) for e in second.ents] == [("Pixel 7", "GADGET")] and second[4].ent_iob_ == ""
+    assert [(t.pos_, t.tag_, t.lemma_, t.dep_) for t in second[:4]] == [("PRON", "PRP$", "my", "poss"), ("PROPN", "NNP", "Pixel", "nsubj"), ("NUM", "CD", "7", "nummod"), ("VERB", "VBD", "freeze", "ROOT")]
+    assert second._head.tolist() == [1, 3, 1, 3, -1] and str(second[0].morph) == "Person=1|Poss=Yes"
+
+
+def test_training_and_convert_read_spacy_files(tmp_path):
+    nlp = lexloom.blank("en")
+    examples = list(Corpus(UD, per_sentence=True)(nlp))
+    assert len(examples) == 150 and examples[0].reference[0].dep_ == "case"
+    # a folder of both kinds, as `--paths.train corpus/`
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.spacy").write_bytes(ANNOTATED.read_bytes())
+    (written,) = convert(UD, tmp_path / "corpus")
+    assert written.name == "en_ewt-ud-dev-150.lexloom"
+    assert [len(d) for d in read_docbin(written)] == [len(d) for d in read_spacy(UD, Vocab("en"))]
+    docs = list(Corpus(tmp_path / "corpus").docs(nlp.vocab))
+    assert len(docs) == 2 + 15 and docs[0].cats == {"TRAVEL": 1.0, "SPORT": 0.0}
+
+
+def _rewrite(tmp_path: Path, change) -> Path:
+    msg = msgpack.unpackb(zlib.decompress(ANNOTATED.read_bytes()), raw=False, strict_map_key=False)
+    change(msg)
+    path = tmp_path / "bad.spacy"
+    path.write_bytes(zlib.compress(msgpack.packb(msg)))
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda tmp: (tmp / "x.spacy").write_bytes(b"not zlib") and tmp / "x.spacy", "not a spaCy DocBin (.spacy): not zlib-compressed"),
+        (lambda tmp: _rewrite(tmp, lambda m: m.pop("strings")), "not a spaCy DocBin (.spacy): no strings"),
+        (lambda tmp: _rewrite(tmp, lambda m: m.update(strings=[s for s in m["strings"] if s != "Lovelace"])), "doc 1: a token refers to string"),
+        (lambda tmp: _rewrite(tmp, lambda m: m.update(lengths=np.array([6, 4], dtype="<i4").tobytes())), "11 token rows"),
+    ],
+)
+def test_what_is_not_a_spacy_docbin(tmp_path, make, expected):
+    path = make(tmp_path)
+    with pytest.raises(DataError) as error:
+        list(read_spacy(path, Vocab("en")))
+    assert str(path) in str(error.value) and expected in str(error.value), str(error.value)
