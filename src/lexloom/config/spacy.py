@@ -244,9 +244,11 @@ def _tok2vec(t: _Translation, section: str, model: dict, component: str, pipelin
     out.update(_args(embed, "attrs", "rows"))
     for key in ("attrs", "rows"):
         t.rename(f"{section}.embed.{key}", f"{section}.{key}")
-    if "width" in embed and embed["width"] != f"${{{section}.encode.width}}" and t.value(embed["width"]) != t.value(encode.get("width")):
+    if "width" in embed and t.value(embed["width"]) != t.value(encode.get("width")):
         out["embed_width"] = embed["width"]
         t.rename(f"{section}.embed.width", f"{section}.embed_width")
+    else:
+        t.rename(f"{section}.embed.width", f"{section}.width")
     out["encoder"] = _encoder(t, f"{section}.encode", encode)
     t.rename(f"{section}.encode", f"{section}.encoder")
     return out
