@@ -1,16 +1,22 @@
 """A config written by `spacy init config`, given to lexloom as it is: read as lexloom's
-(`lexloom/config/spacy.py`), trained, and saved as a lexloom config; what spaCy's settings
+(`lexloom/config/spacy.py`), pretrained and trained, and saved as a lexloom config; what spaCy's settings
 would change and lexloom cannot do is an error naming the section and the key."""
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
 import lexloom
-from lexloom.config import load_config
+from lexloom.config import load_config, resolve_section
+from lexloom.convert import convert
+from lexloom.language import Language
+from lexloom.training.pretrain import pretrain
 from lexloom.config.init import init_config
 from lexloom.config.spacy import SpacyConfigWarning
 from lexloom.errors import ConfigError
@@ -108,3 +114,26 @@ def test_what_lexloom_cannot_do_is_an_error(config_file, overrides, expected):
     message = str(error.value)
     assert message.startswith(f"{config_file}: ") and expected in message, message
     assert re.search(r"see docs/spacy-users.md\)$", message)
+
+
+def test_spacy_pretraining_then_training_from_its_weights(tmp_path):
+    """`spacy pretrain` then `spacy train --paths.init_tok2vec`, with spaCy's config as it is."""
+    conllu = Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu"
+    raw = tmp_path / "raw.jsonl"  # spaCy's JSONL corpus of {"text": ...}
+    raw.write_text("".join(json.dumps({"text": line[len("# text = "):]}) + "\n" for line in conllu.read_text().splitlines() if line.startswith("# text = ")))
+    small = {"components.tok2vec.model.encode.width": 32, "components.tok2vec.model.encode.depth": 1}
+    config = SPACY / "pretraining.cfg"
+    with pytest.warns(SpacyConfigWarning) as caught:
+        records = pretrain(config, tmp_path / "pretrain", overrides={
+            **small, "paths.raw_text": str(raw), "pretraining.max_epochs": 2, "pretraining.batcher.size": 500, "pretraining.objective.hidden_size": 64,
+        })
+    assert "[corpora.pretrain] min_length, max_length" in str(caught[0].message)
+    assert [r["epoch"] for r in records] == [1, 2] and records[1]["loss"] < records[0]["loss"] and records[0]["words"] > 2000
+    weights = tmp_path / "pretrain" / "model-last.safetensors"
+    (corpus,) = convert(conllu, tmp_path, n_sents=10)
+    with pytest.warns(SpacyConfigWarning):
+        cfg = load_config(config, overrides={**small, "paths.train": str(corpus), "paths.dev": str(corpus), "paths.init_tok2vec": str(weights)}, interpolate=True)
+    nlp = Language.from_config(cfg)
+    nlp.initialize(lambda: list(resolve_section(cfg, "corpora")["train"](nlp)))
+    state, saved = nlp.get_pipe("tok2vec").model.state_dict(), load_file(str(weights))
+    assert state.keys() == saved.keys() and all(torch.equal(state[k], saved[k]) for k in saved)

@@ -139,10 +139,7 @@ def from_spacy(config: dict, where: str = "config") -> dict:
             t.drop(section, config[section], allowed)
     _corpora(t)
     _initialize(t)
-    if config.get("pretraining") == {}:
-        del config["pretraining"]
-    elif isinstance(config.get("pretraining"), dict):
-        raise t.error("pretraining", "spaCy's pretraining settings cannot be read: write lexloom's with `lexloom init config` and copy its [pretraining] section")
+    _pretraining(t)
     pipeline = list((config.get("nlp") or {}).get("pipeline") or [])
     for name, component in (config.get("components") or {}).items():
         if isinstance(component, dict):
@@ -155,7 +152,7 @@ def from_spacy(config: dict, where: str = "config") -> dict:
         raise t.error(section, f"{name!r} has no counterpart in lexloom")
     if t.dropped:
         listed = "; ".join(f"[{section}] {', '.join(keys)}" for section, keys in t.dropped.items())
-        warnings.warn(f"{where}: a spaCy config, read as lexloom's; dropped, as they mean nothing here: {listed}", SpacyConfigWarning, stacklevel=3)
+        warnings.warn(f"{where}: a spaCy config, read as lexloom's; settings dropped (docs/spacy-users.md says why): {listed}", SpacyConfigWarning, stacklevel=3)
     return config
 
 
@@ -192,6 +189,36 @@ def _initialize(t: _Translation) -> None:
         t.dropped_setting("initialize", "init_tok2vec")
     else:
         raise t.error("initialize", f"init_tok2vec is set, but there is no [components.{name}] to load it into")
+
+
+def _pretraining(t: _Translation) -> None:
+    """spaCy's [pretraining] reads its text through `corpus = "corpora.pretrain"` (a JSONL corpus of
+    {"text": ...}); lexloom's reads the file `raw_text` itself (JSONL or plain text)."""
+    P = t.config.get("pretraining")
+    if not isinstance(P, dict):
+        return
+    if not P:
+        del t.config["pretraining"]  # `spacy init config` without --pretraining writes it empty
+        return
+    t.drop("pretraining", P, {"layer": "", "n_save_epoch": None})
+    if t.value(P.get("n_save_every")) is None:
+        P["n_save_every"] = 0
+    named = t.value(P.pop("corpus", "corpora.pretrain"))
+    corpora = t.config.get("corpora") or {}
+    corpus = corpora.pop(named.removeprefix("corpora."), None) if isinstance(named, str) else None
+    if not isinstance(corpus, dict) or "path" not in corpus:
+        raise t.error("pretraining", f"corpus = {named!r}: expected the name of a [corpora.*] section with the raw text's path")
+    corpus.pop("@readers", None)
+    t.drop(named, corpus, {"min_length": _ANY, "max_length": _ANY, "limit": 0})
+    P["raw_text"] = corpus.pop("path")
+    objective = P.get("objective")
+    if isinstance(objective, dict):
+        name = objective.pop("@architectures", None)
+        if name != "spacy.PretrainCharacters.v1":
+            raise t.error("pretraining.objective", f"{name!r}: lexloom pretrains on characters (spacy.PretrainCharacters.v1); predicting word vectors is not implemented")
+        P["objective"] = {"type": "characters", **_args(objective, "n_characters", "maxout_pieces")}
+        if "hidden_size" in objective:
+            P["objective"]["hidden"] = objective["hidden_size"]
 
 
 def _component(t: _Translation, name: str, component: dict, pipeline: list[str]) -> None:
