@@ -137,3 +137,15 @@ def test_spacy_pretraining_then_training_from_its_weights(tmp_path):
     nlp.initialize(lambda: list(resolve_section(cfg, "corpora")["train"](nlp)))
     state, saved = nlp.get_pipe("tok2vec").model.state_dict(), load_file(str(weights))
     assert state.keys() == saved.keys() and all(torch.equal(state[k], saved[k]) for k in saved)
+
+
+def test_spacy_bilstm_encoder_reads_as_lexloom_s():
+    """spaCy's TorchBiLSTMEncoder is `width` wide with half of it in each direction."""
+    encode = '[components.tok2vec.model.encode]\n@architectures = "spacy.MaxoutWindowEncoder.v2"\nwidth = 96\ndepth = 4\nwindow_size = 1\nmaxout_pieces = 3\n'
+    assert encode in EFFICIENCY.read_text()
+    text = EFFICIENCY.read_text().replace(encode, '[components.tok2vec.model.encode]\n@architectures = "spacy.TorchBiLSTMEncoder.v1"\nwidth = 128\ndepth = 2\ndropout = 0.2\n')
+    with pytest.warns(SpacyConfigWarning):
+        config = load_config(text=text, interpolate=True)
+    tok2vec = config["components"]["tok2vec"]["model"]
+    assert tok2vec["width"] == 128 and tok2vec["encoder"] == {"@architectures": "lexloom.BiLSTMEncoder.v1", "width": 128, "hidden": 64, "depth": 2, "dropout": 0.2}
+    assert config["components"]["parser"]["model"]["tok2vec"]["width"] == 128
