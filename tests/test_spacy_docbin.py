@@ -1,4 +1,4 @@
-"""spaCy's `.spacy` corpora, read without spaCy (`lexloom/convert/spacy.py`): the same Docs as
+"""spaCy's `.spacy` corpora, read without spaCy (`lexloom/tokens/spacy_docbin.py`): the same Docs as
 lexloom's own conversion of the same CoNLL-U, every layer spaCy stores, training and
 `convert` taking them as they take `.lexloom` files, and clear errors for what is not one."""
 from __future__ import annotations
@@ -12,9 +12,8 @@ import pytest
 
 import lexloom
 from lexloom.convert import convert, read_docs
-from lexloom.convert.spacy import read_spacy
 from lexloom.errors import DataError
-from lexloom.tokens import Vocab, read_docbin
+from lexloom.tokens import Vocab, read_docbin, read_spacy
 from lexloom.training.corpus import Corpus
 
 DATA = Path(__file__).parent / "data"

@@ -18,7 +18,6 @@ embedding, a transformer) is an error naming its section.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import warnings
@@ -33,22 +32,24 @@ class SpacyConfigWarning(UserWarning):
 
 _ANY = object()  # a dropped setting whose value does not matter here
 
-# Settings of spaCy's factories that lexloom's do not take: dropped when they hold the value
-# given (or any value, _ANY); any other value is an error.
-_FACTORY_SETTINGS: dict[str, Any] = {
-    "moves": None,  # the transition system's actions: lexloom's parser and NER are not transition-based
-    "learn_tokens": False,
-    "incorrect_spans_key": None,
-    "update_with_oracle_cut_size": _ANY,
-    "min_action_freq": _ANY,
-    "neg_prefix": _ANY,
-    "overwrite": _ANY,
-    "extend": _ANY,
-    "backoff": _ANY,
-    "threshold": _ANY,  # textcat's: spaCy scores with it, lexloom's single-label textcat takes the top class
-    "validate": _ANY,
-    "ent_id_sep": _ANY,
-    "scorer": _ANY,  # lexloom's components score themselves
+# Settings of spaCy's factories that lexloom's do not take, by factory: dropped when they hold
+# the value given (or any value, _ANY); any other value is an error. A factory of the user's
+# own (`--code`) keeps its settings.
+_SCORER = {"scorer": _ANY}  # lexloom's components score themselves
+_TRANSITIONS = {"moves": None, "update_with_oracle_cut_size": _ANY}  # lexloom's parser and NER are not transition-based
+_FACTORY_SETTINGS: dict[str, dict[str, Any]] = {
+    "tok2vec": {},
+    "tagger": {**_SCORER, "overwrite": _ANY, "neg_prefix": _ANY},
+    "morphologizer": {**_SCORER, "overwrite": _ANY, "extend": _ANY},
+    "trainable_lemmatizer": {**_SCORER, "overwrite": _ANY, "backoff": _ANY},
+    "parser": {**_SCORER, **_TRANSITIONS, "learn_tokens": False, "min_action_freq": _ANY},
+    "ner": {**_SCORER, **_TRANSITIONS, "incorrect_spans_key": None},
+    "senter": _SCORER,
+    "sentencizer": _SCORER,
+    # spaCy scores a single-label textcat with a threshold; lexloom's takes the top class
+    "textcat": {**_SCORER, "threshold": _ANY},
+    "textcat_multilabel": _SCORER,
+    "entity_ruler": {**_SCORER, "validate": _ANY, "ent_id_sep": _ANY},
 }
 
 # Top-level settings of spaCy's with no meaning here, and the values they may hold.
@@ -226,21 +227,8 @@ def _component(t: _Translation, name: str, component: dict, pipeline: list[str])
     if isinstance(component.get("model"), dict):
         component["model"] = _model(t, f"{section}.model", component["model"], name, pipeline)
     factory = component.get("factory")
-    accepted = _factory_settings(factory) if isinstance(factory, str) else None
-    if accepted is not None:
-        extra = {k: v for k, v in _FACTORY_SETTINGS.items() if k not in accepted}
-        t.drop(section, component, extra)
-
-
-def _factory_settings(factory: str) -> set[str] | None:
-    from .. import pipeline  # noqa: F401  (registers lexloom's factories)
-    from ..pipeline.factories import has_factory
-    from .registry import registry
-
-    if not has_factory(factory):
-        return None  # a user's own factory, registered later (--code): its settings are its own
-    params = inspect.signature(registry.factories.get(factory)).parameters
-    return set(params) | {"factory", "model", "source"}
+    if isinstance(factory, str) and factory in _FACTORY_SETTINGS:
+        t.drop(section, component, _FACTORY_SETTINGS[factory])
 
 
 def _model(t: _Translation, section: str, model: dict, component: str, pipeline: list[str]) -> dict:

@@ -1,7 +1,7 @@
 """Reading and writing Docs in every format, and `convert` (files -> `.lexloom` corpora).
 
 `read_docs(path, vocab)` is the one way to read Docs from a path: a `.lexloom` corpus,
-spaCy's `.spacy` corpus (`spacy.py`, read without spaCy), CoNLL-U, IOB (three layouts), CoNLL-2003, JSONL (texts with spans and cats, or Docs in
+spaCy's `.spacy` corpus (`tokens/spacy_docbin.py`, read without spaCy), CoNLL-U, IOB (three layouts), CoNLL-2003, JSONL (texts with spans and cats, or Docs in
 `to_json()` shape), plain text (one text per line), a folder of such files, or "-" for
 stdin. The format comes from the extension, else from the content (`detect_format`).
 Readers stream Docs and raise `DataError` naming FILE:LINE for malformed input.
@@ -21,7 +21,7 @@ from itertools import islice
 from pathlib import Path
 
 from ..errors import DataError, LexloomError
-from ..tokens import Doc, Vocab, read_docbin, write_docbin
+from ..tokens import Doc, Vocab, read_docbin, read_spacy, write_docbin
 from ..files import read_lines
 from .conll03 import DOCSTART, read_conll03
 from .conllu import read_conllu, write_conllu
@@ -29,7 +29,6 @@ from ._sentences import group_sentences
 from .iob import read_iob
 from .join import JoinStats, index_sentences, join_annotations
 from .jsonl import read_jsonl, write_jsonl
-from .spacy import read_spacy
 from .text import read_text
 
 FORMATS = ("lexloom", "spacy", "conllu", "jsonl", "txt", "iob", "conll03")

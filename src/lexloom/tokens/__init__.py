@@ -1,4 +1,5 @@
-"""The data model: Doc, Token, Span, Example, alignment and the DocBin corpus format.
+"""The data model: Doc, Token, Span, Example, alignment, the DocBin corpus format, and
+reading spaCy's (`.spacy`, `spacy_docbin.py`).
 
 This package must not import torch.
 """
@@ -15,6 +16,7 @@ from .iob import (
     tags_to_entities,
 )
 from .span import Span, SpanGroup
+from .spacy_docbin import read_spacy
 from .strings import StringStore, Vocab
 from .token import Token
 

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..config.registry import registry
-from ..convert.spacy import read_spacy
 from ..errors import DataError
 from ..evaluate import predicted_doc
-from ..tokens import Doc, Example, read_docbin
+from ..tokens import Doc, Example, read_docbin, read_spacy
 from ..tokens.doc import pack
 
 

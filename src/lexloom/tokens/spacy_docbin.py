@@ -24,7 +24,9 @@ import msgpack
 import numpy as np
 
 from ..errors import DataError
-from ..tokens import Doc, Span, Vocab
+from .doc import Doc
+from .span import Span
+from .strings import Vocab
 
 # spaCy's ids of the token attributes a DocBin stores (spacy.attrs.IDS)
 _ATTRS = {65: "ORTH", 67: "NORM", 73: "LEMMA", 74: "POS", 75: "TAG", 76: "DEP", 77: "ENT_IOB", 78: "ENT_TYPE", 79: "HEAD", 80: "SENT_START", 452: "ENT_KB_ID", 453: "MORPH", 454: "ENT_ID"}
