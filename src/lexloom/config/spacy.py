@@ -379,9 +379,9 @@ def _functions_everywhere(t: _Translation, node: dict, where: str) -> None:
         if not isinstance(value, dict):
             continue
         section = f"{where}.{key}" if where else key
-        name = next((v for k, v in value.items() if k.startswith("@")), None)
+        at = next((k for k in value if k.startswith("@")), None)
+        name = value[at] if at else None
         if name in _FUNCTIONS:
-            at = next(k for k in value if k.startswith("@"))
             new, extra = _FUNCTIONS[name]
             t.drop(section, value, extra)
             if name == "spacy.Corpus.v1" and "gold_preproc" in value:
