@@ -13,12 +13,13 @@ import pytest
 import lexloom
 from lexloom.convert import convert, read_docs
 from lexloom.errors import DataError
-from lexloom.tokens import Vocab, read_docbin, read_spacy
+from lexloom.tokens import Doc, Span, Token, Vocab, read_docbin, read_spacy
 from lexloom.training.corpus import Corpus
 
 DATA = Path(__file__).parent / "data"
 UD = DATA / "spacy" / "en_ewt-ud-dev-150.spacy"  # spacy convert ../ud/en_ewt-ud-dev-150.conllu --n-sents 10
 ANNOTATED = DATA / "spacy" / "annotated.spacy"  # make_annotated.py
+USER_DATA = DATA / "spacy" / "user_data.spacy"  # make_annotated.py, store_user_data=True
 
 
 def test_spacy_convert_and_lexloom_convert_give_the_same_docs():
@@ -68,8 +69,33 @@ def test_training_and_convert_read_spacy_files(tmp_path):
     assert len(docs) == 2 + 15 and docs[0].cats == {"TRAVEL": 1.0, "SPORT": 0.0}
 
 
-def _rewrite(tmp_path: Path, change) -> Path:
-    msg = msgpack.unpackb(zlib.decompress(ANNOTATED.read_bytes()), raw=False, strict_map_key=False)
+@pytest.fixture
+def extensions():
+    """The custom attributes make_annotated.py gave its spaCy Docs, registered here, then removed."""
+    added = [(Doc, "source"), (Doc, "embedding"), (Doc, "checked"), (Token, "is_colour"), (Span, "score")]
+    for cls, name in added:
+        cls.set_extension(name, default=False if name in ("checked", "is_colour") else None)
+    yield
+    for cls, name in added:
+        cls.remove_extension(name)
+
+
+def test_custom_attributes_read_as_in_spacy(tmp_path, extensions):
+    doc, plain = read_spacy(USER_DATA, Vocab("en"))
+    assert doc.text == "The red bike is fast." and plain.user_data == {}
+    assert doc._.source == "email" and doc._.checked is False
+    # spaCy keys them by characters, lexloom by tokens: the same token and span either way
+    assert [t._.is_colour for t in doc] == [False, True, False, False, False, False]
+    assert doc[1:3]._.score == 0.75 and doc[0:3]._.score is None
+    # a numpy array and a tuple come as lists, as a .lexloom file stores them
+    assert doc._.embedding == [[0.5, -1.0], [2.0, 0.0]] and doc.user_data["reviewed_by"] == ["ana", "ben"]
+    (written,) = convert(USER_DATA, tmp_path)
+    again = next(iter(read_docbin(written)))
+    assert again.user_data == doc.user_data and again[1]._.is_colour is True
+
+
+def _rewrite(tmp_path: Path, change, source: Path = ANNOTATED) -> Path:
+    msg = msgpack.unpackb(zlib.decompress(source.read_bytes()), raw=False, strict_map_key=False)
     change(msg)
     path = tmp_path / "bad.spacy"
     path.write_bytes(zlib.compress(msgpack.packb(msg)))
@@ -83,6 +109,10 @@ def _rewrite(tmp_path: Path, change) -> Path:
         (lambda tmp: _rewrite(tmp, lambda m: m.pop("strings")), "not a spaCy DocBin (.spacy): no strings"),
         (lambda tmp: _rewrite(tmp, lambda m: m.update(strings=[s for s in m["strings"] if s != "Lovelace"])), "doc 1: a token refers to string"),
         (lambda tmp: _rewrite(tmp, lambda m: m.update(lengths=np.array([6, 4], dtype="<i4").tobytes())), "11 token rows"),
+        (
+            lambda tmp: _rewrite(tmp, lambda m: m.update(user_data=[msgpack.packb({("._.", "score", 5, 12): 1.0}), None]), USER_DATA),
+            "doc 1: custom attribute 'score' belongs to characters 5 to 12, which are not whole tokens",
+        ),
     ],
 )
 def test_what_is_not_a_spacy_docbin(tmp_path, make, expected):

@@ -8,8 +8,14 @@ symbol table where it has one (UPOS tags, many dependency and entity labels), el
 token, ENT_IOB and SENT_START use the codes lexloom's Docs use.
 
 `spacy_symbols.json` is spaCy's symbol table (`spacy.symbols.IDS`, spaCy 3.8, MIT licence,
-Explosion AI), which every spaCy v3 release shares. Custom attributes (`user_data`) are
-not read; msgpack is data only, so reading an untrusted file runs none of its content.
+Explosion AI), which every spaCy v3 release shares.
+
+A DocBin written with `store_user_data=True` keeps each Doc's `user_data`, custom `._`
+attributes included. spaCy keys a custom attribute by characters, ("._.", name, start, end);
+lexloom keys it by tokens (`underscore.py`), so `doc[1]._.is_colour` and `doc[1:3]._.score`
+read as they did in spaCy. Values come as lexloom's DocBin stores them, as JSON would: a
+tuple or a numpy array as a list. msgpack is data only, so reading an untrusted file runs
+none of its content.
 """
 from __future__ import annotations
 
@@ -83,6 +89,7 @@ def read_spacy(path: str | Path, vocab: Vocab) -> Iterator[Doc]:
     strings.update((i, name) for name, i in _symbols().items() if i not in strings)
     strings[0] = ""
     cats, groups = msg.get("cats") or [{}] * len(lengths), msg.get("span_groups") or [b""] * len(lengths)
+    user_data = msg.get("user_data") or [None] * len(lengths)
     start = 0
     for i, n in enumerate(lengths.tolist()):
         rows, where = tokens[start : start + n], f"doc {i + 1}"
@@ -90,6 +97,8 @@ def read_spacy(path: str | Path, vocab: Vocab) -> Iterator[Doc]:
             doc = _doc(vocab, rows, spaces[start : start + n], attrs, strings)
             doc.cats = {str(k): float(v) for k, v in (cats[i] or {}).items()}
             _span_groups(doc, groups[i], strings)
+            if user_data[i]:
+                doc.user_data = _user_data(doc, user_data[i])
         except (KeyError, ValueError, TypeError, msgpack.UnpackException) as e:
             raise DataError(f"{where}: {_reason(e)}", path) from None
         start += n
@@ -151,6 +160,42 @@ def _doc(vocab: Vocab, rows: np.ndarray, spaces: np.ndarray, attrs: list[str], s
             add = vocab.strings.add
             doc._ent_type[:] = [add(strings[int(v)]) if v else 0 for v in column["ENT_TYPE"]]
     return doc
+
+
+def _user_data(doc: Doc, data: bytes) -> dict[str, Any]:
+    """spaCy's `srsly.msgpack_dumps(doc.user_data)`, its custom attributes keyed as lexloom keys them."""
+    first, last = doc._char_spans()
+    starts = {int(c): i for i, c in enumerate(first[: len(doc)])}
+    ends = {int(c): i + 1 for i, c in enumerate(last)}
+    out: dict[str, Any] = {}
+    for key, value in msgpack.unpackb(data, raw=False, strict_map_key=False, use_list=False).items():
+        if isinstance(key, tuple) and len(key) == 4 and key[0] == "._.":
+            _, name, start, end = key
+            if start is None:
+                key = f"._.{name}"
+            elif end is None:
+                if start not in starts:
+                    raise ValueError(f"custom attribute {name!r} belongs to a token at character {start}, where none starts")
+                key = f"._.{name}[{starts[start]}]"
+            else:
+                if start not in starts or end not in ends:
+                    raise ValueError(f"custom attribute {name!r} belongs to characters {start} to {end}, which are not whole tokens")
+                key = f"._.{name}[{starts[start]}:{ends[end]}]"
+        elif not isinstance(key, str):
+            raise ValueError(f"user_data key {key!r} is neither a string nor a custom attribute's")
+        out[key] = _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A msgpack value as JSON would hold it: tuples and srsly's numpy arrays as lists."""
+    if isinstance(value, dict):
+        if value.get(b"nd") is True and b"data" in value:
+            return np.frombuffer(value[b"data"], dtype=np.dtype(value[b"type"])).reshape(value[b"shape"]).tolist()
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _span_groups(doc: Doc, data: bytes, strings: dict[int, str]) -> None:
