@@ -423,6 +423,18 @@ def test_ensemble_keeps_the_tok2vec_a_tagger_shares(joined_uner_sample, tmp_path
     assert sum(tag == "PROPN" for doc in tags for tag in doc) >= 20 and sum(map(len, ents)) >= 10
     assert annotations(lexloom.load(joined.to_disk(tmp_path / "joined"))) == (tags, ents)
 
+    # the tagger trained for the tok2vec's sake only, saved disabled (an auxiliary component):
+    # the joined pipeline runs the members' encoders and not the first tok2vec once more
+    for nlp, path in zip(members, paths):
+        nlp.disable_pipe("upos")
+        nlp.to_disk(path)
+    joined = ensemble_pipelines(paths)
+    assert joined.pipe_names == ["ner"] and joined.disabled == ["tok2vec", "upos"]
+    assert annotations(joined)[1] == ents
+    joined.enable_pipe("tok2vec")
+    joined.enable_pipe("upos")
+    assert annotations(joined) == (tags, ents)
+
 
 def test_no_entity_crosses_a_sentence_boundary_the_doc_has(trained):
     """A sentence start inside an entity the model finds without sentences: the entity is
