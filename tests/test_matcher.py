@@ -1,4 +1,4 @@
-"""The token-pattern Matcher and `lexloom annotate`."""
+"""The token-pattern Matcher, the PhraseMatcher and `lexloom annotate`."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,10 @@ from typer.testing import CliRunner
 
 import lexloom
 from lexloom.cli import app
-from lexloom.matcher import Matcher, longest_non_overlapping
+from pathlib import Path
+
+from lexloom.convert import read_docs
+from lexloom.matcher import Matcher, PhraseMatcher, longest_non_overlapping
 from lexloom.tokens import Doc, read_docbin
 
 IPHONE_TEXTS = [
@@ -113,6 +116,46 @@ def test_bad_patterns_are_refused(nlp, pattern, message):
 
 def test_longest_non_overlapping():
     assert longest_non_overlapping([(1, 0, 2), (1, 1, 4), (2, 4, 5), (1, 3, 5)]) == [(1, 1, 4), (2, 4, 5)]
+
+
+def test_phrase_matcher_finds_what_token_patterns_find(nlp):
+    """The UNER sample's entity names as phrases: the PhraseMatcher finds every gold entity,
+    and exactly the matches of a Matcher given the same phrases as ORTH token patterns."""
+    docs = list(read_docs(Path(__file__).parent / "data" / "ner" / "en_ewt-ud-train-200.iob2", nlp.vocab))
+    names = {(ent.label_, tuple(t.text for t in ent)) for doc in docs for ent in doc.ents}
+    assert len(names) >= 50
+    phrases, tokens = PhraseMatcher(nlp.vocab), Matcher(nlp.vocab)
+    for label, words in sorted(names):
+        phrases.add(label, [Doc(nlp.vocab, words=list(words))])
+        tokens.add(label, [[{"ORTH": w} for w in words]])
+    assert len(phrases) == len(tokens) == 3
+    for doc in docs:
+        found = phrases(doc)
+        assert found == tokens(doc)
+        assert {(ent.label_, ent.start, ent.end) for ent in doc.ents} <= {(nlp.vocab.strings[m], s, e) for m, s, e in found}
+
+
+def test_phrase_matcher_attributes_callbacks_and_removal(nlp):
+    seen = []
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    matcher.add("CITY", [nlp.make_doc("New York"), nlp.make_doc("York")], on_match=lambda m, doc, i, matches: seen.append(matches[i]))
+    matcher.add("STATE", [nlp.make_doc("new york state")])
+    doc = nlp("I moved from NEW YORK to New York State.")
+    assert [(sp.label_, sp.text) for sp in matcher(doc, as_spans=True)] == [
+        ("CITY", "NEW YORK"), ("CITY", "YORK"), ("CITY", "New York"), ("STATE", "New York State"), ("CITY", "York")]
+    assert len(seen) == 4 and "CITY" in matcher
+    matcher.remove("CITY")
+    assert [(sp.label_, sp.text) for sp in matcher(doc, as_spans=True)] == [("STATE", "New York State")] and "CITY" not in matcher
+    by_pos = PhraseMatcher(nlp.vocab, attr="POS")
+    by_pos.add("ADJ_NOUN", [Doc(nlp.vocab, words=["red", "car"], pos=["ADJ", "NOUN"])])
+    tagged = Doc(nlp.vocab, words=["a", "fast", "bike", "and", "a", "car"], pos=["DET", "ADJ", "NOUN", "CCONJ", "DET", "NOUN"])
+    assert [(s, e) for _, s, e in by_pos(tagged)] == [(1, 3)]
+    with pytest.raises(ValueError, match=r"ADJ_NOUN: phrase 0 \('red car'\) has no POS annotation"):
+        by_pos.add("ADJ_NOUN", [nlp.make_doc("red car")])
+    with pytest.raises(ValueError, match="phrases must be a list of Docs"):
+        matcher.add("X", nlp.make_doc("x"))
+    with pytest.raises(ValueError, match="PhraseMatcher attr must be one of"):
+        PhraseMatcher(nlp.vocab, attr="LOWR")
 
 
 def write_jsonl(path, records) -> None:

@@ -12,6 +12,11 @@ REGEX, and ==, !=, >=, <=, >, < for numbers), plus an optional OP: "?" (0 or 1),
 "*" (0 or more), "+" (1 or more), "!" (one token that does not match) or "1".
 Like spaCy, every match is returned, overlapping ones and every length that a
 quantifier allows, sorted by (start, end).
+
+`PhraseMatcher` finds whole phrases, given as Docs, by one token attribute:
+
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    matcher.add("CITY", [nlp.make_doc(name) for name in ("New York", "Los Angeles")])
 """
 from __future__ import annotations
 
@@ -166,14 +171,85 @@ class Matcher:
         for match_id, patterns in self._patterns.items():
             for pattern in patterns:
                 found.update((match_id, start, end) for start, end in _match_pattern(pattern, columns, len(doc)))
-        matches = sorted(found, key=lambda m: (m[1], m[2], m[0]))
-        for i, (match_id, _, _) in enumerate(matches):
-            callback = self._callbacks.get(match_id)
-            if callback is not None:
-                callback(self, doc, i, matches)
-        if as_spans:
-            return [Span(doc, start, end, self.vocab.strings[match_id]) for match_id, start, end in matches]
-        return matches
+        return _report(self, doc, found, as_spans)
+
+
+def _report(matcher: "Matcher | PhraseMatcher", doc: Doc, found: set[tuple[int, int, int]], as_spans: bool) -> list:
+    """The matches sorted by (start, end), each one's `on_match` run; or labelled Spans."""
+    matches = sorted(found, key=lambda m: (m[1], m[2], m[0]))
+    for i, (match_id, _, _) in enumerate(matches):
+        callback = matcher._callbacks.get(match_id)
+        if callback is not None:
+            callback(matcher, doc, i, matches)
+    if as_spans:
+        return [Span(doc, start, end, matcher.vocab.strings[match_id]) for match_id, start, end in matches]
+    return matches
+
+
+class PhraseMatcher:
+    """Whole phrases, given as Docs, matched by one token attribute: ORTH (the default),
+    LOWER, NORM, SHAPE or another of the Matcher's word attributes, or an annotation (POS,
+    TAG, MORPH, LEMMA, DEP, ENT_TYPE) that the phrase Docs then must carry. Phrases are
+    indexed by their first token's value, so a list of many thousands costs little more per
+    token than a short one. As spaCy's: every match, overlapping ones too, by (start, end)."""
+
+    def __init__(self, vocab: Vocab, attr: str = "ORTH"):
+        attr = "ORTH" if str(attr).upper() == "TEXT" else str(attr).upper()
+        if attr not in _WORD_ATTRS and attr not in _ANNOTATION_ATTRS:
+            raise ValueError(f"PhraseMatcher attr must be one of {', '.join([*_WORD_ATTRS, *_ANNOTATION_ATTRS])}, not {attr!r}")
+        self.vocab = vocab
+        self.attr = attr
+        self._phrases: dict[int, list[tuple]] = {}
+        self._callbacks: dict[int, Callable | None] = {}
+        self._index: dict[Any, list[tuple[tuple, int]]] = {}
+
+    def add(self, key: str, docs: Sequence[Doc], *, on_match: Callable | None = None) -> None:
+        """Add phrase Docs under `key` (a label); `on_match(matcher, doc, i, matches)` runs per match."""
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"a match key is a non-empty string, not {key!r}")
+        if isinstance(docs, Doc) or not isinstance(docs, (list, tuple)):
+            raise ValueError(f"{key}: phrases must be a list of Docs (nlp.make_doc(text)), not {type(docs).__name__}")
+        phrases = []
+        for p, doc in enumerate(docs):
+            if not isinstance(doc, Doc):
+                raise ValueError(f"{key}: phrase {p} must be a Doc (nlp.make_doc(text)), not {doc!r}")
+            if not len(doc):
+                raise ValueError(f"{key}: phrase {p} is empty")
+            if self.attr in _ANNOTATION_ATTRS and not doc.has_annotation("ENT_IOB" if self.attr == "ENT_TYPE" else self.attr):
+                raise ValueError(f"{key}: phrase {p} ({doc.text!r}) has no {self.attr} annotation to match by; make it with nlp(text), not nlp.make_doc(text)")
+            phrases.append(tuple(_TokenColumns(doc)[self.attr]))
+        match_id = self.vocab.strings.add(key)
+        self._phrases.setdefault(match_id, []).extend(phrases)
+        self._callbacks[match_id] = on_match
+        for values in phrases:
+            self._index.setdefault(values[0], []).append((values, match_id))
+
+    def remove(self, key: str) -> None:
+        match_id = self.vocab.strings[key] if key in self.vocab.strings else None
+        if match_id not in self._phrases:
+            raise KeyError(f"no phrases for {key!r}")
+        del self._phrases[match_id], self._callbacks[match_id]
+        self._index = {}
+        for other, phrases in self._phrases.items():
+            for values in phrases:
+                self._index.setdefault(values[0], []).append((values, other))
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.vocab.strings and self.vocab.strings[key] in self._phrases
+
+    def __call__(self, doc: Doc, *, as_spans: bool = False) -> list[tuple[int, int, int]] | list[Span]:
+        """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans."""
+        column = _TokenColumns(doc)[self.attr]
+        found: set[tuple[int, int, int]] = set()
+        for start, value in enumerate(column):
+            for values, match_id in self._index.get(value, ()):
+                end = start + len(values)
+                if end <= len(column) and tuple(column[start:end]) == values:
+                    found.add((match_id, start, end))
+        return _report(self, doc, found, as_spans)
 
 
 def _match_pattern(pattern: list[tuple[list[tuple[str, Predicate]], str]], columns: _TokenColumns, n: int) -> Iterable[tuple[int, int]]:

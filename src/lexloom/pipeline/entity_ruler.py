@@ -9,7 +9,8 @@ Written only with the API every user has (`factory`, `Pipe`, the Matcher, `doc.e
     ])
 
 A phrase pattern (a string) matches the tokens the pipeline's tokenizer makes of it, by
-their text (or their lowercase form, with `phrase_matcher_attr = "LOWER"`). Where matches
+their text (or their lowercase form, with `phrase_matcher_attr = "LOWER"`), through a
+`PhraseMatcher`, so that long lists of names stay fast. Where matches
 overlap, the longest wins. Before an `ner`, the ruler's entities are kept and the
 recognizer predicts around them; after it, `overwrite_ents` decides: the ruler's match
 replaces the entities it overlaps (true) or gives way to them (false, the default).
@@ -24,7 +25,7 @@ from typing import Any, Iterable, Sequence
 
 from ..files import read_json_lines
 from ..errors import DataError
-from ..matcher import Matcher, longest_non_overlapping
+from ..matcher import Matcher, PhraseMatcher, longest_non_overlapping
 from ..scoring import score_spans
 from ..tokens import Doc, Example, Span
 from ..files import atomic_write_text
@@ -49,6 +50,7 @@ class EntityRuler(Pipe):
     def clear(self) -> None:
         """Remove every pattern."""
         self.matcher = Matcher(self.nlp.vocab)
+        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr=self.phrase_attr)
         self._patterns: list[dict[str, Any]] = []
 
     @property
@@ -89,16 +91,17 @@ class EntityRuler(Pipe):
     def _add(self, entry: dict[str, Any]) -> None:
         pattern = entry["pattern"]
         if isinstance(pattern, str):
-            words = self.nlp.make_doc(pattern).words
-            if not words:
+            phrase = self.nlp.make_doc(pattern)
+            if not len(phrase):
                 raise ValueError("the phrase pattern is empty")
-            pattern = [{self.phrase_attr: word.lower() if self.phrase_attr == "LOWER" else word} for word in words]
-        self.matcher.add(entry["label"], [pattern])
+            self.phrase_matcher.add(entry["label"], [phrase])
+        else:
+            self.matcher.add(entry["label"], [pattern])
         self._patterns.append(dict(entry))
 
     def __call__(self, doc: Doc) -> Doc:
         strings = self.nlp.vocab.strings
-        matches = [Span(doc, start, end, strings[key]) for key, start, end in longest_non_overlapping(self.matcher(doc))]
+        matches = [Span(doc, start, end, strings[key]) for key, start, end in longest_non_overlapping(self.matcher(doc) + self.phrase_matcher(doc))]
         if not matches:
             return doc
         existing = list(doc.ents)
