@@ -13,6 +13,7 @@ import numpy as np
 
 from .iob import iob_to_biluo, normalize_biluo, tags_to_entities, detect_scheme
 from .span import Span, SpanGroups
+from . import syntax
 from .strings import Vocab
 from .token import Token
 from .underscore import HasExtensions
@@ -352,6 +353,12 @@ class Doc(HasExtensions):
         for s, e in zip(bounds, bounds[1:]):
             if e > s:
                 yield Span(self, s, e)
+
+    @property
+    def noun_chunks(self) -> Iterator[Span]:
+        """Base noun phrases ("NP" Spans) from the parse and UPOS, for any UD treebank's
+        labels (`syntax.py`); a ValueError where the Doc has no parse."""
+        return syntax.noun_chunks(self)
 
     def pieces(self, max_length: int) -> list[tuple[int, int]]:
         """Token ranges [start, end) of consecutive sentences of at most `max_length` tokens

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from . import syntax
 from .underscore import HasExtensions
 
 if TYPE_CHECKING:
@@ -55,6 +56,11 @@ class Span(HasExtensions):
             if h < 0 or h == i or not self.start <= h < self.end:
                 return self.doc[i]
         return self.doc[self.start]
+
+    @property
+    def noun_chunks(self) -> Iterator["Span"]:
+        """The Doc's noun chunks that lie within this span."""
+        return syntax.noun_chunks(self.doc, self.start, self.end)
 
     @property
     def ents(self) -> list["Span"]:

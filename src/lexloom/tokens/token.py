@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from . import lexeme
+from . import lexeme, syntax
 from .underscore import HasExtensions
 
 if TYPE_CHECKING:
@@ -127,6 +127,40 @@ class Token(HasExtensions):
     @property
     def rights(self) -> Iterator["Token"]:
         return (t for t in self.children if t.i > self.i)
+
+    @property
+    def n_lefts(self) -> int:
+        return sum(1 for _ in self.lefts)
+
+    @property
+    def n_rights(self) -> int:
+        return sum(1 for _ in self.rights)
+
+    @property
+    def ancestors(self) -> Iterator["Token"]:
+        """The heads above this token, nearest first."""
+        return (self.doc[h] for h in syntax.ancestors(self.doc, self.i))
+
+    def is_ancestor(self, descendant: "Token") -> bool:
+        return descendant.doc is self.doc and self.i in syntax.ancestors(self.doc, descendant.i)
+
+    @property
+    def left_edge(self) -> "Token":
+        """The first token of this token's subtree."""
+        return self.doc[int(syntax.subtree_edges(self.doc)[0][self.i])]
+
+    @property
+    def right_edge(self) -> "Token":
+        """The last token of this token's subtree."""
+        return self.doc[int(syntax.subtree_edges(self.doc)[1][self.i])]
+
+    @property
+    def subtree(self) -> Iterator["Token"]:
+        """This token and every token below it, in order."""
+        left, right = syntax.subtree_edges(self.doc)
+        for j in range(int(left[self.i]), int(right[self.i]) + 1):
+            if j == self.i or self.i in syntax.ancestors(self.doc, j):
+                yield self.doc[j]
 
     @property
     def is_sent_start(self) -> bool | None:
