@@ -6,7 +6,8 @@
         print(nlp.vocab.strings[match_id], doc[start:end].text)
 
 A pattern is a list of token specs: dicts from attribute names (ORTH/TEXT, LOWER,
-NORM, SHAPE, PREFIX, SUFFIX, LENGTH, IS_* flags, LIKE_NUM, POS, TAG, MORPH,
+NORM, SHAPE, PREFIX, SUFFIX, LENGTH, IS_* flags (IS_STOP: the language's stop words),
+LIKE_NUM, LIKE_URL, LIKE_EMAIL, POS, TAG, MORPH,
 LEMMA, DEP, ENT_TYPE) to an exact value or a dict of conditions (IN, NOT_IN,
 REGEX, and ==, !=, >=, <=, >, < for numbers), plus an optional OP: "?" (0 or 1),
 "*" (0 or more), "+" (1 or more), "!" (one token that does not match) or "1".
@@ -43,6 +44,9 @@ _WORD_ATTRS: dict[str, Callable[[str], Any]] = {
     "IS_LOWER": str.islower,
     "IS_TITLE": str.istitle,
     "LIKE_NUM": lexeme.like_num,
+    "LIKE_URL": lexeme.like_url,
+    "LIKE_EMAIL": lexeme.like_email,
+    "IS_ASCII": lexeme.is_ascii,
 }
 _ANNOTATION_ATTRS = {"POS": "pos", "TAG": "tag", "MORPH": "morph", "LEMMA": "lemma", "DEP": "dep", "ENT_TYPE": "ent_type"}
 _OPS = {"1", "?", "*", "+", "!"}
@@ -92,10 +96,10 @@ def _compile_token(spec: Any) -> tuple[list[tuple[str, Predicate]], str]:
             if value not in _OPS:
                 raise ValueError(f"OP must be one of {', '.join(sorted(_OPS))}, not {value!r}")
             op = value
-        elif attr in _WORD_ATTRS or attr in _ANNOTATION_ATTRS:
+        elif attr in _WORD_ATTRS or attr in _ANNOTATION_ATTRS or attr == "IS_STOP":
             conditions.append((attr, _condition(attr, value)))
         else:
-            raise ValueError(f"unknown token attribute {key!r}; known: {', '.join(sorted({*_WORD_ATTRS, *_ANNOTATION_ATTRS, 'OP'}))}")
+            raise ValueError(f"unknown token attribute {key!r}; known: {', '.join(sorted({*_WORD_ATTRS, *_ANNOTATION_ATTRS, 'IS_STOP', 'OP'}))}")
     return conditions, op
 
 
@@ -112,6 +116,8 @@ class _TokenColumns:
         if column is None:
             if attr in _ANNOTATION_ATTRS:
                 column = self.doc._strings_of(_ANNOTATION_ATTRS[attr])
+            elif attr == "IS_STOP":
+                column = [t.is_stop for t in self.doc]
             else:
                 column = [_WORD_ATTRS[attr](w) for w in self.words]
             self._columns[attr] = column

@@ -1,7 +1,8 @@
 """Tokenizer rules per language and the factory that builds a language's tokenizer.
 
 Every language code gets a tokenizer. A language with a subpackage here
-(`en`, `es`) has rules of its own, each a `RULES` record (`TokenizerRules`);
+(`en`, `es`) has rules of its own, each a `RULES` record (`TokenizerRules`), and
+its stop words (`stop_words.py`, spaCy's lists);
 any other code gets the language-neutral rules of `xx`: Unicode punctuation
 and symbols, numbers with separators, URLs and e-mails, and scripts written
 without spaces split per character (see `xx/punctuation.py`).
@@ -19,6 +20,7 @@ from .tokenizer import Tokenizer, TokenizerRules
 
 # Languages with rules of their own; every other code uses "xx".
 _LANGUAGE_MODULES = {"en": "lexloom.lang.en", "es": "lexloom.lang.es", "xx": "lexloom.lang.xx"}
+_STOP_WORD_MODULES = {"en": "lexloom.lang.en.stop_words", "es": "lexloom.lang.es.stop_words"}
 # ISO 639-1 or 639-3 codes as UD names its treebanks ("en", "grc", "qtd"), optionally with a region or variant.
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
 
@@ -42,6 +44,12 @@ def language_rules(lang: str) -> TokenizerRules:
     """The tokenizer rules for `lang`: its own, else the language-neutral ones."""
     check_language_code(lang)
     return importlib.import_module(_LANGUAGE_MODULES.get(lang, _LANGUAGE_MODULES["xx"])).RULES
+
+
+def stop_words(lang: str) -> frozenset[str]:
+    """The stop words of `lang` in lower case (spaCy's lists for en and es); none for other codes."""
+    module = _STOP_WORD_MODULES.get(lang)
+    return importlib.import_module(module).STOP_WORDS if module else frozenset()
 
 
 def create_tokenizer(lang: str, vocab: Vocab) -> Tokenizer:

@@ -17,6 +17,37 @@ def is_punct(text: str) -> bool:
     return bool(text) and all(unicodedata.category(c).startswith("P") or c in "`~" for c in text)
 
 
+# A URL must end in a character that cannot be trailing punctuation, so that the tokenizer
+# still takes the bracket and full stop of "(see http://x.org/a)." as affixes.
+URL_PATTERN = (
+    r"(?:(?:https?|ftp)://|www\.)"  # a scheme or a www. host
+    r"[^\s<>\"]*[^\s<>\"\.,;:!?'\)\]\}]"
+)
+EMAIL_PATTERN = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+# a bare host name ("lexloom.io", "docs.python.org/3") under a common top-level domain
+_HOST_RE = re.compile(
+    r"^[a-z0-9][\w\-]*(?:\.[\w\-]+)*\."
+    r"(?:com|org|net|edu|gov|mil|int|info|biz|io|ai|app|dev|co|me|tv|eu|uk|us|de|fr|es|it|nl|ca|au|jp|cn|ru|br|in)"
+    r"(?::\d+)?(?:/\S*)?$",
+    re.IGNORECASE,
+)
+_URL_RE = re.compile(rf"^{URL_PATTERN}$", re.IGNORECASE)
+_EMAIL_RE = re.compile(rf"^{EMAIL_PATTERN}$")
+
+
+def like_url(text: str) -> bool:
+    """A web address: with a scheme or www., or a host under a common top-level domain."""
+    return "@" not in text and bool(_URL_RE.match(text) or _HOST_RE.match(text))
+
+
+def like_email(text: str) -> bool:
+    return bool(_EMAIL_RE.match(text))
+
+
+def is_ascii(text: str) -> bool:
+    return text.isascii()
+
+
 def like_num(text: str) -> bool:
     t = text.lower()
     return bool(_NUMBER_RE.match(t.replace(",", ""))) or t in _NUM_WORDS

@@ -91,6 +91,44 @@ class Token(HasExtensions):
     def like_num(self) -> bool:
         return lexeme.like_num(self.text)
 
+    @property
+    def like_url(self) -> bool:
+        return lexeme.like_url(self.text)
+
+    @property
+    def like_email(self) -> bool:
+        return lexeme.like_email(self.text)
+
+    @property
+    def is_title(self) -> bool:
+        return self.text.istitle()
+
+    @property
+    def is_upper(self) -> bool:
+        return self.text.isupper()
+
+    @property
+    def is_lower(self) -> bool:
+        return self.text.islower()
+
+    @property
+    def is_ascii(self) -> bool:
+        return lexeme.is_ascii(self.text)
+
+    @property
+    def is_stop(self) -> bool:
+        """Whether the word, in lower case, is one of its language's stop words (spaCy's list)."""
+        from ..lang import stop_words  # the language's data; lang/ builds on tokens/, not the reverse
+
+        return self.text.lower() in stop_words(self.doc.vocab.lang)
+
+    def nbor(self, i: int = 1) -> "Token":
+        """The token `i` positions away (an IndexError outside the Doc)."""
+        j = self.i + i
+        if not 0 <= j < len(self.doc):
+            raise IndexError(f"token {self.i} has no neighbour {i:+d} in a Doc of {len(self.doc)} tokens")
+        return self.doc[j]
+
     # annotations
     tag_ = property(lambda self: self._get("tag"), lambda self, v: self._set("tag", v))
     pos_ = property(lambda self: self._get("pos"), lambda self, v: self._set("pos", v))
@@ -127,6 +165,22 @@ class Token(HasExtensions):
     @property
     def rights(self) -> Iterator["Token"]:
         return (t for t in self.children if t.i > self.i)
+
+    @property
+    def conjuncts(self) -> tuple["Token", ...]:
+        """The tokens coordinated with this one by `conj` relations (conjuncts of conjuncts
+        too), in order, itself left out."""
+        first, seen = self, {self.i}
+        while syntax.relation(first.dep_) == "conj" and first.head.i not in seen:
+            first = first.head
+            seen.add(first.i)
+        group, queue = [first], [first]
+        while queue:
+            for child in queue.pop().children:
+                if syntax.relation(child.dep_) == "conj" and child not in group:
+                    group.append(child)
+                    queue.append(child)
+        return tuple(sorted((t for t in group if t.i != self.i), key=lambda t: t.i)) if len(group) > 1 else ()
 
     @property
     def n_lefts(self) -> int:

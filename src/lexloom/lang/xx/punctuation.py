@@ -29,6 +29,8 @@ import unicodedata
 from itertools import chain
 from typing import Callable, Iterable
 
+from ...tokens.lexeme import EMAIL_PATTERN, URL_PATTERN
+
 # The code points the classes are read from: the BMP and the emoji blocks.
 _CODE_POINTS = (range(0x10000), range(0x1F000, 0x1FB00))
 
@@ -115,13 +117,7 @@ INFIXES = [
     rf"(?<={LETTER})[{INFIX_PUNCT}]|[{INFIX_PUNCT}](?={LETTER})",  # a sign touching a letter: "a,b", "说：“你"
 ]
 
-# Whole tokens whatever their punctuation: web addresses and e-mail addresses.
-# A URL must end in a character that cannot be trailing punctuation, so that
-# "(see http://x.org/a)." still loses its bracket and full stop as affixes.
-URL_PATTERN = (
-    r"(?:(?:https?|ftp)://|www\.)"  # a scheme or a www. host
-    r"[^\s<>\"]*[^\s<>\"\.,;:!?'\)\]\}]"
-)
-EMAIL_PATTERN = r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+# Whole tokens whatever their punctuation: web addresses and e-mail addresses (the patterns
+# live with the lexical attributes `like_url` and `like_email`).
 
 url_match = re.compile(rf"^(?:{URL_PATTERN}|{EMAIL_PATTERN})$", re.IGNORECASE).match

@@ -1,0 +1,51 @@
+"""Lexical attributes as spaCy code reads them: stop words, URLs and e-mails, case, neighbours and
+conjuncts; and the Matcher's flags for them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import lexloom
+from lexloom.convert import read_docs
+from lexloom.matcher import Matcher
+from lexloom.tokens import Doc, Vocab
+
+
+def test_stop_words_per_language():
+    en, es = lexloom.blank("en"), lexloom.blank("es")
+    assert [t.text for t in en("The results are not in, but THEY will be soon.") if t.is_stop] == ["The", "are", "not", "in", "but", "THEY", "will", "be"]
+    assert [t.text for t in es("La casa de mi madre está cerca del río.") if t.is_stop] == ["La", "de", "mi", "está", "del"]
+    assert not any(t.is_stop for t in lexloom.blank("fi")("ja se on"))  # no list for this language
+
+
+@pytest.mark.parametrize(
+    "word, url, email",
+    [("https://github.com/x/y", True, False), ("www.lexloom.io", True, False), ("docs.python.org/3/", True, False),
+     ("lexloom.io:8080", True, False), ("e.g.", False, False), ("end.of", False, False), ("U.S.", False, False),
+     ("ana@example.org", False, True), ("@handle", False, False), ("3.14", False, False)],
+)
+def test_urls_and_emails(word, url, email):
+    token = Doc(Vocab("en"), words=[word])[0]
+    assert (token.like_url, token.like_email) == (url, email)
+
+
+def test_case_neighbours_and_conjuncts():
+    doc = lexloom.blank("en")("Ada LOVELACE wrote notes")
+    assert [(t.is_title, t.is_upper, t.is_lower, t.is_ascii) for t in doc[:3]] == [(True, False, False, True), (False, True, False, True), (False, False, True, True)]
+    assert doc[1].nbor().text == "wrote" and doc[1].nbor(-1).text == "Ada"
+    with pytest.raises(IndexError, match="no neighbour"):
+        doc[3].nbor()
+    ewt = list(read_docs(Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu", Vocab("en"), n_sents=1))
+    sheikh = ewt[7]  # Today's incident proves that Sharon has lost his patience and his hope in peace.
+    patience, hope = (next(t for t in sheikh if t.text == w) for w in ("patience", "hope"))
+    assert patience.conjuncts == (hope,) and hope.conjuncts == (patience,) and sheikh[0].conjuncts == ()
+
+
+def test_matcher_flags():
+    nlp = lexloom.blank("en")
+    matcher = Matcher(nlp.vocab)
+    matcher.add("CONTENT", [[{"IS_STOP": False, "IS_ALPHA": True}]])
+    matcher.add("LINK", [[{"LIKE_URL": True}], [{"LIKE_EMAIL": True}]])
+    doc = nlp("The notes are on www.lexloom.io or ask ana@example.org")
+    assert [(s.label_, s.text) for s in matcher(doc, as_spans=True)] == [("CONTENT", "notes"), ("LINK", "www.lexloom.io"), ("CONTENT", "ask"), ("LINK", "ana@example.org")]
