@@ -14,6 +14,7 @@ import numpy as np
 from .iob import iob_to_biluo, normalize_biluo, tags_to_entities, detect_scheme
 from .span import Span, SpanGroups
 from . import syntax
+from .retokenize import Retokenizer
 from .strings import Vocab
 from .token import Token
 from .underscore import HasExtensions
@@ -353,6 +354,10 @@ class Doc(HasExtensions):
         for s, e in zip(bounds, bounds[1:]):
             if e > s:
                 yield Span(self, s, e)
+
+    def retokenize(self) -> "Retokenizer":
+        """A block whose `merge(span, attrs=...)` calls join tokens when it ends (`retokenize.py`)."""
+        return Retokenizer(self)
 
     @property
     def noun_chunks(self) -> Iterator[Span]:
