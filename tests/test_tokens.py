@@ -2,10 +2,12 @@
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from lexloom.convert import read_docs
 from lexloom.errors import DataError
 from lexloom.tokens import (
     Doc, DocBin, Example, Span, Vocab, biluo_tags_to_offsets, biluo_to_iob, iob_to_biluo,
@@ -144,3 +146,21 @@ def test_example_from_dict_checks_entities():
         Example.from_dict(doc, {"entities": [(7, 10, "GPE")]})
     with pytest.raises(ValueError, match="unknown annotation keys"):
         Example.from_dict(doc, {"ents": []})
+
+
+def test_to_array_and_from_array_as_spacy_reads_them():
+    """spaCy's `doc.to_array([...])` columns (relative heads, vocab ids) carry a gold EWT
+    sentence's annotation to a fresh Doc of its words and back."""
+    gold = list(read_docs(Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu", Vocab("en"), n_sents=1))[1]
+    attrs = ["TAG", "POS", "MORPH", "LEMMA", "DEP", "HEAD", "SENT_START", "ENT_IOB", "ENT_TYPE"]
+    table = gold.to_array(attrs)
+    assert table.shape == (len(gold), len(attrs)) and table.dtype == np.int64
+    assert gold.to_array("HEAD").tolist()[:5] == [1, 3, 1, 1, 0]  # President -> Bush -> nominated (root: 0)
+    assert gold.to_array("LOWER")[0] == gold.vocab.strings["president"]
+    copy = Doc(gold.vocab, words=gold.words, spaces=gold.spaces).from_array(attrs, table)
+    for layer in ("_tag", "_pos", "_morph", "_lemma", "_dep", "_head", "_sent_start"):
+        assert np.array_equal(getattr(copy, layer), getattr(gold, layer)), layer
+    with pytest.raises(ValueError, match="to_array takes"):
+        gold.to_array(["POS", "SHAPE_OF_THINGS"])
+    with pytest.raises(ValueError, match="cannot set ORTH"):
+        copy.from_array(["ORTH"], gold.to_array(["ORTH"]))

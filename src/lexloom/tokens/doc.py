@@ -425,9 +425,56 @@ class Doc(HasExtensions):
 
         return doc_from_json(self.vocab, data)
 
-    def to_array(self) -> np.ndarray:
-        """The token table, one row per token, columns in ATTRS order (int64)."""
-        return np.stack([getattr(self, "_" + a).astype(np.int64) for a in ATTRS], axis=1) if len(self) else np.zeros((0, len(ATTRS)), np.int64)
+    def to_array(self, attrs: str | Sequence[str] | None = None) -> np.ndarray:
+        """spaCy's `doc.to_array(["POS", "HEAD"])`: one row per token, one int64 column per
+        attribute (one attribute given alone: a 1-D array). Strings (ORTH, LOWER, NORM, TAG,
+        POS, MORPH, LEMMA, DEP, ENT_TYPE) come as ids of this Doc's vocab, HEAD as the offset
+        to the head, SENT_START as 1, -1 or 0, ENT_IOB as spaCy's codes, SPACY as 1 where a
+        space follows. Without `attrs`: the token table a DocBin stores (ATTRS order, heads
+        absolute, -1 where unset)."""
+        if attrs is None:
+            return np.stack([getattr(self, "_" + a).astype(np.int64) for a in ATTRS], axis=1) if len(self) else np.zeros((0, len(ATTRS)), np.int64)
+        names = [attrs] if isinstance(attrs, str) else list(attrs)
+        columns = np.zeros((len(self), len(names)), dtype=np.int64)
+        for j, name in enumerate(names):
+            columns[:, j] = self._array_column(str(name).upper())
+        return columns[:, 0] if isinstance(attrs, str) else columns
+
+    def _array_column(self, name: str) -> np.ndarray:
+        if name in ("LOWER", "NORM"):
+            add = self.vocab.strings.add
+            return np.array([add(w.lower()) for w in self.words], dtype=np.int64)
+        if name == "HEAD":
+            return np.where(self._head >= 0, self._head - np.arange(len(self)), 0)
+        if name == "SPACY":
+            return self._spaces.astype(np.int64)
+        column = {"ORTH": "orth", "ENT_TYPE": "ent_type", **{k: v for k, v in _ANNOTATION.items()}}.get(name)
+        if column is None:
+            raise ValueError(f"to_array takes ORTH, LOWER, NORM, SPACY, ENT_TYPE or {', '.join(_ANNOTATION)}, not {name!r}")
+        return getattr(self, "_" + column).astype(np.int64)
+
+    def from_array(self, attrs: str | Sequence[str], array: np.ndarray) -> "Doc":
+        """Set the attributes `to_array(attrs)` gives from such an array (strings as ids of
+        this Doc's vocab, HEAD as offsets); returns the Doc, as spaCy's."""
+        names = [attrs] if isinstance(attrs, str) else list(attrs)
+        array = np.asarray(array, dtype=np.int64).reshape(len(self), len(names))
+        for j, name in enumerate(str(n).upper() for n in names):
+            values = array[:, j]
+            if name == "HEAD":
+                heads = np.arange(len(self)) + values
+                if ((heads < 0) | (heads >= len(self))).any():
+                    raise ValueError(f"from_array: a HEAD offset points outside the Doc's {len(self)} tokens")
+                self._head[:] = heads
+            elif name == "SPACY":
+                self._spaces[:] = values.astype(bool)
+            elif name in ("ORTH", "LOWER", "NORM"):
+                raise ValueError(f"from_array cannot set {name}: a Doc's words are fixed when it is made")
+            else:
+                self._array_column(name)  # checks the name
+                column = {"ENT_TYPE": "ent_type", **_ANNOTATION}[name]
+                getattr(self, "_" + column)[:] = values
+        self._offsets = None
+        return self
 
     def copy(self) -> "Doc":
         d = self.slice(0, len(self))
