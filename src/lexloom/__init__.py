@@ -8,7 +8,7 @@ from .about import __version__
 # training run, for almost no hits. Off unless the user sets it.
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
 
-__all__ = ["__version__", "blank", "load"]
+__all__ = ["__version__", "blank", "explain", "load"]
 
 # Submodules spaCy users reach as attributes (`lexloom.util.minibatch`, `lexloom.displacy.render`),
 # imported on first use so that `import lexloom` stays light.
@@ -43,3 +43,10 @@ def load(name_or_path, **kwargs):
     from .language import load_pipeline
 
     return load_pipeline(name_or_path, **kwargs)
+
+
+def explain(term: str) -> str | None:
+    """What a label means, as spaCy's `spacy.explain`: `lexloom.explain("nsubj")` (glossary.py)."""
+    from .glossary import explain as _explain
+
+    return _explain(term)
