@@ -43,6 +43,15 @@ def test_merge_keeps_the_text_and_hangs_the_tree_on_the_merged_token():
         Token.remove_extension("mark")
 
 
+def test_a_merge_over_the_sentence_root_is_the_root():
+    doc = ewt(1)  # President Bush on Tuesday nominated two individuals ...
+    with doc.retokenize() as retokenizer:
+        retokenizer.merge(doc[3:5])  # "Tuesday" hangs on "nominated", the root
+    merged = doc[3]
+    assert (merged.text, merged.dep_, merged.pos_, merged.head.i) == ("Tuesday nominated", "root", "VERB", 3)
+    assert [t.text for t in merged.children] == ["Bush", "on", "individuals", "replace", "."]
+
+
 def test_bad_merges_are_refused():
     doc, other = ewt(0), ewt(1)
     with pytest.raises(ValueError, match=r"overlaps span \[0, 3\)"):

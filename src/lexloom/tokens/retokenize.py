@@ -59,6 +59,7 @@ class Retokenizer:
 
 
 def _merge(doc: "Doc", merges: list[tuple[int, int, dict[str, str]]]) -> None:
+    from .doc import ATTRS
     from .span import Span
 
     mwts = doc.multiword_tokens()
@@ -77,7 +78,7 @@ def _merge(doc: "Doc", merges: list[tuple[int, int, dict[str, str]]]) -> None:
         if m < len(merges) and merges[m][0] == i:
             start, end, _ = merges[m]
             inside = range(start, end)
-            root = next((k for k in inside if not start <= heads[k] < end), start)
+            root = next((k for k in inside if heads[k] == k or not start <= heads[k] < end), start)
             new_index[start:end] = len(keep)
             merged.append((len(keep), start, end, root))
             keep.append(root)
@@ -87,7 +88,7 @@ def _merge(doc: "Doc", merges: list[tuple[int, int, dict[str, str]]]) -> None:
             keep.append(i)
             i += 1
     keep_arr = np.array(keep, dtype=np.int64)
-    old = {name: getattr(doc, "_" + name) for name in ("orth", "spaces", "tag", "pos", "morph", "lemma", "dep", "head", "sent_start", "ent_iob", "ent_type")}
+    old = {name: getattr(doc, "_" + name) for name in ATTRS}
     new = {name: arr[keep_arr].copy() for name, arr in old.items()}
     add = doc.vocab.strings.add
     for (k, start, end, _), text, (_, _, given) in zip(merged, texts, merges):
@@ -105,8 +106,8 @@ def _merge(doc: "Doc", merges: list[tuple[int, int, dict[str, str]]]) -> None:
     _move_entities(doc, ents, new_index, merged, merges)
     for name, spans in groups.items():
         doc.spans[name] = [Span(doc, int(new_index[s]), int(new_index[e - 1]) + 1, label) for s, e, label in spans]
-    firsts = {start for _, start, _, _ in merged}
-    doc.user_data = {_moved_key(key, new_index, firsts, merges): value for key, value in doc.user_data.items() if _moved_key(key, new_index, firsts, merges) is not None}
+    moved = ((_moved_key(key, new_index, merges), value) for key, value in doc.user_data.items())
+    doc.user_data = {key: value for key, value in moved if key is not None}
     if "mwts" in doc.user_data:
         # one a merge swallowed whole is now part of the merged token's text
         doc.set_multiword_tokens([(int(new_index[first]), int(new_index[last - 1]) + 1, form) for first, last, form in mwts if new_index[first] != new_index[last - 1]])
@@ -138,7 +139,7 @@ def _move_entities(doc: "Doc", ents: list, new_index: np.ndarray, merged: list, 
         types[start:end] = doc.vocab.strings.add(str(label))
 
 
-def _moved_key(key: Any, new_index: np.ndarray, firsts: set[int], merges: list) -> Any:
+def _moved_key(key: Any, new_index: np.ndarray, merges: list) -> Any:
     """A custom attribute's user_data key at its token's new place; None for a merged word's
     other than the first."""
     match = _EXTENSION_KEY.match(key) if isinstance(key, str) else None
