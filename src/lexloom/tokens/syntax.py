@@ -46,11 +46,17 @@ def ancestors(doc: "Doc", i: int) -> Iterator[int]:
 
 
 def subtree_edges(doc: "Doc") -> tuple[np.ndarray, np.ndarray]:
-    """Each token's subtree's first and last token (its own index where it heads none)."""
+    """Each token's subtree's first and last token (its own index where it heads none); kept
+    on the Doc until its heads change, so that `t.left_edge` over every token stays linear."""
+    key = doc._head.tobytes()
+    cached = doc.__dict__.get("_subtree_edges")
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
     left, right = np.arange(len(doc)), np.arange(len(doc))
     for j in range(len(doc)):
         for h in ancestors(doc, j):
             left[h], right[h] = min(left[h], j), max(right[h], j)
+    doc.__dict__["_subtree_edges"] = (key, left, right)
     return left, right
 
 
