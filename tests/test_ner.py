@@ -17,7 +17,7 @@ from lexloom.language import set_seed
 from lexloom.models.biluo import class_names, constrained_crf_loss, is_valid_biluo, n_classes, transition_rules, viterbi_biluo
 from lexloom.pipeline.batch import Batch
 from lexloom.scoring import Scorer
-from lexloom.tokens import Doc, Example
+from lexloom.tokens import Doc, Example, Span
 from lexloom.tokens.iob import validate_biluo
 from lexloom.training.batchers import minibatch
 from lexloom.training.schedules import compounding
@@ -446,3 +446,18 @@ def test_no_entity_crosses_a_sentence_boundary_the_doc_has(trained):
         starts = [i in (0, start) for i in range(len(ref))]
         doc = nlp(Doc(nlp.vocab, words=ref.words, sent_starts=starts))
         assert all(not (e.start < start < e.end) for e in doc.ents), (start, [(e.start, e.end) for e in doc.ents])
+
+
+def test_blocked_tokens_are_never_an_entity(trained):
+    """`doc.set_ents(..., blocked=[...], default="unmodified")`, as spaCy: the recognizer
+    predicts around blocked tokens, and `doc.ents` never shows them as an entity."""
+    nlp, train, _ = trained
+    found = ((eg.reference, ent) for eg in train for ent in nlp(Doc(nlp.vocab, words=eg.reference.words)).ents if len(ent) > 1)
+    ref, ent = next(found)
+    doc = Doc(nlp.vocab, words=ref.words)
+    doc.set_ents([], blocked=[doc[ent.start : ent.end]], default="unmodified")
+    assert doc.ents == () and [t.ent_iob_ for t in doc[ent.start : ent.end]] == ["B"] * len(ent)
+    doc = nlp(doc)
+    assert all(e.end <= ent.start or e.start >= ent.end for e in doc.ents)
+    with pytest.raises(ValueError, match="in two of the spans"):
+        doc.set_ents([Span(doc, ent.start, ent.end, "PER")], outside=[doc[ent.start : ent.start + 1]])

@@ -301,7 +301,8 @@ class Doc(HasExtensions):
         strings = self.vocab.strings
         i, n = 0, len(self)
         while i < n:
-            if iob[i] == 3 or (iob[i] == 1 and (i == 0 or types[i - 1] != types[i] or iob[i - 1] in (0, 2))):
+            # B with no type is a blocked token (`set_ents(blocked=...)`): never an entity
+            if (iob[i] == 3 and types[i]) or (iob[i] == 1 and (i == 0 or types[i - 1] != types[i] or iob[i - 1] in (0, 2))):
                 j = i + 1
                 while j < n and iob[j] == 1 and types[j] == types[i]:
                     j += 1
@@ -327,6 +328,34 @@ class Doc(HasExtensions):
             self._ent_iob[sp.start] = 3
             self._ent_iob[sp.start + 1 : sp.end] = 1
             self._ent_type[sp.start : sp.end] = self.vocab.strings.add(sp.label_)
+
+    _ENT_CODES = {"outside": 2, "missing": 0, "blocked": 3}
+
+    def set_ents(self, entities: Iterable[Span], *, blocked: Iterable[Span] | None = None, missing: Iterable[Span] | None = None,
+                 outside: Iterable[Span] | None = None, default: str = "outside") -> None:
+        """spaCy's `doc.set_ents`: labelled spans become entities (unlabelled ones are
+        ignored); `blocked` spans are never an entity (the `ner` predicts around them),
+        `missing` ones have no entity annotation, `outside` ones are O; every other token is
+        set as `default` says: "outside", "missing", "blocked" or "unmodified"."""
+        if default not in (*self._ENT_CODES, "unmodified"):
+            raise ValueError(f"set_ents default must be one of outside, missing, blocked, unmodified, not {default!r}")
+        entities = [e for e in entities if e.label_]
+        given = {"blocked": list(blocked or ()), "missing": list(missing or ()), "outside": list(outside or ())}
+        seen = np.zeros(len(self), dtype=bool)
+        for span in [*entities, *given["blocked"], *given["missing"], *given["outside"]]:
+            if not isinstance(span, Span) or span.doc is not self:
+                raise ValueError(f"set_ents takes Spans of this Doc, not {span!r}")
+            if seen[span.start : span.end].any():
+                raise ValueError(f"token {span.start + int(np.argmax(seen[span.start : span.end]))} is in two of the spans given to set_ents")
+            seen[span.start : span.end] = True
+        if default != "unmodified":
+            self._ent_iob[~seen], self._ent_type[~seen] = self._ENT_CODES[default], 0
+        for kind, spans in given.items():
+            for span in spans:
+                self._ent_iob[span.start : span.end], self._ent_type[span.start : span.end] = self._ENT_CODES[kind], 0
+        for span in entities:
+            self._ent_iob[span.start], self._ent_iob[span.start + 1 : span.end] = 3, 1
+            self._ent_type[span.start : span.end] = self.vocab.strings.add(span.label_)
 
     def ent_biluo(self) -> list[str]:
         """BILUO tags of the entity annotation ('-' where a token is unannotated)."""
