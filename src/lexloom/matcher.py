@@ -27,27 +27,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .tokens import Doc, Span, Vocab
 from .tokens import lexeme
 
-_WORD_ATTRS: dict[str, Callable[[str], Any]] = {
-    "ORTH": lambda w: w,
-    "TEXT": lambda w: w,
-    "LOWER": str.lower,
-    "NORM": lexeme.norm,
-    "SHAPE": lexeme.shape,
-    "PREFIX": lexeme.prefix,
-    "SUFFIX": lexeme.suffix,
-    "LENGTH": len,
-    "IS_ALPHA": str.isalpha,
-    "IS_DIGIT": str.isdigit,
-    "IS_PUNCT": lexeme.is_punct,
-    "IS_SPACE": str.isspace,
-    "IS_UPPER": str.isupper,
-    "IS_LOWER": str.islower,
-    "IS_TITLE": str.istitle,
-    "LIKE_NUM": lexeme.like_num,
-    "LIKE_URL": lexeme.like_url,
-    "LIKE_EMAIL": lexeme.like_email,
-    "IS_ASCII": lexeme.is_ascii,
-}
+_WORD_ATTRS = lexeme.WORD_ATTRS
 _ANNOTATION_ATTRS = {"POS": "pos", "TAG": "tag", "MORPH": "morph", "LEMMA": "lemma", "DEP": "dep", "ENT_TYPE": "ent_type"}
 _OPS = {"1", "?", "*", "+", "!"}
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any, Callable
 
 _NUM_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -44,10 +45,6 @@ def like_email(text: str) -> bool:
     return bool(_EMAIL_RE.match(text))
 
 
-def is_ascii(text: str) -> bool:
-    return text.isascii()
-
-
 def like_num(text: str) -> bool:
     t = text.lower()
     return bool(_NUMBER_RE.match(t.replace(",", ""))) or t in _NUM_WORDS
@@ -82,3 +79,28 @@ def prefix(text: str, n: int = 1) -> str:
 
 def suffix(text: str, n: int = 3) -> str:
     return text[-n:]
+
+
+#: Attributes of a word string by spaCy's attribute names: the Matcher's patterns and the
+#: PhraseMatcher read them, and a Token's properties (`token.is_alpha`, `token.shape_`).
+WORD_ATTRS: dict[str, Callable[[str], Any]] = {
+    "ORTH": lambda w: w,
+    "TEXT": lambda w: w,
+    "LOWER": str.lower,
+    "NORM": norm,
+    "SHAPE": shape,
+    "PREFIX": prefix,
+    "SUFFIX": suffix,
+    "LENGTH": len,
+    "IS_ALPHA": str.isalpha,
+    "IS_DIGIT": str.isdigit,
+    "IS_PUNCT": is_punct,
+    "IS_SPACE": str.isspace,
+    "IS_UPPER": str.isupper,
+    "IS_LOWER": str.islower,
+    "IS_TITLE": str.istitle,
+    "LIKE_NUM": like_num,
+    "LIKE_URL": like_url,
+    "LIKE_EMAIL": like_email,
+    "IS_ASCII": str.isascii,
+}

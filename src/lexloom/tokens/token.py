@@ -12,6 +12,12 @@ if TYPE_CHECKING:
 IOB_STRINGS = ("", "I", "O", "B")
 
 
+def _word_attr(name: str) -> property:
+    """A Token property computing lexeme.WORD_ATTRS[name] from the token's text."""
+    func = lexeme.WORD_ATTRS[name]
+    return property(lambda self: func(self.text), doc=f"{name} of the token's text")
+
+
 class Token(HasExtensions):
     __slots__ = ("doc", "i")
 
@@ -50,70 +56,23 @@ class Token(HasExtensions):
     def __len__(self) -> int:
         return len(self.text)
 
-    # lexical attributes
-    @property
-    def lower_(self) -> str:
-        return self.text.lower()
-
-    @property
-    def norm_(self) -> str:
-        return lexeme.norm(self.text)
-
-    @property
-    def shape_(self) -> str:
-        return lexeme.shape(self.text)
-
-    @property
-    def prefix_(self) -> str:
-        return lexeme.prefix(self.text)
-
-    @property
-    def suffix_(self) -> str:
-        return lexeme.suffix(self.text)
-
-    @property
-    def is_alpha(self) -> bool:
-        return self.text.isalpha()
-
-    @property
-    def is_digit(self) -> bool:
-        return self.text.isdigit()
-
-    @property
-    def is_punct(self) -> bool:
-        return lexeme.is_punct(self.text)
-
-    @property
-    def is_space(self) -> bool:
-        return self.text.isspace()
-
-    @property
-    def like_num(self) -> bool:
-        return lexeme.like_num(self.text)
-
-    @property
-    def like_url(self) -> bool:
-        return lexeme.like_url(self.text)
-
-    @property
-    def like_email(self) -> bool:
-        return lexeme.like_email(self.text)
-
-    @property
-    def is_title(self) -> bool:
-        return self.text.istitle()
-
-    @property
-    def is_upper(self) -> bool:
-        return self.text.isupper()
-
-    @property
-    def is_lower(self) -> bool:
-        return self.text.islower()
-
-    @property
-    def is_ascii(self) -> bool:
-        return lexeme.is_ascii(self.text)
+    # lexical attributes: functions of the word string (lexeme.WORD_ATTRS, which the Matcher reads too)
+    lower_ = _word_attr("LOWER")
+    norm_ = _word_attr("NORM")
+    shape_ = _word_attr("SHAPE")
+    prefix_ = _word_attr("PREFIX")
+    suffix_ = _word_attr("SUFFIX")
+    is_alpha = _word_attr("IS_ALPHA")
+    is_digit = _word_attr("IS_DIGIT")
+    is_punct = _word_attr("IS_PUNCT")
+    is_space = _word_attr("IS_SPACE")
+    is_title = _word_attr("IS_TITLE")
+    is_upper = _word_attr("IS_UPPER")
+    is_lower = _word_attr("IS_LOWER")
+    is_ascii = _word_attr("IS_ASCII")
+    like_num = _word_attr("LIKE_NUM")
+    like_url = _word_attr("LIKE_URL")
+    like_email = _word_attr("LIKE_EMAIL")
 
     @property
     def is_stop(self) -> bool:
