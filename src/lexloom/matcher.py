@@ -104,7 +104,45 @@ class _TokenColumns:
         return column
 
 
-class Matcher:
+class _Rules:
+    """What the Matcher and the PhraseMatcher share: rules under string keys, each key with
+    its `on_match` callback (`_callbacks` holds every key)."""
+
+    vocab: Vocab
+    _callbacks: dict[int, Callable | None]
+
+    def _add_key(self, key: str, on_match: Callable | None) -> int:
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"a match key is a non-empty string, not {key!r}")
+        match_id = self.vocab.strings.add(key)
+        self._callbacks[match_id] = on_match
+        return match_id
+
+    def _known(self, key: str) -> int:
+        """The match id of a key with rules; a KeyError for any other."""
+        if key not in self:
+            raise KeyError(f"no rules for {key!r}")
+        return self.vocab.strings[key]
+
+    def _report(self, doc: Doc, found: set[tuple[int, int, int]], as_spans: bool) -> list:
+        """The matches sorted by (start, end), each one's `on_match` run; or labelled Spans."""
+        matches = sorted(found, key=lambda m: (m[1], m[2], m[0]))
+        for i, (match_id, _, _) in enumerate(matches):
+            callback = self._callbacks.get(match_id)
+            if callback is not None:
+                callback(self, doc, i, matches)
+        if as_spans:
+            return [Span(doc, start, end, self.vocab.strings[match_id]) for match_id, start, end in matches]
+        return matches
+
+    def __len__(self) -> int:
+        return len(self._callbacks)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.vocab.strings and self.vocab.strings[key] in self._callbacks
+
+
+class Matcher(_Rules):
     def __init__(self, vocab: Vocab):
         self.vocab = vocab
         self._patterns: dict[int, list[list[tuple[list[tuple[str, Predicate]], str]]]] = {}
@@ -113,8 +151,6 @@ class Matcher:
 
     def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None) -> None:
         """Add token patterns under `key` (a label); `on_match(matcher, doc, i, matches)` runs per match."""
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"a match key is a non-empty string, not {key!r}")
         if isinstance(patterns, dict) or not isinstance(patterns, (list, tuple)):
             raise ValueError(f"{key}: patterns must be a list of patterns (each a list of token dicts)")
         compiled = []
@@ -128,27 +164,18 @@ class Matcher:
                 except ValueError as e:
                     raise ValueError(f"{key}: pattern {p}, token {t}: {e}") from None
             compiled.append(tokens)
-        match_id = self.vocab.strings.add(key)
+        match_id = self._add_key(key, on_match)
         self._patterns.setdefault(match_id, []).extend(compiled)
         self._raw.setdefault(match_id, []).extend([list(p) for p in patterns])
-        self._callbacks[match_id] = on_match
 
     def remove(self, key: str) -> None:
-        match_id = self.vocab.strings[key] if key in self.vocab.strings else None
-        if match_id not in self._patterns:
-            raise KeyError(f"no patterns for {key!r}")
+        match_id = self._known(key)
         for table in (self._patterns, self._raw, self._callbacks):
             del table[match_id]
 
     def get(self, key: str) -> tuple[Callable | None, list[list[dict]]]:
-        match_id = self.vocab.strings[key]
+        match_id = self._known(key)
         return self._callbacks[match_id], self._raw[match_id]
-
-    def __len__(self) -> int:
-        return len(self._patterns)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.vocab.strings and self.vocab.strings[key] in self._patterns
 
     def __call__(self, doc: Doc, *, as_spans: bool = False) -> list[tuple[int, int, int]] | list[Span]:
         """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans."""
@@ -157,22 +184,10 @@ class Matcher:
         for match_id, patterns in self._patterns.items():
             for pattern in patterns:
                 found.update((match_id, start, end) for start, end in _match_pattern(pattern, columns, len(doc)))
-        return _report(self, doc, found, as_spans)
+        return self._report(doc, found, as_spans)
 
 
-def _report(matcher: "Matcher | PhraseMatcher", doc: Doc, found: set[tuple[int, int, int]], as_spans: bool) -> list:
-    """The matches sorted by (start, end), each one's `on_match` run; or labelled Spans."""
-    matches = sorted(found, key=lambda m: (m[1], m[2], m[0]))
-    for i, (match_id, _, _) in enumerate(matches):
-        callback = matcher._callbacks.get(match_id)
-        if callback is not None:
-            callback(matcher, doc, i, matches)
-    if as_spans:
-        return [Span(doc, start, end, matcher.vocab.strings[match_id]) for match_id, start, end in matches]
-    return matches
-
-
-class PhraseMatcher:
+class PhraseMatcher(_Rules):
     """Whole phrases, given as Docs, matched by one token attribute: ORTH (the default),
     LOWER, NORM, SHAPE or another of the Matcher's word attributes, or an annotation (POS,
     TAG, MORPH, LEMMA, DEP, ENT_TYPE) that the phrase Docs then must carry. Phrases are
@@ -191,8 +206,6 @@ class PhraseMatcher:
 
     def add(self, key: str, docs: Sequence[Doc], *, on_match: Callable | None = None) -> None:
         """Add phrase Docs under `key` (a label); `on_match(matcher, doc, i, matches)` runs per match."""
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"a match key is a non-empty string, not {key!r}")
         if isinstance(docs, Doc) or not isinstance(docs, (list, tuple)):
             raise ValueError(f"{key}: phrases must be a list of Docs (nlp.make_doc(text)), not {type(docs).__name__}")
         phrases = []
@@ -204,27 +217,18 @@ class PhraseMatcher:
             if self.attr in _ANNOTATION_ATTRS and not doc.has_annotation("ENT_IOB" if self.attr == "ENT_TYPE" else self.attr):
                 raise ValueError(f"{key}: phrase {p} ({doc.text!r}) has no {self.attr} annotation to match by; make it with nlp(text), not nlp.make_doc(text)")
             phrases.append(tuple(_TokenColumns(doc)[self.attr]))
-        match_id = self.vocab.strings.add(key)
+        match_id = self._add_key(key, on_match)
         self._phrases.setdefault(match_id, []).extend(phrases)
-        self._callbacks[match_id] = on_match
         for values in phrases:
             self._index.setdefault(values[0], []).append((values, match_id))
 
     def remove(self, key: str) -> None:
-        match_id = self.vocab.strings[key] if key in self.vocab.strings else None
-        if match_id not in self._phrases:
-            raise KeyError(f"no phrases for {key!r}")
+        match_id = self._known(key)
         del self._phrases[match_id], self._callbacks[match_id]
         self._index = {}
         for other, phrases in self._phrases.items():
             for values in phrases:
                 self._index.setdefault(values[0], []).append((values, other))
-
-    def __len__(self) -> int:
-        return len(self._phrases)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.vocab.strings and self.vocab.strings[key] in self._phrases
 
     def __call__(self, doc: Doc, *, as_spans: bool = False) -> list[tuple[int, int, int]] | list[Span]:
         """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans."""
@@ -235,7 +239,7 @@ class PhraseMatcher:
                 end = start + len(values)
                 if end <= len(column) and tuple(column[start:end]) == values:
                     found.add((match_id, start, end))
-        return _report(self, doc, found, as_spans)
+        return self._report(doc, found, as_spans)
 
 
 def _match_pattern(pattern: list[tuple[list[tuple[str, Predicate]], str]], columns: _TokenColumns, n: int) -> Iterable[tuple[int, int]]:
