@@ -314,39 +314,28 @@ class Doc(HasExtensions):
 
     @ents.setter
     def ents(self, spans: Iterable[Span | tuple]) -> None:
-        self._ent_iob[:] = 2
-        self._ent_type[:] = 0
-        taken = np.zeros(len(self), dtype=bool)
         # Spans, or spaCy's (label, start, end) tuples; a label is a string or its id
-        spans = [s if isinstance(s, Span) else Span(self, s[1], s[2], s[0]) for s in spans]
-        for sp in sorted(spans, key=lambda sp: (sp.start, sp.end)):
-            if taken[sp.start : sp.end].any():
-                raise ValueError(f"entity {sp.text!r} [{sp.start}:{sp.end}] overlaps another entity")
-            if sp.end == sp.start:
-                continue
-            taken[sp.start : sp.end] = True
-            self._ent_iob[sp.start] = 3
-            self._ent_iob[sp.start + 1 : sp.end] = 1
-            self._ent_type[sp.start : sp.end] = self.vocab.strings.add(sp.label_)
+        self.set_ents([s if isinstance(s, Span) else Span(self, s[1], s[2], s[0]) for s in spans])
 
     _ENT_CODES = {"outside": 2, "missing": 0, "blocked": 3}
 
     def set_ents(self, entities: Iterable[Span], *, blocked: Iterable[Span] | None = None, missing: Iterable[Span] | None = None,
                  outside: Iterable[Span] | None = None, default: str = "outside") -> None:
-        """spaCy's `doc.set_ents`: labelled spans become entities (unlabelled ones are
-        ignored); `blocked` spans are never an entity (the `ner` predicts around them),
+        """spaCy's `doc.set_ents`: labelled spans become entities (unlabelled or empty ones
+        are ignored); `blocked` spans are never an entity (the `ner` predicts around them),
         `missing` ones have no entity annotation, `outside` ones are O; every other token is
         set as `default` says: "outside", "missing", "blocked" or "unmodified"."""
         if default not in (*self._ENT_CODES, "unmodified"):
             raise ValueError(f"set_ents default must be one of outside, missing, blocked, unmodified, not {default!r}")
-        entities = [e for e in entities if e.label_]
+        entities = [e for e in entities if e.label_ and len(e)]
         given = {"blocked": list(blocked or ()), "missing": list(missing or ()), "outside": list(outside or ())}
         seen = np.zeros(len(self), dtype=bool)
         for span in [*entities, *given["blocked"], *given["missing"], *given["outside"]]:
-            if not isinstance(span, Span) or span.doc is not self:
-                raise ValueError(f"set_ents takes Spans of this Doc, not {span!r}")
+            if not isinstance(span, Span) or not 0 <= span.start <= span.end <= len(self):
+                raise ValueError(f"entities are set from Spans of this Doc's {len(self)} tokens, not {span!r}")
             if seen[span.start : span.end].any():
-                raise ValueError(f"token {span.start + int(np.argmax(seen[span.start : span.end]))} is in two of the spans given to set_ents")
+                token = span.start + int(np.argmax(seen[span.start : span.end]))
+                raise ValueError(f"{span.text!r} [{span.start}:{span.end}] overlaps another entity or span: token {token} is in two of the spans given")
             seen[span.start : span.end] = True
         if default != "unmodified":
             self._ent_iob[~seen], self._ent_type[~seen] = self._ENT_CODES[default], 0

@@ -125,18 +125,18 @@ def cut_multiword_token(mwts: list[tuple[int, int, str]], start: int, end: int) 
 def _move_entities(doc: "Doc", ents: list, new_index: np.ndarray, merged: list, merges: list) -> None:
     """The entities at their tokens' new places (grown to whole merged tokens; one that would
     then overlap an earlier one is dropped), and the entities `attrs` gives merged tokens."""
+    from .span import Span
+
     given = [(k, k + 1, m[2]["ENT_TYPE"]) for (k, _, _, _), m in zip(merged, merges) if "ENT_TYPE" in m[2]]
     moved = [(int(new_index[s]), int(new_index[e - 1]) + 1, label) for s, e, label in ents]
-    iob, types = doc._ent_iob, doc._ent_type
-    iob[(iob == 1) | (iob == 3)] = 2
-    types[:] = 0
-    taken = np.zeros(len(doc), dtype=bool)
+    kept, taken = [], np.zeros(len(doc), dtype=bool)
     for start, end, label in given + moved:
-        if taken[start:end].any():
-            continue
-        taken[start:end] = True
-        iob[start], iob[start + 1 : end] = 3, 1
-        types[start:end] = doc.vocab.strings.add(str(label))
+        if not taken[start:end].any():
+            taken[start:end] = True
+            kept.append(Span(doc, start, end, str(label)))
+    in_entity = doc._ent_type != 0  # the tokens' old entity codes, carried by the merge
+    doc._ent_iob[in_entity], doc._ent_type[in_entity] = 2, 0
+    doc.set_ents(kept, default="unmodified")
 
 
 def _moved_key(key: Any, new_index: np.ndarray, merges: list) -> Any:
