@@ -73,9 +73,9 @@ def noun_chunks(doc: "Doc", start: int = 0, end: int | None = None) -> Iterator[
     left, right = subtree_edges(doc)
     previous_end = start
     for i in range(start, end):
-        if pos[i] not in NOMINAL or not _heads_np(i, deps, heads):
+        if pos[i] not in NOMINAL or not _heads_np(doc, i, deps):
             continue
-        if relation(deps[i]) == "nmod" and _inside_later_noun(i, pos, heads):
+        if relation(deps[i]) == "nmod" and _inside_later_noun(doc, i, pos):
             continue  # it modifies a noun after it ("Today's incident", "President Bush"): that chunk holds it
         first = i
         for child in (j for j in range(i - 1, int(left[i]) - 1, -1) if heads[j] == i):
@@ -93,27 +93,24 @@ def noun_chunks(doc: "Doc", start: int = 0, end: int | None = None) -> Iterator[
         yield Span(doc, first, last + 1, label="NP")
 
 
-def _heads_np(i: int, deps: list[str], heads: np.ndarray) -> bool:
+def _heads_np(doc: "Doc", i: int, deps: list[str]) -> bool:
     """Whether token i's relation makes it a chunk's head: one of NP_RELATIONS, or a conjunct
     of such a word."""
-    rel, h = relation(deps[i]), i
-    seen = {i}
+    rel, above = relation(deps[i]), ancestors(doc, i)
     while rel == "conj":
-        h = int(heads[h])
-        if h < 0 or h in seen:
+        h = next(above, None)
+        if h is None:
             return False
-        seen.add(h)
         rel = relation(deps[h])
     return rel in NP_RELATIONS
 
 
-def _inside_later_noun(i: int, pos: list[str], heads: np.ndarray) -> bool:
+def _inside_later_noun(doc: "Doc", i: int, pos: list[str]) -> bool:
     """Whether a noun after token i is above it through nouns alone: "Columbia" in "the
     District of Columbia Court", under "District", under "Court"."""
-    h, seen = int(heads[i]), {i}
-    while h >= 0 and h not in seen and pos[h] in NOMINAL:
+    for h in ancestors(doc, i):
+        if pos[h] not in NOMINAL:
+            return False
         if h > i:
             return True
-        seen.add(h)
-        h = int(heads[h])
     return False

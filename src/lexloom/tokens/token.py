@@ -129,10 +129,11 @@ class Token(HasExtensions):
     def conjuncts(self) -> tuple["Token", ...]:
         """The tokens coordinated with this one by `conj` relations (conjuncts of conjuncts
         too), in order, itself left out."""
-        first, seen = self, {self.i}
-        while syntax.relation(first.dep_) == "conj" and first.head.i not in seen:
-            first = first.head
-            seen.add(first.i)
+        first = self
+        for h in syntax.ancestors(self.doc, self.i):
+            if syntax.relation(first.dep_) != "conj":
+                break
+            first = self.doc[h]
         group, queue = [first], [first]
         while queue:
             for child in queue.pop().children:
