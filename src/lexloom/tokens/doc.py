@@ -32,6 +32,8 @@ _ANNOTATION = {
     "SENT_START": "sent_start",
     "ENT_IOB": "ent_iob",
 }
+# the Doc arrays `to_array` / `from_array` read by spaCy's attribute names
+_ARRAY_COLUMNS = {"ORTH": "orth", "ENT_TYPE": "ent_type", **_ANNOTATION}
 
 
 _LAZY_ARRAYS = {
@@ -466,7 +468,7 @@ class Doc(HasExtensions):
             return np.where(self._head >= 0, self._head - np.arange(len(self)), 0)
         if name == "SPACY":
             return self._spaces.astype(np.int64)
-        column = {"ORTH": "orth", "ENT_TYPE": "ent_type", **{k: v for k, v in _ANNOTATION.items()}}.get(name)
+        column = _ARRAY_COLUMNS.get(name)
         if column is None:
             raise ValueError(f"to_array takes ORTH, LOWER, NORM, SPACY, ENT_TYPE or {', '.join(_ANNOTATION)}, not {name!r}")
         return getattr(self, "_" + column).astype(np.int64)
@@ -489,8 +491,7 @@ class Doc(HasExtensions):
                 raise ValueError(f"from_array cannot set {name}: a Doc's words are fixed when it is made")
             else:
                 self._array_column(name)  # checks the name
-                column = {"ENT_TYPE": "ent_type", **_ANNOTATION}[name]
-                getattr(self, "_" + column)[:] = values
+                getattr(self, "_" + _ARRAY_COLUMNS[name])[:] = values
         self._offsets = None
         return self
 
