@@ -376,7 +376,8 @@ class Doc(HasExtensions):
                 yield Span(self, s, e)
 
     def retokenize(self) -> "Retokenizer":
-        """A block whose `merge(span, attrs=...)` calls join tokens when it ends (`retokenize.py`)."""
+        """A block whose `merge(span, attrs=...)` and `split(token, orths, heads, attrs=...)`
+        calls join and split tokens when it ends (`retokenize.py`)."""
         return Retokenizer(self)
 
     @property
