@@ -15,7 +15,7 @@ import lexloom
 from lexloom.cli import app
 from lexloom.config.init import init_config
 from lexloom.convert import convert
-from lexloom.errors import DataError, LexloomError
+from lexloom.errors import ConfigError, DataError, LexloomError
 from lexloom.language import Language
 from lexloom.tokens import Doc, Example
 from lexloom.config.registry import import_code
@@ -115,6 +115,49 @@ def test_a_function_component_runs_in_the_pipeline_and_saves_with_it(tmp_path):
     assert nlp.get_pipe_meta("test_upper_lemmas").assigns == ("token.lemma",)
     nlp.to_disk(tmp_path / "model")
     assert [t.lemma_ for t in lexloom.load(tmp_path / "model")("c")] == ["C"]
+
+
+def test_a_factory_may_return_any_callable_as_spacy_allows(tmp_path):
+    class Shouter:
+        """A component of the kind spaCy code writes: a plain class with __call__, a method of
+        its own, and to_disk/from_disk."""
+
+        def __init__(self, suffix):
+            self.suffix, self.words = suffix, set()
+
+        def add_words(self, words):
+            self.words.update(words)
+
+        def __call__(self, doc):
+            for token in doc:
+                if token.text in self.words:
+                    token.lemma_ = token.text.upper() + self.suffix
+            return doc
+
+        def to_disk(self, path):
+            (path / "words.json").write_text(json.dumps(sorted(self.words)))
+
+        def from_disk(self, path):
+            self.words = set(json.loads((path / "words.json").read_text()))
+            return self
+
+    @Language.factory("test_shouter", default_config={"suffix": "!"})
+    def make_shouter(nlp, name, suffix):
+        return Shouter(suffix)
+
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("test_shouter", config={"suffix": "!!"}).add_words(["hey"])  # its own method reads through
+    assert [t.lemma_ for t in nlp("hey you")] == ["HEY!!", ""]
+    assert [d[0].lemma_ for d in nlp.pipe(["hey", "you"])] == ["HEY!!", ""]
+    nlp.to_disk(tmp_path / "model")
+    assert [t.lemma_ for t in lexloom.load(tmp_path / "model")("hey")] == ["HEY!!"]  # config and words saved
+
+    @Language.factory("test_not_a_component")
+    def make_nothing(nlp, name):
+        return 42
+
+    with pytest.raises(ConfigError, match="made int, not a component"):
+        nlp.add_pipe("test_not_a_component")
 
 
 def test_sentencizer_starts_a_sentence_after_final_punctuation():

@@ -294,3 +294,28 @@ def test_bounded_cache_gives_the_same_tokens(en):
     text = "I can't believe it's 5% of $10 (roughly), Mr. Smith."
     assert small.split(text) == en.split(text)
     assert len(small._cache) <= 2
+
+
+def test_special_cases_added_explain_and_save(en, tmp_path):
+    import lexloom
+
+    assert en.explain("(don't) see http://x.org/a, e-mail.") == [
+        ("PREFIX", "("), ("TOKEN", "do"), ("SUFFIX", "n't"), ("SUFFIX", ")"), ("TOKEN", "see"),
+        ("URL_MATCH", "http://x.org/a"), ("SUFFIX", ","), ("TOKEN_MATCH", "e-mail"), ("SUFFIX", "."),
+    ]
+    # what explain says is what the tokenizer does, on a treebank's worth of text
+    text = (Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu").read_text(encoding="utf8")
+    sentences = [line[len("# text = "):] for line in text.splitlines() if line.startswith("# text = ")]
+    assert [t for _, t in en.explain(" ".join(sentences))] == [t.text for t in en(" ".join(sentences))]
+    nlp = lexloom.blank("en")
+    nlp.tokenizer.add_special_case("gimme", [{"ORTH": "gim"}, {"ORTH": "me"}])
+    assert [t.text for t in nlp("(gimme!)")] == ["(", "gim", "me", "!", ")"]  # affixes stripped first
+    assert nlp.tokenizer.explain("gimme") == [("SPECIAL-1", "gim"), ("SPECIAL-2", "me")]
+    assert [d.text for d in nlp.tokenizer.pipe(["a b", "c"])] == ["a b", "c"]
+    with pytest.raises(ValueError, match="must be non-empty and spell it"):
+        nlp.tokenizer.add_special_case("gimme", [{"ORTH": "gim"}])
+    with pytest.raises(ValueError, match="NORM is ignored"):
+        nlp.tokenizer.add_special_case("gimme", [{"LEMMA": "give"}])
+    nlp.to_disk(tmp_path / "model")
+    assert [t.text for t in lexloom.load(tmp_path / "model")("gimme that")] == ["gim", "me", "that"]
+    assert [t.text for t in lexloom.blank("en")("gimme")] == ["gimme"]  # the language's own rules are untouched

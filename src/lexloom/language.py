@@ -21,7 +21,7 @@ from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
-from .pipeline.base import Pipe, TrainablePipe
+from .pipeline.base import FunctionComponent, Pipe, TrainablePipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
 from .tokens import Doc, Example, Vocab
@@ -216,6 +216,10 @@ class Language(LanguageV2Aliases):
         make = registry.factories.get(cfg["factory"])
         check_arguments(make, resolved, where, skip=("nlp", "name"))
         proc = make(self, name, **resolved)
+        if not isinstance(proc, Pipe):
+            if not callable(proc):
+                raise ConfigError(f"{where}: factory {cfg['factory']!r} made {type(proc).__name__}, not a component (a callable from Doc to Doc)")
+            proc = FunctionComponent(self, name, proc)
         proc.factory = cfg["factory"]
         return proc
 
@@ -542,6 +546,9 @@ class Language(LanguageV2Aliases):
             config.to_disk(tmp / "config.cfg", interpolate=False)
             for name, proc in self._components:
                 proc.to_disk(tmp / name)
+            added = getattr(self.tokenizer, "added", None)
+            if added:  # special cases added to the language's tokenizer (add_special_case)
+                atomic_write_text(tmp / TOKENIZER_FILE, json.dumps({"special_cases": added}, indent=2, ensure_ascii=False, sort_keys=True))
             atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True))
         return path
 
@@ -578,6 +585,10 @@ class Language(LanguageV2Aliases):
                 proc.from_disk(path / name)
         self._train_mode(False)  # loaded weights predict: dropout off
         return self
+
+
+#: Where a saved pipeline keeps the special cases added to its tokenizer.
+TOKENIZER_FILE = "tokenizer.json"
 
 
 def _on_docs(pipeline: list[tuple[str, Pipe]]) -> list[tuple[str, Pipe]]:
@@ -693,10 +704,23 @@ def _load_directory(path: Path, *, gpu_id: int, exclude: Iterable[str]) -> Langu
         raise ModelLoadError(f"{cfg_path}: not a loadable pipeline config: {e}") from None
     nlp.config = saved
     nlp.meta.update(meta)
+    _load_special_cases(nlp, path / TOKENIZER_FILE)
     try:
         return nlp.from_disk(path)
     except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: corrupt component files ({type(e).__name__}: {e})") from None
+
+
+def _load_special_cases(nlp: Language, path: Path) -> None:
+    """The tokenizer special cases a saved pipeline added to its language's (Language.to_disk)."""
+    if not path.exists():
+        return
+    try:
+        cases = json.loads(path.read_text(encoding="utf8"))["special_cases"]
+        for string, pieces in cases.items():
+            nlp.tokenizer.add_special_case(string, pieces)
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError, ValueError) as e:
+        raise ModelLoadError(f"{path}: not a tokenizer file ({type(e).__name__}: {e})") from None
 
 
 def set_seed(seed: int) -> None:

@@ -116,10 +116,42 @@ class Tokenizer:
         self.split_final_period = split_final_period
         self.cache_size = cache_size
         self._cache: dict[str, _ChunkTokens] = {}
+        # the special cases added after the language's own (saved with a pipeline: `added`)
+        self.added: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, text: str) -> Doc:
         words, spaces = self.split(text)
         return Doc(self.vocab, words=words, spaces=spaces)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterable[Doc]:
+        for text in texts:
+            yield self(text)
+
+    def add_special_case(self, string: str, substrings: Sequence[dict | str]) -> None:
+        """Tokenize the chunk `string` as `substrings`, spaCy's `[{"ORTH": "gim"}, {"ORTH": "me"}]`
+        (or plain strings), which must spell it. A pipeline saved with `nlp.to_disk` keeps it."""
+        pieces = []
+        for sub in substrings:
+            if isinstance(sub, dict):
+                unknown = sorted(set(sub) - {"ORTH", "NORM"})
+                if unknown or "ORTH" not in sub:
+                    raise ValueError(f"special case {string!r}: each piece is {{'ORTH': text}} (NORM is ignored here), not {sub!r}")
+                sub = sub["ORTH"]
+            pieces.append(str(sub))
+        if "".join(pieces) != string or not all(pieces):
+            raise ValueError(f"special case {string!r} -> {pieces!r}: pieces must be non-empty and spell it")
+        if any(c.isspace() for c in string):
+            raise ValueError(f"special case {string!r}: a special case is one whitespace-free chunk")
+        self.rules[string] = self.added[string] = tuple(pieces)
+        self._cache.clear()
+
+    def explain(self, text: str) -> list[tuple[str, str]]:
+        """(rule, token) for each token of `text`, as spaCy's `tokenizer.explain`: which rule
+        made it: SPECIAL-n, TOKEN_MATCH, URL_MATCH, PREFIX, SUFFIX, INFIX or TOKEN."""
+        out: list[tuple[str, str]] = []
+        for chunk in text.split():
+            out += self._split_chunk(chunk, explain=True)
+        return out
 
     def split(self, text: str) -> tuple[list[str], list[bool]]:
         """Tokenize `text` into (words, trailing-space flags) that spell it exactly."""
@@ -161,59 +193,63 @@ class Tokenizer:
 
     # --- one chunk -----------------------------------------------------------------
     def _tokenize_chunk(self, chunk: str) -> _ChunkTokens:
-        tokens = self._split_chunk(chunk)
+        tokens = [token for _, token in self._split_chunk(chunk)]
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
         entry = (tuple(tokens), (False,) * (len(tokens) - 1) + (True,))
         self._cache[chunk] = entry
         return entry
 
-    def _is_whole(self, string: str) -> bool:
-        return bool(
-            (self.token_match is not None and self.token_match(string))
-            or (self.url_match is not None and self.url_match(string))
-        )
+    def _whole(self, string: str) -> str | None:
+        """The matcher that keeps `string` whole (TOKEN_MATCH, URL_MATCH), if one does."""
+        if self.token_match is not None and self.token_match(string):
+            return "TOKEN_MATCH"
+        if self.url_match is not None and self.url_match(string):
+            return "URL_MATCH"
+        return None
 
-    def _split_chunk(self, chunk: str) -> list[str]:
-        """Special cases, then affixes stripped from both ends, then infixes in the middle."""
+    def _split_chunk(self, chunk: str, explain: bool = False) -> list[tuple[str, str]]:
+        """Special cases, then affixes stripped from both ends, then infixes in the middle:
+        (rule, token) pairs."""
         rules = self.rules
-        prefixes: list[str] = []
-        suffixes: list[str] = []  # innermost last
+        prefixes: list[tuple[str, str]] = []
+        suffixes: list[tuple[str, str]] = []  # innermost last
         middle = chunk
         while middle:
             special = rules.get(middle)
             if special is not None:
-                return prefixes + list(special) + suffixes[::-1]
-            if self._is_whole(middle):
-                return prefixes + [middle] + suffixes[::-1]
+                return prefixes + [(f"SPECIAL-{k + 1}", t) for k, t in enumerate(special)] + suffixes[::-1]
+            whole = self._whole(middle)
+            if whole is not None:
+                return prefixes + [(whole, middle)] + suffixes[::-1]
             prefix = self.prefix_search(middle) if self.prefix_search is not None else None
             if prefix is not None and 0 < prefix.end() < len(middle):
-                prefixes.append(prefix.group())
+                prefixes.append(("PREFIX", prefix.group()))
                 middle = middle[prefix.end():]
                 continue
             suffix = self.suffix_search(middle) if self.suffix_search is not None else None
             if suffix is not None and 0 < suffix.start():
-                suffixes.append(suffix.group())
+                suffixes.append(("SUFFIX", suffix.group()))
                 middle = middle[: suffix.start()]
                 continue
             break
         return prefixes + self._split_infixes(middle) + suffixes[::-1]
 
-    def _split_infixes(self, string: str) -> list[str]:
+    def _split_infixes(self, string: str) -> list[tuple[str, str]]:
         if self.infix_finditer is None:
-            return [string]
+            return [("TOKEN", string)]
         tokens = []
         start = 0
         for match in self.infix_finditer(string):
             if match.start() == 0 and match.end() == len(string):
                 break  # the whole string is an infix: keep it as it is
             if match.start() > start:
-                tokens.append(string[start : match.start()])
+                tokens.append(("TOKEN", string[start : match.start()]))
             if match.end() > match.start():
-                tokens.append(match.group())
+                tokens.append(("INFIX", match.group()))
             start = match.end()
         if start < len(string):
-            tokens.append(string[start:])
+            tokens.append(("TOKEN", string[start:]))
         return tokens
 
 

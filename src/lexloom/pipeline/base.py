@@ -148,17 +148,51 @@ class Pipe:
 
 
 class FunctionComponent(Pipe):
-    """A function from Doc to Doc registered with `Language.component`."""
+    """A callable from Doc to Doc: a function registered with `Language.component`, or what a
+    factory of one's own returns when it is not a Pipe (spaCy takes any callable). The
+    callable's `pipe`, `initialize`, `to_disk` and `from_disk` are used where it has them, and
+    its other attributes read through (`nlp.add_pipe("my_ruler").add_patterns(...)`)."""
 
     def __init__(self, nlp: "Language", name: str, func: Callable[[Doc], Doc]):
         super().__init__(nlp, name)
         self.func = func
 
+    def __getattr__(self, attr: str) -> Any:
+        func = self.__dict__.get("func")  # only what the component itself lacks reaches here
+        if func is None or attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(func, attr)
+
     def __call__(self, doc: Doc) -> Doc:
-        out = self.func(doc)
+        return self._checked(self.func(doc))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        own = getattr(self.func, "pipe", None)
+        if own is None:
+            yield from super().pipe(docs, batch_size)
+            return
+        for doc in own(docs, batch_size=batch_size):
+            yield self._checked(doc)
+
+    def _checked(self, out: Any) -> Doc:
         if not isinstance(out, Doc):
             raise TypeError(f"component {self.name!r} must return the Doc, not {type(out).__name__}")
         return out
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], labels: Sequence[str] | None = None) -> None:
+        own = getattr(self.func, "initialize", None)
+        if own is not None:
+            own(get_examples, nlp=self.nlp)
+
+    def to_disk(self, path: Path) -> None:
+        super().to_disk(path)
+        if hasattr(self.func, "to_disk"):
+            self.func.to_disk(path)
+
+    def from_disk(self, path: Path) -> "Pipe":
+        if hasattr(self.func, "from_disk") and path.exists():
+            self.func.from_disk(path)
+        return self
 
 
 class TrainablePipe(Pipe):
