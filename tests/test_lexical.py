@@ -49,3 +49,20 @@ def test_matcher_flags():
     matcher.add("LINK", [[{"LIKE_URL": True}], [{"LIKE_EMAIL": True}]])
     doc = nlp("The notes are on www.lexloom.io or ask ana@example.org")
     assert [(s.label_, s.text) for s in matcher(doc, as_spans=True)] == [("CONTENT", "notes"), ("LINK", "www.lexloom.io"), ("CONTENT", "ask"), ("LINK", "ana@example.org")]
+
+
+def test_brackets_quotes_currency_and_sentence_ends():
+    doc = lexloom.blank("en")("« Cost : $ 5 » ( “ net ” )")
+    flags = [(t.text, t.is_bracket, t.is_quote, t.is_left_punct, t.is_right_punct, t.is_currency) for t in doc if not t.is_alpha and not t.like_num]
+    assert flags == [
+        ("«", False, True, True, False, False), (":", False, False, False, False, False), ("$", False, False, False, False, True),
+        ("»", False, True, False, True, False), ("(", True, False, True, False, False), ("“", False, True, True, False, False),
+        ("”", False, True, False, True, False), (")", True, False, False, True, False),
+    ]
+    assert (doc.lang_, doc[0].lang_) == ("en", "en")
+    ewt = list(read_docs(Path(__file__).parent / "data" / "ud" / "en_ewt-ud-dev-150.conllu", Vocab("en"), n_sents=3))[0]
+    ends = [t.i for t in ewt if t.is_sent_end]
+    assert ends == [s.end - 1 for s in ewt.sents] and len(ends) == 3
+    matcher = Matcher(ewt.vocab)
+    matcher.add("CURRENCY", [[{"IS_CURRENCY": True}, {"LIKE_NUM": True}]])
+    assert [s.text for s in matcher(doc, as_spans=True)] == ["$ 5"]

@@ -91,6 +91,43 @@ def test_docbin_round_trip_is_exact(tmp_path, doc):
     assert back[1].text == "Hi!" and not back[1].has_annotation("HEAD")
 
 
+def test_docbin_and_doc_as_bytes(tmp_path, doc):
+    doc.cats = {"FINANCE": 1.0}
+    doc.spans["money"] = [Span(doc, 6, 9, "MONEY")]
+    doc.user_data["source"] = "news"
+    other = Doc(Vocab("en"), words=["Hi", "!"], spaces=[False, False])
+    data = DocBin(docs=[doc, other]).to_bytes()
+    assert data == DocBin(docs=[doc, other]).to_disk(tmp_path / "x.lexloom").read_bytes()  # the file, in memory
+    bin_ = DocBin().from_bytes(data)
+    assert len(bin_) == 2 and [d.text for d in bin_.get_docs()] == [doc.text, "Hi!"]
+    back = Doc(Vocab("en")).from_bytes(doc.to_bytes())
+    assert (back.words, back.spaces, back.heads, back.tags) == (doc.words, doc.spaces, doc.heads, doc.tags)
+    assert [(e.text, e.label_) for e in back.ents] == [(e.text, e.label_) for e in doc.ents]
+    assert back.cats == doc.cats and back.user_data == doc.user_data and [s.text for s in back.spans["money"]] == ["$1 billion"]
+    with pytest.raises(DataError, match="<bytes>: not a .lexloom corpus"):
+        DocBin().from_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="these hold 2"):
+        Doc(Vocab("en")).from_bytes(data)
+
+
+def test_morph_span_syntax_and_char_spans_as_spacy_reads_them(doc):
+    doc[4].set_morph({"Number": "Sing"})
+    doc[0].morph = "Number=Sing|NounType=Prop,Comm"
+    morph = doc[0].morph
+    assert (str(morph), len(morph), list(morph)) == ("Number=Sing|NounType=Prop,Comm", 2, ["Number=Sing", "NounType=Prop,Comm"])
+    assert morph.get("NounType") == ["Prop", "Comm"] and morph.get("Case") == [] and morph.to_dict() == {"Number": "Sing", "NounType": "Prop,Comm"}
+    assert "Number=Sing" in morph and "Sing" not in morph and morph == "Number=Sing|NounType=Prop,Comm"
+    assert doc[4].morph_ == "Number=Sing" and not doc[1].morph
+    money = doc[6:9]  # $1 billion, under "for"
+    doc[5].lemma_, doc[6].lemma_, doc[7].lemma_, doc[8].lemma_ = "for", "$", "1", "billion"
+    assert money.lemma_ == "$1 billion" and doc[5:7].lemma_ == "for $"
+    assert [t.text for t in doc[4:6].lefts] == ["U.K."] and [t.text for t in doc[7:9].lefts] == []
+    assert [t.text for t in doc[0:3].rights] == ["startup", "for", "."] and doc[0:3].n_rights == 3
+    assert money.sent.text == doc.text and money.conjuncts == ()
+    assert money.char_span(1, 2).text == "1" and money.char_span(0, 4, alignment_mode="expand").text == "$1 billion"
+    assert money.char_span(1, 4) is None
+
+
 def test_docbin_is_readable_without_lexloom(tmp_path, doc):
     """The format is a ZIP of JSON and .npy: another language can read it."""
     path = DocBin(docs=[doc]).to_disk(tmp_path / "x.lexloom")

@@ -496,6 +496,27 @@ class Doc(HasExtensions):
         self._offsets = None
         return self
 
+    def to_bytes(self) -> bytes:
+        """The Doc as bytes (a one-Doc `.lexloom` corpus: tokens, annotation, categories, span
+        groups, user data), for `from_bytes`."""
+        from .docbin import DocBin
+
+        return DocBin(docs=[self]).to_bytes()
+
+    def from_bytes(self, data: bytes) -> "Doc":
+        """Become the Doc `to_bytes` wrote (its strings added to this Doc's vocab)."""
+        from .docbin import DocBin
+
+        docs = list(DocBin().from_bytes(data).get_docs(self.vocab))
+        if len(docs) != 1:
+            raise ValueError(f"Doc.from_bytes reads the bytes of one Doc; these hold {len(docs)}")
+        self.__dict__.update(docs[0].__dict__)
+        return self
+
+    @property
+    def lang_(self) -> str:
+        return self.vocab.lang
+
     def copy(self) -> "Doc":
         d = self.slice(0, len(self))
         d._spaces[:] = self._spaces

@@ -17,7 +17,7 @@ import json
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -76,50 +76,67 @@ def _decode_heads(col: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 class DocBin:
-    """Collects Docs and writes/reads them as one `.lexloom` file."""
+    """Collects Docs and writes/reads them as one `.lexloom` file (or its bytes)."""
 
     def __init__(self, docs: Iterable[Doc] = (), attrs: Iterable[str] = ATTRS, store_user_data: bool = True):
         self.attrs = tuple(attrs)
         self.store_user_data = store_user_data
         self.docs: list[Doc] = list(docs)
-        self._path: Path | None = None
+        self._source: Path | bytes | None = None  # a file or bytes read lazily by get_docs
 
     def add(self, doc: Doc) -> None:
         self.docs.append(doc)
 
     def __len__(self) -> int:
-        if self._path is not None and not self.docs:
-            with zipfile.ZipFile(self._path) as zf:
+        if self._source is not None and not self.docs:
+            with _open_checked(self._source) as zf:
                 return int(json.loads(zf.read("meta.json"))["n_docs"])
         return len(self.docs)
 
     # --- writing -----------------------------------------------------------------
     def to_disk(self, path: str | Path) -> Path:
-        return write_docbin(path, self.docs)
+        return write_docbin(path, self.get_docs())
+
+    def to_bytes(self) -> bytes:
+        """The `.lexloom` file's bytes (spaCy's `DocBin.to_bytes`)."""
+        buffer = io.BytesIO()
+        _write_zip(buffer, self.get_docs())
+        return buffer.getvalue()
 
     # --- reading -------------------------------------------------------------------
     def from_disk(self, path: str | Path) -> "DocBin":
-        path = Path(path)
-        _open_checked(path).close()
-        self._path = path
+        return self._read_from(Path(path))
+
+    def from_bytes(self, data: bytes) -> "DocBin":
+        return self._read_from(bytes(data))
+
+    def _read_from(self, source: Path | bytes) -> "DocBin":
+        _open_checked(source).close()
+        self._source = source
         self.docs = []
         return self
 
     def get_docs(self, vocab: Vocab | None = None) -> Iterator[Doc]:
-        if self._path is None:
+        if self._source is None:
             yield from self.docs
             return
-        yield from read_docbin(self._path, vocab)
+        yield from read_docbin(self._source, vocab)
 
 
 def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
     """Stream `docs` into a `.lexloom` file, written to a temporary name then renamed."""
     path = Path(path)
+    with atomic_path(path) as tmp:
+        _write_zip(tmp, docs)
+    return path
+
+
+def _write_zip(target: Path | IO[bytes], docs: Iterable[Doc]) -> None:
     strings = StringStore()
     remap_cache: dict[int, np.ndarray] = {}
     chunks = []
     n_docs = 0
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         batch: list[Doc] = []
 
         def flush() -> None:
@@ -159,7 +176,6 @@ def write_docbin(path: str | Path, docs: Iterable[Doc]) -> Path:
         _write(zf, "strings.json", json.dumps(strings.to_list(), ensure_ascii=False))
         meta = {"format": FORMAT, "version": VERSION, "attrs": list(ATTRS), "n_docs": n_docs, "chunks": chunks}
         _write(zf, "meta.json", json.dumps(meta))
-    return path
 
 
 def _doc_extras(doc: Doc) -> dict:
@@ -183,11 +199,16 @@ def _narrow_columns(table: np.ndarray) -> np.ndarray:
     return out
 
 
-def _open_checked(path: Path) -> zipfile.ZipFile:
-    if not path.exists():
+#: What errors name as the file when a corpus comes as bytes (DocBin.from_bytes).
+BYTES_SOURCE = Path("<bytes>")
+
+
+def _open_checked(source: Path | bytes) -> zipfile.ZipFile:
+    path = BYTES_SOURCE if isinstance(source, bytes) else source
+    if not isinstance(source, bytes) and not path.exists():
         raise DataError("no such file", path)
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else path)
         meta = json.loads(zf.read("meta.json"))
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, zlib.error) as e:
         raise DataError(f"not a .lexloom corpus ({e})", path) from None
@@ -200,16 +221,17 @@ def _open_checked(path: Path) -> zipfile.ZipFile:
     return zf
 
 
-def read_docbin(path: str | Path, vocab: Vocab | None = None) -> Iterator[Doc]:
+def read_docbin(source: str | Path | bytes, vocab: Vocab | None = None) -> Iterator[Doc]:
     """Stream the Docs of a `.lexloom` file, one chunk in memory at a time.
 
     Everything is checked before a Doc is made of it (types, lengths, string ids, heads,
     entity codes, categories): what loads can be trained on, and what cannot is a
     DataError naming the file, the doc and what is wrong.
     """
-    path = Path(path)
+    source = source if isinstance(source, bytes) else Path(source)
+    path = BYTES_SOURCE if isinstance(source, bytes) else source
     vocab = vocab or Vocab()
-    with _open_checked(path) as zf:
+    with _open_checked(source) as zf:
         try:
             meta = json.loads(zf.read("meta.json"))
             file_strings = json.loads(zf.read("strings.json"))

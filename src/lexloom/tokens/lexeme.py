@@ -36,6 +36,32 @@ _URL_RE = re.compile(rf"^{URL_PATTERN}$", re.IGNORECASE)
 _EMAIL_RE = re.compile(rf"^{EMAIL_PATTERN}$")
 
 
+_BRACKETS = frozenset("()[]{}<>")
+_QUOTES = frozenset("'\"`‘’‚‛“”„‟«»‹›「」『』〝〞")
+_LEFT_PUNCT = frozenset("([{<‘‚‛“„‟«‹「『〝")
+_RIGHT_PUNCT = frozenset(")]}>’”»›」』〞")
+
+
+def is_bracket(text: str) -> bool:
+    return text in _BRACKETS
+
+
+def is_quote(text: str) -> bool:
+    return bool(text) and all(c in _QUOTES for c in text)
+
+
+def is_left_punct(text: str) -> bool:
+    return text in _LEFT_PUNCT or text in ("``",)
+
+
+def is_right_punct(text: str) -> bool:
+    return text in _RIGHT_PUNCT or text in ("''",)
+
+
+def is_currency(text: str) -> bool:
+    return bool(text) and all(unicodedata.category(c) == "Sc" for c in text)
+
+
 def like_url(text: str) -> bool:
     """A web address: with a scheme or www., or a host under a common top-level domain."""
     return "@" not in text and bool(_URL_RE.match(text) or _HOST_RE.match(text))
@@ -103,4 +129,9 @@ WORD_ATTRS: dict[str, Callable[[str], Any]] = {
     "LIKE_URL": like_url,
     "LIKE_EMAIL": like_email,
     "IS_ASCII": str.isascii,
+    "IS_BRACKET": is_bracket,
+    "IS_QUOTE": is_quote,
+    "IS_LEFT_PUNCT": is_left_punct,
+    "IS_RIGHT_PUNCT": is_right_punct,
+    "IS_CURRENCY": is_currency,
 }

@@ -58,6 +58,42 @@ class Span(HasExtensions):
         return self.doc[self.start]
 
     @property
+    def lemma_(self) -> str:
+        """The lemmas with the text's spaces between them."""
+        return "".join(t.lemma_ + t.whitespace_ for t in self).strip()
+
+    @property
+    def lefts(self) -> Iterator["Token"]:
+        """Tokens before the span whose heads are in it."""
+        return (t for t in self.doc[: self.start] if self.start <= self.doc._head[t.i] < self.end)
+
+    @property
+    def rights(self) -> Iterator["Token"]:
+        """Tokens after the span whose heads are in it."""
+        return (t for t in self.doc[self.end :] if self.start <= self.doc._head[t.i] < self.end)
+
+    @property
+    def n_lefts(self) -> int:
+        return sum(1 for _ in self.lefts)
+
+    @property
+    def n_rights(self) -> int:
+        return sum(1 for _ in self.rights)
+
+    @property
+    def conjuncts(self) -> tuple["Token", ...]:
+        return self.root.conjuncts
+
+    @property
+    def sent(self) -> "Span":
+        """The sentence the span starts in."""
+        return self.doc[self.start].sent
+
+    def char_span(self, start: int, end: int, label: str = "", alignment_mode: str = "strict") -> "Span | None":
+        """`doc.char_span` with offsets counted from the span's first character."""
+        return self.doc.char_span(self.start_char + start, self.start_char + end, label=label, alignment_mode=alignment_mode)
+
+    @property
     def noun_chunks(self) -> Iterator["Span"]:
         """The Doc's noun chunks that lie within this span."""
         return syntax.noun_chunks(self.doc, self.start, self.end)

@@ -12,6 +12,58 @@ if TYPE_CHECKING:
 IOB_STRINGS = ("", "I", "O", "B")
 
 
+class MorphAnalysis:
+    """A token's features as spaCy's `token.morph` reads them: printed as the UD string
+    ("Number=Sing|Person=3"), equal to it, iterated and counted by feature, with `get(field)`
+    -> its values and `to_dict()`."""
+
+    __slots__ = ("_string",)
+
+    def __init__(self, string: str):
+        self._string = "" if string == "_" else string
+
+    def _features(self) -> list[str]:
+        return [f for f in self._string.split("|") if f]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._features())
+
+    def __len__(self) -> int:
+        return len(self._features())
+
+    def __contains__(self, feature: object) -> bool:
+        return feature in self._features()
+
+    def get(self, field: str, default: list[str] | None = None) -> list[str]:
+        """The values of `field` ("PronType=Int,Rel" -> ["Int", "Rel"]); `default` (else []) if absent."""
+        values = self.to_dict().get(field)
+        return values.split(",") if values is not None else (default if default is not None else [])
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(f.split("=", 1) for f in self._features() if "=" in f)
+
+    def to_json(self) -> str:
+        return self._string
+
+    def __str__(self) -> str:
+        return self._string
+
+    def __repr__(self) -> str:
+        return self._string
+
+    def __eq__(self, other: object) -> bool:
+        return str(other) == self._string if isinstance(other, (str, MorphAnalysis)) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._string)
+
+
+def _morph_string(features: str | dict) -> str:
+    if isinstance(features, dict):
+        return "|".join(f"{k}={v}" for k, v in sorted(features.items()))
+    return str(features or "")
+
+
 def _word_attr(name: str) -> property:
     """A Token property computing lexeme.WORD_ATTRS[name] from the token's text."""
     func = lexeme.WORD_ATTRS[name]
@@ -73,6 +125,15 @@ class Token(HasExtensions):
     like_num = _word_attr("LIKE_NUM")
     like_url = _word_attr("LIKE_URL")
     like_email = _word_attr("LIKE_EMAIL")
+    is_bracket = _word_attr("IS_BRACKET")
+    is_quote = _word_attr("IS_QUOTE")
+    is_left_punct = _word_attr("IS_LEFT_PUNCT")
+    is_right_punct = _word_attr("IS_RIGHT_PUNCT")
+    is_currency = _word_attr("IS_CURRENCY")
+
+    @property
+    def lang_(self) -> str:
+        return self.doc.vocab.lang
 
     @property
     def is_stop(self) -> bool:
@@ -92,7 +153,12 @@ class Token(HasExtensions):
     tag_ = property(lambda self: self._get("tag"), lambda self, v: self._set("tag", v))
     pos_ = property(lambda self: self._get("pos"), lambda self, v: self._set("pos", v))
     morph_ = property(lambda self: self._get("morph"), lambda self, v: self._set("morph", v))
-    morph = morph_
+    morph = property(lambda self: MorphAnalysis(self._get("morph")), lambda self, v: self.set_morph(v),
+                     doc="The features as spaCy's MorphAnalysis (a string that iterates by feature)")
+
+    def set_morph(self, features: str | dict | None) -> None:
+        """Set the features from a UD string or a {field: value} dict (spaCy's `set_morph`)."""
+        self._set("morph", _morph_string(features))
     lemma_ = property(lambda self: self._get("lemma"), lambda self, v: self._set("lemma", v))
     dep_ = property(lambda self: self._get("dep"), lambda self, v: self._set("dep", v))
     ent_type_ = property(lambda self: self._get("ent_type"))
@@ -184,6 +250,13 @@ class Token(HasExtensions):
     @is_sent_start.setter
     def is_sent_start(self, value: bool | None) -> None:
         self.doc._sent_start[self.i] = 0 if value is None else (1 if value else -1)
+
+    @property
+    def is_sent_end(self) -> bool | None:
+        """Whether the next token starts a sentence (True for the Doc's last); None if unknown."""
+        if self.i + 1 == len(self.doc):
+            return True
+        return self.doc[self.i + 1].is_sent_start
 
     @property
     def sent(self):
