@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import lexloom
 from lexloom.cli import app
 from lexloom.config.init import init_config
-from lexloom.convert import convert
+from lexloom.convert import convert, read_docs
 from lexloom.errors import ConfigError, DataError, LexloomError
 from lexloom.language import Language
 from lexloom.tokens import Doc, Example
@@ -230,3 +230,36 @@ def test_entity_ruler_before_or_after_ner_and_overwrite_ents():
         gadget_ruler(after, overwrite_ents=overwrite)
         assert after.pipe_names == ["ner", "entity_ruler"]
         assert [e.label_ for e in after(text).ents] == expected
+
+
+def test_span_ruler_keeps_every_match_in_a_span_group_and_saves(tmp_path):
+    """The UNER sample's names as patterns: the span group holds every gold entity (and the
+    overlapping matches an entity ruler would drop); with annotate_ents the entities are the
+    entity ruler's."""
+    nlp = lexloom.blank("en")
+    gold = list(read_docs(Path(__file__).parent / "data" / "ner" / "en_ewt-ud-train-200.iob2", nlp.vocab))
+    names = sorted({(e.label_, tuple(t.text for t in e)) for doc in gold for e in doc.ents})
+    patterns = [{"label": label, "pattern": [{"ORTH": w} for w in words]} for label, words in names]
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": "names"})
+    ruler.add_patterns(patterns)
+    examples = []
+    for doc in gold:
+        reference = doc.copy()
+        reference.spans["names"] = list(reference.ents)
+        examples.append(Example(Doc(nlp.vocab, words=doc.words, spaces=doc.spaces), reference))
+    scores = nlp.evaluate(examples)
+    assert scores["spans_names_r"] == 1.0 and 0.5 < scores["spans_names_p"] < 1.0
+    doc = nlp(gold[0].text)
+    assert {(e.start, e.end, e.label_) for e in gold[0].ents} <= {(s.start, s.end, s.label_) for s in doc.spans["names"]}
+    assert not doc.ents  # annotate_ents is off
+
+    both = lexloom.blank("en")
+    both.add_pipe("span_ruler", config={"annotate_ents": True}).add_patterns(patterns)
+    entities = lexloom.blank("en")
+    entities.add_pipe("entity_ruler").add_patterns(patterns)
+    texts = [doc.text for doc in gold[:60]]
+    assert [[(e.start, e.end, e.label_) for e in d.ents] for d in both.pipe(texts)] == [[(e.start, e.end, e.label_) for e in d.ents] for d in entities.pipe(texts)]
+    both.to_disk(tmp_path / "model")
+    loaded = lexloom.load(tmp_path / "model")
+    assert len(loaded.get_pipe("span_ruler")) == len(patterns)
+    assert [(s.text, s.label_) for s in loaded(texts[0]).spans["ruler"]] == [(s.text, s.label_) for s in both(texts[0]).spans["ruler"]]

@@ -2,7 +2,7 @@
 from . import architectures, lemmatizer, morphologizer, parser, senter, tagger, tok2vec  # noqa: F401
 from . import mwt, segmenter  # noqa: F401  (raw text to tokens, sentences and multi-word tokens)
 from . import ner, textcat  # noqa: F401  (entities, text categories)
-from . import entity_ruler, merge, sentencizer  # noqa: F401  (rule-based, written with the public API only)
+from . import entity_ruler, merge, sentencizer, span_ruler  # noqa: F401  (rule-based, written with the public API only)
 from .base import DataProblem, FunctionComponent, Listener, ModelSpec, Pipe, TrainablePipe, default_tok2vec
 from .factories import FactoryMeta, component, factory, get_factory_meta
 

@@ -1,4 +1,4 @@
-"""Span scores: named entities (ents_*) and sentences (sents_*)."""
+"""Span scores: named entities (ents_*), span groups (spans_KEY_*) and sentences (sents_*)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,6 +26,8 @@ def _unannotated_chars(doc: Doc, offsets: np.ndarray) -> np.ndarray:
 def score_spans(examples: Iterable[Example], attr: str = "ents", labels: Iterable[str] | None = None) -> dict:
     """`ents_p`, `ents_r`, `ents_f`, `ents_per_type` ({label: {p, r, f}}); with `labels`,
     over the spans of those labels only (e.g. the old labels after adding a new one).
+    `attr = "spans_KEY"` scores the span group `doc.spans[KEY]` instead, as `spans_KEY_p`, ...
+    (spans may overlap; a reference Doc without the group is skipped).
 
     Spans are compared by their non-whitespace character offsets and label, so
     predicted and reference tokenizations may differ. Reference Docs without
@@ -33,36 +35,42 @@ def score_spans(examples: Iterable[Example], attr: str = "ents", labels: Iterabl
     entities touching unannotated tokens are not counted. Scores are None when
     no reference Doc has entity annotation.
     """
-    if attr != "ents":
-        raise ValueError(f"score_spans scores 'ents' (sentences: score_sents), not {attr!r}")
+    if attr == "ents":
+        spans_of, annotated = (lambda doc: doc.ents), (lambda doc: doc.has_annotation("ENT_IOB"))
+    elif attr.startswith("spans_") and len(attr) > len("spans_"):
+        key = attr[len("spans_"):]
+        spans_of, annotated = (lambda doc: doc.spans.get(key, ())), (lambda doc: key in doc.spans)
+    else:
+        raise ValueError(f"score_spans scores 'ents' or 'spans_KEY' (sentences: score_sents), not {attr!r}")
     kept = set(labels) if labels is not None else None
     totals = PRF()
     per_type: dict[str, PRF] = defaultdict(PRF)
     n_scored = 0
     for eg in examples:
         ref_doc, pred_doc = eg.reference, eg.predicted
-        if not ref_doc.has_annotation("ENT_IOB"):
+        if not annotated(ref_doc):
             continue
         n_scored += 1
         ref_offsets, pred_offsets = nonspace_offsets(ref_doc), nonspace_offsets(pred_doc)
-        reference = _labelled_spans(ref_doc.ents, ref_offsets)
-        predicted = _labelled_spans(pred_doc.ents, pred_offsets)
+        reference = _labelled_spans(spans_of(ref_doc), ref_offsets)
+        predicted = _labelled_spans(spans_of(pred_doc), pred_offsets)
         if kept is not None:
             reference = {s for s in reference if s[2] in kept}
             predicted = {s for s in predicted if s[2] in kept}
-        unannotated = _unannotated_chars(ref_doc, ref_offsets)
-        if unannotated.any():
-            predicted = {s for s in predicted if not unannotated[s[0] : s[1]].any()}
+        if attr == "ents":
+            unannotated = _unannotated_chars(ref_doc, ref_offsets)
+            if unannotated.any():
+                predicted = {s for s in predicted if not unannotated[s[0] : s[1]].any()}
         totals.score_set(predicted, reference)
         for label in {s[2] for s in predicted | reference}:
             per_type[label].score_set({s for s in predicted if s[2] == label}, {s for s in reference if s[2] == label})
     if not n_scored:
-        return {"ents_p": None, "ents_r": None, "ents_f": None, "ents_per_type": None}
+        return {f"{attr}_p": None, f"{attr}_r": None, f"{attr}_f": None, f"{attr}_per_type": None}
     return {
-        "ents_p": totals.precision,
-        "ents_r": totals.recall,
-        "ents_f": totals.fscore,
-        "ents_per_type": per_type_dict(per_type),
+        f"{attr}_p": totals.precision,
+        f"{attr}_r": totals.recall,
+        f"{attr}_f": totals.fscore,
+        f"{attr}_per_type": per_type_dict(per_type),
     }
 
 
