@@ -263,3 +263,19 @@ def test_span_ruler_keeps_every_match_in_a_span_group_and_saves(tmp_path):
     loaded = lexloom.load(tmp_path / "model")
     assert len(loaded.get_pipe("span_ruler")) == len(patterns)
     assert [(s.text, s.label_) for s in loaded(texts[0]).spans["ruler"]] == [(s.text, s.label_) for s in both(texts[0]).spans["ruler"]]
+
+
+def test_analyze_pipes_reports_what_each_component_needs(capsys):
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("merge_noun_chunks")
+    nlp.add_pipe("ner")
+    nlp.add_pipe("merge_entities")
+    analysis = nlp.analyze_pipes(pretty=True)
+    assert analysis["summary"]["merge_entities"] == {"assigns": ["token.orth"], "requires": ["doc.ents"], "scores": [], "retokenizes": True}
+    assert analysis["summary"]["ner"]["assigns"] == ["doc.ents"] and not analysis["summary"]["ner"]["retokenizes"]
+    # noun chunks need a parse and UPOS that nothing before them assigns; the entities come from the ner
+    assert analysis["problems"] == {"merge_noun_chunks": ["token.dep", "token.pos"], "ner": [], "merge_entities": []}
+    assert analysis["attrs"]["doc.ents"] == {"assigns": ["ner"], "requires": ["merge_entities"]}
+    assert "'merge_noun_chunks' requirements not met: token.dep, token.pos" in capsys.readouterr().out
+    nlp.disable_pipe("merge_noun_chunks")
+    assert all(not attrs for attrs in nlp.analyze_pipes(keys=["assigns"])["problems"].values())

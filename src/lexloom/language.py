@@ -209,6 +209,29 @@ class Language(LanguageV2Aliases):
         """The metadata of the factory that made a component (see `Language.factory`)."""
         return get_factory_meta(self.get_pipe_config(name)["factory"])
 
+    def analyze_pipes(self, *, keys: Sequence[str] = ("assigns", "requires", "scores", "retokenizes"), pretty: bool = False) -> dict:
+        """spaCy's `nlp.analyze_pipes`: what each enabled component assigns, requires, scores
+        and whether it retokenizes ("summary"), the requirements no component before it
+        assigns ("problems"), and per attribute the components that assign and require it
+        ("attrs"). `pretty` also prints them as tables."""
+        summary: dict[str, dict] = {}
+        problems: dict[str, list[str]] = {}
+        attrs: dict[str, dict[str, list[str]]] = {}
+        assigned: set[str] = set()
+        for name in self.pipe_names:
+            meta = self.get_pipe_meta(name)
+            info = {"assigns": list(meta.assigns), "requires": list(meta.requires), "scores": list(meta.default_score_weights), "retokenizes": meta.retokenizes}
+            summary[name] = {key: info[key] for key in keys}
+            problems[name] = [attr for attr in meta.requires if attr not in assigned]
+            assigned.update(meta.assigns)
+            for kind in ("assigns", "requires"):
+                for attr in info[kind]:
+                    attrs.setdefault(attr, {"assigns": [], "requires": []})[kind].append(name)
+        analysis = {"summary": summary, "problems": problems, "attrs": dict(sorted(attrs.items()))}
+        if pretty:
+            _print_analysis(analysis, keys)
+        return analysis
+
     def _make_component(self, name: str, cfg: dict) -> Pipe:
         args = {k: v for k, v in cfg.items() if k not in ("factory", "source")}
         where = f"[components.{name}]"
@@ -585,6 +608,22 @@ class Language(LanguageV2Aliases):
                 proc.from_disk(path / name)
         self._train_mode(False)  # loaded weights predict: dropout off
         return self
+
+
+def _print_analysis(analysis: dict, keys: Sequence[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("#", "component", *keys, title="Pipeline overview")
+    for k, (name, info) in enumerate(analysis["summary"].items()):
+        table.add_row(str(k), name, *(", ".join(v) if isinstance(v, list) else str(v) for v in info.values()))
+    console = Console()
+    console.print(table)
+    missing = {name: attrs for name, attrs in analysis["problems"].items() if attrs}
+    for name, attrs in missing.items():
+        console.print(f"'{name}' requirements not met: {', '.join(attrs)}")
+    if not missing:
+        console.print("No problems found.")
 
 
 #: Where a saved pipeline keeps the special cases added to its tokenizer.

@@ -38,7 +38,8 @@ class FactoryMeta:
     - `listens`: its model reads the shared `tok2vec` in configs `init config` writes;
     - `grows_labels`: a trained component can add a label (a fresh output row);
     - `optimize`: its config for `init config --optimize efficiency|accuracy`, when that
-      differs from `default_config`.
+      differs from `default_config`;
+    - `retokenizes`: its components merge or split tokens (`nlp.analyze_pipes` reports it).
     """
 
     factory: str
@@ -49,6 +50,7 @@ class FactoryMeta:
     listens: bool = False
     grows_labels: bool = False
     optimize: Callable[[str], dict] | None = None
+    retokenizes: bool = False
 
     def config(self, optimize: str | None = None) -> dict:
         """A fresh copy of the default config (or of the `optimize` preset)."""
@@ -70,13 +72,14 @@ def factory(
     listens: bool = False,
     grows_labels: bool = False,
     optimize: Callable[[str], dict] | None = None,
+    retokenizes: bool = False,
     func: Callable | None = None,
 ):
     """Register `func(nlp, name, **config)` (a function or a class) as the component factory
     `name`, with its metadata (see `FactoryMeta`). A decorator, or a call with `func=`."""
     meta = FactoryMeta(
         name, dict(default_config or {}), tuple(assigns), tuple(requires), dict(default_score_weights or {}),
-        listens, grows_labels, optimize,
+        listens, grows_labels, optimize, retokenizes,
     )
 
     def register(func: Callable) -> Callable:
@@ -93,6 +96,7 @@ def component(
     assigns: Iterable[str] = (),
     requires: Iterable[str] = (),
     default_score_weights: dict[str, float | None] | None = None,
+    retokenizes: bool = False,
     func: Callable[["Doc"], "Doc"] | None = None,
 ):
     """Register a function from Doc to Doc as the component `name` (a decorator, or a call
@@ -104,7 +108,7 @@ def component(
         def make(nlp, name: str) -> FunctionComponent:
             return FunctionComponent(nlp, name, func)
 
-        factory(name, {}, assigns=assigns, requires=requires, default_score_weights=default_score_weights, func=make)
+        factory(name, {}, assigns=assigns, requires=requires, default_score_weights=default_score_weights, retokenizes=retokenizes, func=make)
         return func
 
     return register(func) if func is not None else register

@@ -33,11 +33,11 @@ class MergeNounChunks(Pipe):
         return doc
 
 
-@factory("merge_entities", {}, assigns=["token.orth"], requires=["doc.ents"])
+@factory("merge_entities", {}, assigns=["token.orth"], requires=["doc.ents"], retokenizes=True)
 def make_merge_entities(nlp, name: str) -> MergeEntities:
     return MergeEntities(nlp, name)
 
 
-@factory("merge_noun_chunks", {}, assigns=["token.orth"], requires=["token.dep", "token.pos"])
+@factory("merge_noun_chunks", {}, assigns=["token.orth"], requires=["token.dep", "token.pos"], retokenizes=True)
 def make_merge_noun_chunks(nlp, name: str) -> MergeNounChunks:
     return MergeNounChunks(nlp, name)
