@@ -66,3 +66,21 @@ def test_brackets_quotes_currency_and_sentence_ends():
     matcher = Matcher(ewt.vocab)
     matcher.add("CURRENCY", [[{"IS_CURRENCY": True}, {"LIKE_NUM": True}]])
     assert [s.text for s in matcher(doc, as_spans=True)] == ["$ 5"]
+
+
+def test_stop_words_changed_by_code_apply_at_once_and_save(tmp_path):
+    nlp = lexloom.blank("en")
+    text = "btw the results are in"
+    assert [t.is_stop for t in nlp(text)] == [False, True, False, True, True]
+    nlp.Defaults.stop_words |= {"btw"}  # spaCy's idioms, each applying to this pipeline at once
+    nlp.Defaults.stop_words -= {"are"}
+    nlp.vocab["Results"].is_stop = True  # a Lexeme: lower-cased, so every casing is a stop word
+    doc = nlp(text)
+    assert [t.is_stop for t in doc] == [True, True, True, False, True]
+    assert doc[2].lex.is_stop and not nlp.vocab["are"].is_stop and nlp.vocab["btw"].lower_ == "btw"
+    matcher = Matcher(nlp.vocab)
+    matcher.add("STOP", [[{"IS_STOP": True}]])
+    assert [s.text for s in matcher(doc, as_spans=True)] == ["btw", "the", "results", "in"]
+    nlp.to_disk(tmp_path / "model")
+    assert [t.is_stop for t in lexloom.load(tmp_path / "model")(text)] == [True, True, True, False, True]
+    assert [t.is_stop for t in lexloom.blank("en")(text)] == [False, True, False, True, True]  # the language's list is untouched

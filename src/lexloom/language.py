@@ -128,6 +128,12 @@ class Language(LanguageV2Aliases):
     def lang(self) -> str:
         return self.vocab.lang
 
+    @property
+    def Defaults(self) -> "_Defaults":  # noqa: N802 (spaCy's name)
+        """spaCy's `nlp.Defaults`, for the language data code changes: `stop_words`, this
+        pipeline's own set (`nlp.Defaults.stop_words.add("btw")` applies at once)."""
+        return _Defaults(self)
+
     # --- the pipeline --------------------------------------------------------------------
     @property
     def pipe_names(self) -> list[str]:
@@ -569,9 +575,9 @@ class Language(LanguageV2Aliases):
             config.to_disk(tmp / "config.cfg", interpolate=False)
             for name, proc in self._components:
                 proc.to_disk(tmp / name)
-            added = getattr(self.tokenizer, "added", None)
-            if added:  # special cases added to the language's tokenizer (add_special_case)
-                atomic_write_text(tmp / TOKENIZER_FILE, json.dumps({"special_cases": added}, indent=2, ensure_ascii=False, sort_keys=True))
+            changed = _language_data_changes(self)
+            if changed:
+                atomic_write_text(tmp / LANGUAGE_DATA_FILE, json.dumps(changed, indent=2, ensure_ascii=False, sort_keys=True))
             atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True))
         return path
 
@@ -610,6 +616,19 @@ class Language(LanguageV2Aliases):
         return self
 
 
+class _Defaults:
+    def __init__(self, nlp: "Language"):
+        self._vocab = nlp.vocab
+
+    @property
+    def stop_words(self) -> set[str]:
+        return self._vocab.stop_words
+
+    @stop_words.setter
+    def stop_words(self, words) -> None:
+        self._vocab.stop_words = words
+
+
 def _print_analysis(analysis: dict, keys: Sequence[str]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -626,8 +645,25 @@ def _print_analysis(analysis: dict, keys: Sequence[str]) -> None:
         console.print("No problems found.")
 
 
-#: Where a saved pipeline keeps the special cases added to its tokenizer.
-TOKENIZER_FILE = "tokenizer.json"
+#: Where a saved pipeline keeps what code changed in its language's data: tokenizer special
+#: cases added, stop words added or removed.
+LANGUAGE_DATA_FILE = "language.json"
+
+
+def _language_data_changes(nlp: "Language") -> dict:
+    """What `LANGUAGE_DATA_FILE` holds for `nlp`: only what differs from the language's own."""
+    from .lang import stop_words
+
+    changes: dict = {}
+    added = getattr(nlp.tokenizer, "added", None)
+    if added:
+        changes["special_cases"] = added
+    if nlp.vocab._stop_words is not None:
+        default = stop_words(nlp.lang)
+        more, fewer = sorted(nlp.vocab.stop_words - default), sorted(default - nlp.vocab.stop_words)
+        if more or fewer:
+            changes["stop_words"] = {"added": more, "removed": fewer}
+    return changes
 
 
 def _on_docs(pipeline: list[tuple[str, Pipe]]) -> list[tuple[str, Pipe]]:
@@ -743,23 +779,25 @@ def _load_directory(path: Path, *, gpu_id: int, exclude: Iterable[str]) -> Langu
         raise ModelLoadError(f"{cfg_path}: not a loadable pipeline config: {e}") from None
     nlp.config = saved
     nlp.meta.update(meta)
-    _load_special_cases(nlp, path / TOKENIZER_FILE)
+    _load_language_data(nlp, path / LANGUAGE_DATA_FILE)
     try:
         return nlp.from_disk(path)
     except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, SafetensorError) as e:
         raise ModelLoadError(f"{path}: corrupt component files ({type(e).__name__}: {e})") from None
 
 
-def _load_special_cases(nlp: Language, path: Path) -> None:
-    """The tokenizer special cases a saved pipeline added to its language's (Language.to_disk)."""
+def _load_language_data(nlp: Language, path: Path) -> None:
+    """What code changed in a saved pipeline's language data (`_language_data_changes`)."""
     if not path.exists():
         return
     try:
-        cases = json.loads(path.read_text(encoding="utf8"))["special_cases"]
-        for string, pieces in cases.items():
+        data = json.loads(path.read_text(encoding="utf8"))
+        for string, pieces in data.get("special_cases", {}).items():
             nlp.tokenizer.add_special_case(string, pieces)
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError, ValueError) as e:
-        raise ModelLoadError(f"{path}: not a tokenizer file ({type(e).__name__}: {e})") from None
+        words = data.get("stop_words", {})
+        nlp.vocab.stop_words = (nlp.vocab.stop_words | set(words.get("added", ()))) - set(words.get("removed", ()))
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, AttributeError, ValueError) as e:
+        raise ModelLoadError(f"{path}: not a language data file ({type(e).__name__}: {e})") from None
 
 
 def set_seed(seed: int) -> None:

@@ -46,10 +46,11 @@ def language_rules(lang: str) -> TokenizerRules:
     return importlib.import_module(_LANGUAGE_MODULES.get(lang, _LANGUAGE_MODULES["xx"])).RULES
 
 
-def stop_words(lang: str) -> frozenset[str]:
-    """The stop words of `lang` in lower case (spaCy's lists for en and es); none for other codes."""
+def stop_words(lang: str) -> set[str]:
+    """The stop words of `lang` in lower case (spaCy's lists for en and es; none for other
+    codes): the language's own set, which a Vocab copies when it is first asked for them."""
     module = _STOP_WORD_MODULES.get(lang)
-    return importlib.import_module(module).STOP_WORDS if module else frozenset()
+    return importlib.import_module(module).STOP_WORDS if module else set()
 
 
 def create_tokenizer(lang: str, vocab: Vocab) -> Tokenizer:

@@ -1,10 +1,14 @@
-"""Lexical attributes of a word string, shared by features, the Matcher and scoring."""
+"""Lexical attributes of a word string, shared by features, the Matcher and scoring, and the
+word strings of a vocab as spaCy's Lexemes (`vocab["apple"]`, `token.lex`)."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from .strings import Vocab
 
 _NUM_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -135,3 +139,82 @@ WORD_ATTRS: dict[str, Callable[[str], Any]] = {
     "IS_RIGHT_PUNCT": is_right_punct,
     "IS_CURRENCY": is_currency,
 }
+
+
+def _word_attr(name: str) -> property:
+    """A property computing WORD_ATTRS[name] from the object's `text`."""
+    func = WORD_ATTRS[name]
+    return property(lambda self: func(self.text), doc=f"{name} of the text")
+
+
+class LexicalAttributes:
+    """spaCy's lexical attributes, as properties of anything with a `text` and a `vocab`:
+    a Token and a Lexeme. Functions of the word string (WORD_ATTRS), and `is_stop`, which
+    reads the vocab's stop words (`vocab.stop_words`, changeable at run time)."""
+
+    __slots__ = ()
+    text: str
+    vocab: "Vocab"
+
+    lower_ = _word_attr("LOWER")
+    norm_ = _word_attr("NORM")
+    shape_ = _word_attr("SHAPE")
+    prefix_ = _word_attr("PREFIX")
+    suffix_ = _word_attr("SUFFIX")
+    is_alpha = _word_attr("IS_ALPHA")
+    is_digit = _word_attr("IS_DIGIT")
+    is_punct = _word_attr("IS_PUNCT")
+    is_space = _word_attr("IS_SPACE")
+    is_title = _word_attr("IS_TITLE")
+    is_upper = _word_attr("IS_UPPER")
+    is_lower = _word_attr("IS_LOWER")
+    is_ascii = _word_attr("IS_ASCII")
+    is_bracket = _word_attr("IS_BRACKET")
+    is_quote = _word_attr("IS_QUOTE")
+    is_left_punct = _word_attr("IS_LEFT_PUNCT")
+    is_right_punct = _word_attr("IS_RIGHT_PUNCT")
+    is_currency = _word_attr("IS_CURRENCY")
+    like_num = _word_attr("LIKE_NUM")
+    like_url = _word_attr("LIKE_URL")
+    like_email = _word_attr("LIKE_EMAIL")
+
+    @property
+    def is_stop(self) -> bool:
+        """Whether the word, in lower case, is one of the vocab's stop words (spaCy's lists)."""
+        return self.text.lower() in self.vocab.stop_words
+
+    @property
+    def lang_(self) -> str:
+        return self.vocab.lang
+
+
+class Lexeme(LexicalAttributes):
+    """A word string of a vocab, as spaCy's Lexeme: its lexical attributes, and `is_stop`
+    to set (`nlp.vocab["btw"].is_stop = True` adds "btw" to the vocab's stop words, in lower
+    case, so every casing of it is one)."""
+
+    __slots__ = ("vocab", "orth")
+
+    def __init__(self, vocab: "Vocab", text: str):
+        self.vocab = vocab
+        self.orth = vocab.strings.add(text)
+
+    @property
+    def text(self) -> str:
+        return self.vocab.strings[self.orth]
+
+    orth_ = text
+
+    def _set_stop(self, value: bool) -> None:
+        (self.vocab.stop_words.add if value else self.vocab.stop_words.discard)(self.text.lower())
+
+    is_stop = property(LexicalAttributes.is_stop.fget, _set_stop)
+
+    def __repr__(self) -> str:
+        return f"Lexeme({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lexeme) and other.vocab is self.vocab and other.orth == self.orth
+
+    def __hash__(self) -> int:
+        return hash((id(self.vocab), self.orth))

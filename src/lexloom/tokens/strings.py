@@ -1,9 +1,12 @@
 """The string table shared by a Vocab's Docs: strings <-> small integer ids."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .lexeme import Lexeme
 
 
 class StringStore:
@@ -56,8 +59,32 @@ class StringStore:
 
 
 class Vocab:
-    """Language code plus the string table. Kept small on purpose."""
+    """Language code plus the string table, and the language's stop words. Kept small on purpose."""
 
     def __init__(self, lang: str = "xx", strings: StringStore | None = None):
         self.lang = lang
         self.strings = strings if strings is not None else StringStore()
+        self._stop_words: set[str] | None = None
+
+    @property
+    def stop_words(self) -> set[str]:
+        """The stop words `token.is_stop` reads, in lower case: the language's (spaCy's lists
+        for en and es), copied on first use, for code to change (`nlp.Defaults.stop_words.add`)."""
+        if self._stop_words is None:
+            from ..lang import stop_words  # the language's data; lang/ builds on tokens/, not the reverse
+
+            self._stop_words = set(stop_words(self.lang))
+        return self._stop_words
+
+    @stop_words.setter
+    def stop_words(self, words: Iterable[str]) -> None:
+        self._stop_words = {w.lower() for w in words}
+
+    def __getitem__(self, text: str) -> "Lexeme":
+        """The word as a Lexeme (`nlp.vocab["btw"].is_stop = True`)."""
+        from .lexeme import Lexeme
+
+        return Lexeme(self, text)
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.strings

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from . import lexeme, syntax
+from . import syntax
+from .lexeme import LexicalAttributes, Lexeme
 from .underscore import HasExtensions
 
 if TYPE_CHECKING:
     from .doc import Doc
+    from .strings import Vocab
 
 IOB_STRINGS = ("", "I", "O", "B")
 
@@ -64,13 +66,7 @@ def _morph_string(features: str | dict) -> str:
     return str(features or "")
 
 
-def _word_attr(name: str) -> property:
-    """A Token property computing lexeme.WORD_ATTRS[name] from the token's text."""
-    func = lexeme.WORD_ATTRS[name]
-    return property(lambda self: func(self.text), doc=f"{name} of the token's text")
-
-
-class Token(HasExtensions):
+class Token(HasExtensions, LexicalAttributes):
     __slots__ = ("doc", "i")
 
     def __init__(self, doc: "Doc", i: int):
@@ -108,39 +104,15 @@ class Token(HasExtensions):
     def __len__(self) -> int:
         return len(self.text)
 
-    # lexical attributes: functions of the word string (lexeme.WORD_ATTRS, which the Matcher reads too)
-    lower_ = _word_attr("LOWER")
-    norm_ = _word_attr("NORM")
-    shape_ = _word_attr("SHAPE")
-    prefix_ = _word_attr("PREFIX")
-    suffix_ = _word_attr("SUFFIX")
-    is_alpha = _word_attr("IS_ALPHA")
-    is_digit = _word_attr("IS_DIGIT")
-    is_punct = _word_attr("IS_PUNCT")
-    is_space = _word_attr("IS_SPACE")
-    is_title = _word_attr("IS_TITLE")
-    is_upper = _word_attr("IS_UPPER")
-    is_lower = _word_attr("IS_LOWER")
-    is_ascii = _word_attr("IS_ASCII")
-    like_num = _word_attr("LIKE_NUM")
-    like_url = _word_attr("LIKE_URL")
-    like_email = _word_attr("LIKE_EMAIL")
-    is_bracket = _word_attr("IS_BRACKET")
-    is_quote = _word_attr("IS_QUOTE")
-    is_left_punct = _word_attr("IS_LEFT_PUNCT")
-    is_right_punct = _word_attr("IS_RIGHT_PUNCT")
-    is_currency = _word_attr("IS_CURRENCY")
+    # lexical attributes (`lower_`, `is_alpha`, `like_url`, `is_stop`, ...): lexeme.LexicalAttributes
+    @property
+    def vocab(self) -> "Vocab":
+        return self.doc.vocab
 
     @property
-    def lang_(self) -> str:
-        return self.doc.vocab.lang
-
-    @property
-    def is_stop(self) -> bool:
-        """Whether the word, in lower case, is one of its language's stop words (spaCy's list)."""
-        from ..lang import stop_words  # the language's data; lang/ builds on tokens/, not the reverse
-
-        return self.text.lower() in stop_words(self.doc.vocab.lang)
+    def lex(self) -> Lexeme:
+        """The token's word as a Lexeme of the vocab (`token.lex.is_stop = True`)."""
+        return Lexeme(self.doc.vocab, self.text)
 
     def nbor(self, i: int = 1) -> "Token":
         """The token `i` positions away (an IndexError outside the Doc)."""

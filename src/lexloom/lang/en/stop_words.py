@@ -2,7 +2,7 @@
 Explosion AI), so that `token.is_stop` and `{"IS_STOP": True}` patterns mean what they meant
 in spaCy code. Matched in lower case."""
 
-STOP_WORDS = frozenset(
+STOP_WORDS = set(
     """
 'd 'll 'm 're 's 've a about above across after afterwards again against all almost alone along
 already also although always am among amongst amount an and another any anyhow anyone anything

@@ -2,7 +2,7 @@
 Explosion AI), so that `token.is_stop` and `{"IS_STOP": True}` patterns mean what they meant
 in spaCy code. Matched in lower case."""
 
-STOP_WORDS = frozenset(
+STOP_WORDS = set(
     """
 a acuerdo adelante ademas además afirmó agregó ahi ahora ahí al algo alguna algunas alguno
 algunos algún alli allí alrededor ambos ante anterior antes apenas aproximadamente aquel aquella
