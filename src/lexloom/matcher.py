@@ -18,14 +18,30 @@ quantifier allows, sorted by (start, end).
 
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     matcher.add("CITY", [nlp.make_doc(name) for name in ("New York", "Los Angeles")])
+
+`DependencyMatcher` finds tokens by their places in a parsed Doc's tree, with spaCy's
+dependency patterns: an anchor node, then nodes each tied to an earlier one by a REL_OP
+(`<`, `>`, `<<`, `>>`, `.`, `.*`, `;`, `;*`, `$+`, `$-`, `$++`, `$--`, `>+`, `>-`, `>++`,
+`>--`, `<+`, `<-`, `<++`, `<--`); each node's RIGHT_ATTRS is a token spec as above.
+
+    matcher = DependencyMatcher(nlp.vocab)
+    matcher.add("SVO", [[
+        {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"POS": "VERB"}},
+        {"LEFT_ID": "verb", "REL_OP": ">", "RIGHT_ID": "subject", "RIGHT_ATTRS": {"DEP": "nsubj"}},
+        {"LEFT_ID": "verb", "REL_OP": ">", "RIGHT_ID": "object", "RIGHT_ATTRS": {"DEP": "obj"}},
+    ]])
+    for match_id, (verb, subject, obj) in matcher(doc):
+        print(doc[subject], doc[verb], doc[obj])
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Sequence
+import warnings
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from .tokens import Doc, Span, Vocab
 from .tokens import lexeme
+from .tokens.syntax import ancestors
 
 _WORD_ATTRS = lexeme.WORD_ATTRS
 _ANNOTATION_ATTRS = {"POS": "pos", "TAG": "tag", "MORPH": "morph", "LEMMA": "lemma", "DEP": "dep", "ENT_TYPE": "ent_type"}
@@ -83,6 +99,12 @@ def _compile_token(spec: Any) -> tuple[list[tuple[str, Predicate]], str]:
     return conditions, op
 
 
+def _token_hits(conditions: list[tuple[str, Predicate]], op: str, columns: "_TokenColumns", n: int) -> list[bool]:
+    """Whether each of the Doc's n tokens fits one compiled token spec (`!`: fails to)."""
+    ok = [all(test(columns[attr][i]) for attr, test in conditions) for i in range(n)]
+    return [not h for h in ok] if op == "!" else ok
+
+
 class _TokenColumns:
     """Per-token attribute values of one Doc, computed once per attribute on first use."""
 
@@ -105,8 +127,8 @@ class _TokenColumns:
 
 
 class _Rules:
-    """What the Matcher and the PhraseMatcher share: rules under string keys, each key with
-    its `on_match` callback (`_callbacks` holds every key)."""
+    """What the Matcher, the PhraseMatcher and the DependencyMatcher share: rules under string
+    keys, each key with its `on_match` callback (`_callbacks` holds every key)."""
 
     vocab: Vocab
     _callbacks: dict[int, Callable | None]
@@ -127,13 +149,17 @@ class _Rules:
     def _report(self, doc: Doc, found: set[tuple[int, int, int]], as_spans: bool) -> list:
         """The matches sorted by (start, end), each one's `on_match` run; or labelled Spans."""
         matches = sorted(found, key=lambda m: (m[1], m[2], m[0]))
-        for i, (match_id, _, _) in enumerate(matches):
-            callback = self._callbacks.get(match_id)
-            if callback is not None:
-                callback(self, doc, i, matches)
+        self._run_callbacks(doc, matches)
         if as_spans:
             return [Span(doc, start, end, self.vocab.strings[match_id]) for match_id, start, end in matches]
         return matches
+
+    def _run_callbacks(self, doc: Doc, matches: list) -> None:
+        """Each match's key's `on_match(matcher, doc, i, matches)`, in order."""
+        for i, match in enumerate(matches):
+            callback = self._callbacks.get(match[0])
+            if callback is not None:
+                callback(self, doc, i, matches)
 
     def __len__(self) -> int:
         return len(self._callbacks)
@@ -242,16 +268,197 @@ class PhraseMatcher(_Rules):
         return self._report(doc, found, as_spans)
 
 
+class _Parse(NamedTuple):
+    """A Doc's tree as the REL_OPs read it: each token's head (-1 for a root or an unknown
+    head), its children and the root of its tree, all in token order."""
+
+    doc: Doc
+    head: list[int]
+    children: list[list[int]]
+    root: list[int]
+
+
+def _parse(doc: Doc) -> _Parse:
+    if len(doc) and not doc.has_annotation("HEAD"):
+        raise ValueError("the DependencyMatcher needs a parsed Doc (one with heads): run a pipeline with a parser, or give Doc(heads=...)")
+    head = [h if h != i else -1 for i, h in enumerate(doc._head.tolist())]
+    children: list[list[int]] = [[] for _ in head]
+    for i, h in enumerate(head):
+        if h >= 0:
+            children[h].append(i)
+    root = [([i, *ancestors(doc, i)])[-1] for i in range(len(head))]
+    return _Parse(doc, head, children, root)
+
+
+def _descendants(t: _Parse, a: int) -> list[int]:
+    found, stack = [], list(t.children[a])
+    while stack:
+        b = stack.pop()
+        if b != a:  # a walk down from a meets a cycle of a bad tree only back at a
+            found.append(b)
+            stack.extend(t.children[b])
+    return found
+
+
+def _siblings(t: _Parse, a: int) -> list[int]:
+    """The other children of a's head; none for a root (spaCy's are the root's children)."""
+    return [b for b in t.children[t.head[a]] if b != a] if t.head[a] >= 0 else []
+
+
+def _same_tree(t: _Parse, a: int, bs: Iterable[int]) -> list[int]:
+    return [b for b in bs if 0 <= b < len(t.head) and t.root[b] == t.root[a]]
+
+
+#: spaCy's REL_OPs: for `A op B`, the tokens that B may be, given A's token a. As in spaCy, a
+#: Doc's sentences are its trees: `.`, `.*`, `;` and `;*` look within A's tree only.
+_REL_OPS: dict[str, Callable[[_Parse, int], list[int]]] = {
+    "<": lambda t, a: [t.head[a]] if t.head[a] >= 0 else [],  # A is B's child
+    ">": lambda t, a: t.children[a],  # A is B's head
+    "<<": lambda t, a: list(ancestors(t.doc, a)),  # A is below B
+    ">>": _descendants,  # A is above B
+    ".": lambda t, a: _same_tree(t, a, [a + 1]),  # A just before B
+    ".*": lambda t, a: _same_tree(t, a, range(a + 1, len(t.head))),  # A before B
+    ";": lambda t, a: _same_tree(t, a, [a - 1]),  # A just after B
+    ";*": lambda t, a: _same_tree(t, a, range(a)),  # A after B
+    "$+": lambda t, a: [b for b in _siblings(t, a) if b == a + 1],  # B is A's sibling just after it
+    "$-": lambda t, a: [b for b in _siblings(t, a) if b == a - 1],  # ... just before it
+    "$++": lambda t, a: [b for b in _siblings(t, a) if b > a],  # ... after it
+    "$--": lambda t, a: [b for b in _siblings(t, a) if b < a],  # ... before it
+    ">+": lambda t, a: [b for b in t.children[a] if b == a + 1],  # B is A's child just after it
+    ">-": lambda t, a: [b for b in t.children[a] if b == a - 1],  # ... just before it
+    ">++": lambda t, a: [b for b in t.children[a] if b > a],  # ... after it
+    ">--": lambda t, a: [b for b in t.children[a] if b < a],  # ... before it
+    "<+": lambda t, a: [t.head[a]] if t.head[a] == a + 1 else [],  # B is A's head just after it
+    "<-": lambda t, a: [t.head[a]] if t.head[a] >= 0 and t.head[a] == a - 1 else [],  # ... just before it
+    "<++": lambda t, a: [t.head[a]] if t.head[a] > a else [],  # ... after it
+    "<--": lambda t, a: [t.head[a]] if 0 <= t.head[a] < a else [],  # ... before it
+}
+
+#: A compiled node: the index of its LEFT_ID's node (None for the anchor), its REL_OP, and
+#: its RIGHT_ATTRS as `_compile_token` gives them.
+_Node = tuple[int | None, str | None, list[tuple[str, Predicate]], str]
+
+
+class DependencyMatcher(_Rules):
+    """Tokens found by their places in a parsed Doc's tree, with spaCy's dependency patterns.
+
+    Each pattern is a list of nodes: first the anchor, `{"RIGHT_ID": name, "RIGHT_ATTRS":
+    spec}`, then nodes `{"LEFT_ID": earlier name, "REL_OP": op, "RIGHT_ID": name,
+    "RIGHT_ATTRS": spec}`, where `LEFT op RIGHT` must hold (`_REL_OPS`) and each spec is a
+    Matcher token spec (OP may be "!" or "1" only: a node is one token). A match is
+    `(match_id, [token index of each node, in the pattern's order])`, with distinct tokens;
+    matches come by key in the order keys were added, then by pattern, then by token indices,
+    each tuple of tokens once per key (spaCy lets one token fill two nodes and repeats a match
+    that two patterns of a key find). A root has no siblings for `$+ $- $++ $--` (spaCy takes
+    the root's children for them). `validate` is accepted for spaCy's signature: patterns are
+    always checked."""
+
+    def __init__(self, vocab: Vocab, *, validate: bool = False):
+        self.vocab = vocab
+        self._patterns: dict[int, list[list[_Node]]] = {}
+        self._raw: dict[int, list[list[dict]]] = {}
+        self._callbacks: dict[int, Callable | None] = {}
+
+    def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None) -> None:
+        """Add dependency patterns under `key`; `on_match(matcher, doc, i, matches)` runs per match."""
+        if isinstance(patterns, dict) or not isinstance(patterns, (list, tuple)):
+            raise ValueError(f"{key}: patterns must be a list of patterns (each a list of node dicts)")
+        compiled = [_compile_nodes(key, p, pattern) for p, pattern in enumerate(patterns)]
+        match_id = self._add_key(key, on_match)
+        self._patterns.setdefault(match_id, []).extend(compiled)
+        self._raw.setdefault(match_id, []).extend([list(p) for p in patterns])
+
+    def remove(self, key: str) -> None:
+        match_id = self._known(key)
+        for table in (self._patterns, self._raw, self._callbacks):
+            del table[match_id]
+
+    def get(self, key: str, default: Any = None) -> tuple[Callable | None, list[list[dict]]] | Any:
+        """(on_match, patterns) of a key; `default` for a key without rules."""
+        if key not in self:
+            return default
+        match_id = self.vocab.strings[key]
+        return self._callbacks[match_id], self._raw[match_id]
+
+    def __call__(self, doclike: Doc | Span) -> list[tuple[int, list[int]]]:
+        """Every match as (match_id, token indices); a Span's indices count from its start."""
+        doc = doclike.as_doc() if isinstance(doclike, Span) else doclike
+        tree, columns = _parse(doc), _TokenColumns(doc)
+        matches: list[tuple[int, list[int]]] = []
+        for match_id, patterns in self._patterns.items():
+            seen: set[tuple[int, ...]] = set()
+            for nodes in patterns:
+                fits = [_token_hits(conditions, op, columns, len(doc)) for _, _, conditions, op in nodes]
+                for found in _search(nodes, fits, tree, []):
+                    if found not in seen:
+                        seen.add(found)
+                        matches.append((match_id, list(found)))
+        self._run_callbacks(doc, matches)
+        return matches
+
+
+def _compile_nodes(key: str, p: int, pattern: Any) -> list[_Node]:
+    """One dependency pattern's nodes, or a ValueError that names the key, pattern and node."""
+    if not isinstance(pattern, (list, tuple)) or not pattern:
+        raise ValueError(f"{key}: pattern {p} must be a non-empty list of node dicts, not {pattern!r}")
+    ids: dict[Any, int] = {}
+    nodes: list[_Node] = []
+    for k, node in enumerate(pattern):
+        where = f"{key}: pattern {p}, node {k}"
+        if not isinstance(node, dict) or "RIGHT_ID" not in node:
+            raise ValueError(f"{where}: a node is a dict with a RIGHT_ID (its name), not {node!r}")
+        right = node["RIGHT_ID"]
+        where += f" ({right!r})"
+        if right in ids:
+            raise ValueError(f"{where}: RIGHT_ID {right!r} already names node {ids[right]}; each node needs a new one")
+        if k == 0 and ("LEFT_ID" in node or "REL_OP" in node):
+            raise ValueError(f"{where}: the first node is the anchor; give it only RIGHT_ID and RIGHT_ATTRS, no LEFT_ID or REL_OP")
+        required = ("RIGHT_ATTRS",) if k == 0 else ("LEFT_ID", "REL_OP", "RIGHT_ATTRS")
+        missing = [name for name in required if name not in node]
+        if missing:
+            raise ValueError(f"{where}: missing {', '.join(missing)} (RIGHT_ATTRS may be {{}} for any token)")
+        unknown = set(node) - {"RIGHT_ID", *required}
+        if unknown:
+            warnings.warn(f"{where}: ignoring unsupported keys {', '.join(map(str, sorted(unknown, key=str)))}")
+        left = rel_op = None
+        if k > 0:
+            if node["LEFT_ID"] not in ids:
+                raise ValueError(f"{where}: LEFT_ID {node['LEFT_ID']!r} is not the RIGHT_ID of an earlier node ({', '.join(map(repr, ids))})")
+            left, rel_op = ids[node["LEFT_ID"]], node["REL_OP"]
+            if rel_op not in _REL_OPS:
+                raise ValueError(f"{where}: unknown REL_OP {rel_op!r}; use one of {' '.join(_REL_OPS)}")
+        try:
+            conditions, op = _compile_token(node["RIGHT_ATTRS"])
+        except ValueError as e:
+            raise ValueError(f"{where}: RIGHT_ATTRS: {e}") from None
+        if op not in ("1", "!"):
+            raise ValueError(f"{where}: RIGHT_ATTRS has OP {op!r}, but a node is exactly one token (OP may be '!' or '1')")
+        ids[right] = k
+        nodes.append((left, rel_op, conditions, op))
+    return nodes
+
+
+def _search(nodes: list[_Node], fits: list[list[bool]], tree: _Parse, chosen: list[int]) -> Iterable[tuple[int, ...]]:
+    """Every way to give the nodes after `chosen` distinct fitting tokens, in token order:
+    the anchor any token, each later node one that its REL_OP relates to its LEFT_ID's."""
+    k = len(chosen)
+    if k == len(nodes):
+        yield tuple(chosen)
+        return
+    left, rel_op, _, _ = nodes[k]
+    options = range(len(fits[k])) if left is None else sorted(set(_REL_OPS[rel_op](tree, chosen[left])))
+    for b in options:
+        if fits[k][b] and b not in chosen:
+            yield from _search(nodes, fits, tree, [*chosen, b])
+
+
 def _match_pattern(pattern: list[tuple[list[tuple[str, Predicate]], str]], columns: _TokenColumns, n: int) -> Iterable[tuple[int, int]]:
     """(start, end) of every non-empty match of one pattern.
 
     Dynamic programming over (pattern position j, token i): `ends[j][i]` is the set of
     token positions where a match of pattern[j:] that begins at token i can end.
     """
-    hits = []
-    for conditions, op in pattern:
-        ok = [all(test(columns[attr][i]) for attr, test in conditions) for i in range(n)]
-        hits.append([not h for h in ok] if op == "!" else ok)
+    hits = [_token_hits(conditions, op, columns, n) for conditions, op in pattern]
     after: list[frozenset[int]] = [frozenset([i]) for i in range(n + 1)]  # ends of the empty rest
     for j in range(len(pattern) - 1, -1, -1):
         op = pattern[j][1]
