@@ -168,17 +168,44 @@ class _Rules:
         return key in self.vocab.strings and self.vocab.strings[key] in self._callbacks
 
 
-class Matcher(_Rules):
+class _PatternRules(_Rules):
+    """Rules that are lists of dicts (the Matcher's token patterns, the DependencyMatcher's
+    node patterns): each key's patterns kept as given (`get`) and compiled (`_patterns`)."""
+
     def __init__(self, vocab: Vocab):
         self.vocab = vocab
-        self._patterns: dict[int, list[list[tuple[list[tuple[str, Predicate]], str]]]] = {}
+        self._patterns: dict[int, list[list]] = {}
         self._raw: dict[int, list[list[dict]]] = {}
         self._callbacks: dict[int, Callable | None] = {}
 
+    @staticmethod
+    def _checked_list(key: str, patterns: Any, of: str) -> None:
+        if isinstance(patterns, dict) or not isinstance(patterns, (list, tuple)):
+            raise ValueError(f"{key}: patterns must be a list of patterns (each a list of {of} dicts)")
+
+    def _store(self, key: str, patterns: Sequence[Sequence[dict]], compiled: list[list], on_match: Callable | None) -> None:
+        match_id = self._add_key(key, on_match)
+        self._patterns.setdefault(match_id, []).extend(compiled)
+        self._raw.setdefault(match_id, []).extend([list(p) for p in patterns])
+
+    def remove(self, key: str) -> None:
+        match_id = self._known(key)
+        for table in (self._patterns, self._raw, self._callbacks):
+            del table[match_id]
+
+    def get(self, key: str, default: Any = None) -> tuple[Callable | None, list[list[dict]]] | Any:
+        """(on_match, patterns) of a key; `default` for a key without rules."""
+        if key not in self:
+            return default
+        match_id = self.vocab.strings[key]
+        return self._callbacks[match_id], self._raw[match_id]
+
+
+class Matcher(_PatternRules):
+
     def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None) -> None:
         """Add token patterns under `key` (a label); `on_match(matcher, doc, i, matches)` runs per match."""
-        if isinstance(patterns, dict) or not isinstance(patterns, (list, tuple)):
-            raise ValueError(f"{key}: patterns must be a list of patterns (each a list of token dicts)")
+        self._checked_list(key, patterns, "token")
         compiled = []
         for p, pattern in enumerate(patterns):
             if not isinstance(pattern, (list, tuple)) or not pattern:
@@ -190,18 +217,7 @@ class Matcher(_Rules):
                 except ValueError as e:
                     raise ValueError(f"{key}: pattern {p}, token {t}: {e}") from None
             compiled.append(tokens)
-        match_id = self._add_key(key, on_match)
-        self._patterns.setdefault(match_id, []).extend(compiled)
-        self._raw.setdefault(match_id, []).extend([list(p) for p in patterns])
-
-    def remove(self, key: str) -> None:
-        match_id = self._known(key)
-        for table in (self._patterns, self._raw, self._callbacks):
-            del table[match_id]
-
-    def get(self, key: str) -> tuple[Callable | None, list[list[dict]]]:
-        match_id = self._known(key)
-        return self._callbacks[match_id], self._raw[match_id]
+        self._store(key, patterns, compiled, on_match)
 
     def __call__(self, doc: Doc, *, as_spans: bool = False) -> list[tuple[int, int, int]] | list[Span]:
         """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans."""
@@ -339,7 +355,7 @@ _REL_OPS: dict[str, Callable[[_Parse, int], list[int]]] = {
 _Node = tuple[int | None, str | None, list[tuple[str, Predicate]], str]
 
 
-class DependencyMatcher(_Rules):
+class DependencyMatcher(_PatternRules):
     """Tokens found by their places in a parsed Doc's tree, with spaCy's dependency patterns.
 
     Each pattern is a list of nodes: first the anchor, `{"RIGHT_ID": name, "RIGHT_ATTRS":
@@ -354,31 +370,12 @@ class DependencyMatcher(_Rules):
     always checked."""
 
     def __init__(self, vocab: Vocab, *, validate: bool = False):
-        self.vocab = vocab
-        self._patterns: dict[int, list[list[_Node]]] = {}
-        self._raw: dict[int, list[list[dict]]] = {}
-        self._callbacks: dict[int, Callable | None] = {}
+        super().__init__(vocab)
 
     def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None) -> None:
         """Add dependency patterns under `key`; `on_match(matcher, doc, i, matches)` runs per match."""
-        if isinstance(patterns, dict) or not isinstance(patterns, (list, tuple)):
-            raise ValueError(f"{key}: patterns must be a list of patterns (each a list of node dicts)")
-        compiled = [_compile_nodes(key, p, pattern) for p, pattern in enumerate(patterns)]
-        match_id = self._add_key(key, on_match)
-        self._patterns.setdefault(match_id, []).extend(compiled)
-        self._raw.setdefault(match_id, []).extend([list(p) for p in patterns])
-
-    def remove(self, key: str) -> None:
-        match_id = self._known(key)
-        for table in (self._patterns, self._raw, self._callbacks):
-            del table[match_id]
-
-    def get(self, key: str, default: Any = None) -> tuple[Callable | None, list[list[dict]]] | Any:
-        """(on_match, patterns) of a key; `default` for a key without rules."""
-        if key not in self:
-            return default
-        match_id = self.vocab.strings[key]
-        return self._callbacks[match_id], self._raw[match_id]
+        self._checked_list(key, patterns, "node")
+        self._store(key, patterns, [_compile_nodes(key, p, pattern) for p, pattern in enumerate(patterns)], on_match)
 
     def __call__(self, doclike: Doc | Span) -> list[tuple[int, list[int]]]:
         """Every match as (match_id, token indices); a Span's indices count from its start."""
