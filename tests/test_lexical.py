@@ -8,6 +8,7 @@ import pytest
 
 import lexloom
 from lexloom.convert import read_docs
+from lexloom.errors import ModelLoadError
 from lexloom.matcher import Matcher
 from lexloom.tokens import Doc, Vocab
 
@@ -84,3 +85,6 @@ def test_stop_words_changed_by_code_apply_at_once_and_save(tmp_path):
     nlp.to_disk(tmp_path / "model")
     assert [t.is_stop for t in lexloom.load(tmp_path / "model")(text)] == [True, True, True, False, True]
     assert [t.is_stop for t in lexloom.blank("en")(text)] == [False, True, False, True, True]  # the language's list is untouched
+    (tmp_path / "model" / "language.json").write_text('{"stop_words": {"added": 3}}')
+    with pytest.raises(ModelLoadError, match=r"language.json: not a language data file \(TypeError"):
+        lexloom.load(tmp_path / "model")

@@ -21,6 +21,7 @@ from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
+from .lang import changes
 from .pipeline.base import FunctionComponent, Pipe, TrainablePipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
@@ -575,9 +576,9 @@ class Language(LanguageV2Aliases):
             config.to_disk(tmp / "config.cfg", interpolate=False)
             for name, proc in self._components:
                 proc.to_disk(tmp / name)
-            changed = _language_data_changes(self)
+            changed = changes.of(self)
             if changed:
-                atomic_write_text(tmp / LANGUAGE_DATA_FILE, json.dumps(changed, indent=2, ensure_ascii=False, sort_keys=True))
+                atomic_write_text(tmp / changes.FILE, json.dumps(changed, indent=2, ensure_ascii=False, sort_keys=True))
             atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True))
         return path
 
@@ -643,27 +644,6 @@ def _print_analysis(analysis: dict, keys: Sequence[str]) -> None:
         console.print(f"'{name}' requirements not met: {', '.join(attrs)}")
     if not missing:
         console.print("No problems found.")
-
-
-#: Where a saved pipeline keeps what code changed in its language's data: tokenizer special
-#: cases added, stop words added or removed.
-LANGUAGE_DATA_FILE = "language.json"
-
-
-def _language_data_changes(nlp: "Language") -> dict:
-    """What `LANGUAGE_DATA_FILE` holds for `nlp`: only what differs from the language's own."""
-    from .lang import stop_words
-
-    changes: dict = {}
-    added = getattr(nlp.tokenizer, "added", None)
-    if added:
-        changes["special_cases"] = added
-    if nlp.vocab._stop_words is not None:
-        default = stop_words(nlp.lang)
-        more, fewer = sorted(nlp.vocab.stop_words - default), sorted(default - nlp.vocab.stop_words)
-        if more or fewer:
-            changes["stop_words"] = {"added": more, "removed": fewer}
-    return changes
 
 
 def _on_docs(pipeline: list[tuple[str, Pipe]]) -> list[tuple[str, Pipe]]:
@@ -779,7 +759,7 @@ def _load_directory(path: Path, *, gpu_id: int, exclude: Iterable[str]) -> Langu
         raise ModelLoadError(f"{cfg_path}: not a loadable pipeline config: {e}") from None
     nlp.config = saved
     nlp.meta.update(meta)
-    _load_language_data(nlp, path / LANGUAGE_DATA_FILE)
+    _load_language_data(nlp, path / changes.FILE)
     try:
         return nlp.from_disk(path)
     except (ValueError, KeyError, TypeError, AttributeError, RuntimeError, SafetensorError) as e:
@@ -787,15 +767,11 @@ def _load_directory(path: Path, *, gpu_id: int, exclude: Iterable[str]) -> Langu
 
 
 def _load_language_data(nlp: Language, path: Path) -> None:
-    """What code changed in a saved pipeline's language data (`_language_data_changes`)."""
+    """What code changed in a saved pipeline's language data (lang/changes.py)."""
     if not path.exists():
         return
     try:
-        data = json.loads(path.read_text(encoding="utf8"))
-        for string, pieces in data.get("special_cases", {}).items():
-            nlp.tokenizer.add_special_case(string, pieces)
-        words = data.get("stop_words", {})
-        nlp.vocab.stop_words = (nlp.vocab.stop_words | set(words.get("added", ()))) - set(words.get("removed", ()))
+        changes.apply(nlp, json.loads(path.read_text(encoding="utf8")))
     except (json.JSONDecodeError, UnicodeDecodeError, TypeError, AttributeError, ValueError) as e:
         raise ModelLoadError(f"{path}: not a language data file ({type(e).__name__}: {e})") from None
 
