@@ -21,7 +21,7 @@ from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
-from .lang import changes
+from .lang import changes, create_tokenizer
 from .pipeline.base import FunctionComponent, Pipe, TrainablePipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
@@ -120,8 +120,6 @@ class Language(LanguageV2Aliases):
 
     @classmethod
     def blank(cls, lang: str, *, gpu_id: int = -1) -> "Language":
-        from .lang import create_tokenizer
-
         vocab = Vocab(lang)
         return cls(vocab, create_tokenizer(lang, vocab), gpu_id=gpu_id)
 

@@ -150,7 +150,7 @@ class Tokenizer:
         made it: SPECIAL-n, TOKEN_MATCH, URL_MATCH, PREFIX, SUFFIX, INFIX or TOKEN."""
         out: list[tuple[str, str]] = []
         for chunk in text.split():
-            out += self._split_chunk(chunk, explain=True)
+            out += self._split_chunk(chunk)
         return out
 
     def split(self, text: str) -> tuple[list[str], list[bool]]:
@@ -208,7 +208,7 @@ class Tokenizer:
             return "URL_MATCH"
         return None
 
-    def _split_chunk(self, chunk: str, explain: bool = False) -> list[tuple[str, str]]:
+    def _split_chunk(self, chunk: str) -> list[tuple[str, str]]:
         """Special cases, then affixes stripped from both ends, then infixes in the middle:
         (rule, token) pairs."""
         rules = self.rules

@@ -29,7 +29,7 @@ class EntityRuler(PatternRuler):
         self.overwrite_ents = overwrite_ents
 
     def __call__(self, doc: Doc) -> Doc:
-        set_entities(doc, self.matches(doc, longest=True), self.overwrite_ents)
+        set_entities(doc, self.matches(doc), self.overwrite_ents)
         return doc
 
     def score(self, examples: Sequence[Example]) -> dict:

@@ -15,8 +15,9 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import DataError
 from ..files import atomic_write_text, read_json_lines
-from ..matcher import Matcher, PhraseMatcher, longest_non_overlapping
+from ..matcher import Matcher, PhraseMatcher
 from ..tokens import Doc, Span
+from ..util import filter_spans
 from .base import Pipe
 
 PATTERNS_FILE = "patterns.jsonl"
@@ -85,12 +86,10 @@ class PatternRuler(Pipe):
             self.matcher.add(entry["label"], [pattern])
         self._patterns.append(dict(entry))
 
-    def matches(self, doc: Doc, longest: bool = False) -> list[Span]:
-        """Every match of every pattern as a labelled Span, in order; with `longest`, only the
-        longest of overlapping matches (the earlier on ties)."""
+    def matches(self, doc: Doc) -> list[Span]:
+        """Every match of every pattern as a labelled Span (they may overlap), in order."""
         strings = self.nlp.vocab.strings
-        found = self.matcher(doc) + self.phrase_matcher(doc)
-        found = longest_non_overlapping(found) if longest else sorted(found, key=lambda m: (m[1], m[2]))
+        found = sorted(self.matcher(doc) + self.phrase_matcher(doc), key=lambda m: (m[1], m[2]))
         return [Span(doc, start, end, strings[key]) for key, start, end in found]
 
     def initialize(self, get_examples=None, labels: Sequence[str] | None = None) -> None:
@@ -123,8 +122,9 @@ def overlap(a: Span, b: Span) -> bool:
 
 
 def set_entities(doc: Doc, matches: list[Span], overwrite: bool) -> None:
-    """Add non-overlapping `matches` to the Doc's entities: where one overlaps an entity, it
-    replaces it (`overwrite`) or gives way to it."""
+    """Add the longest of overlapping `matches` (the earlier on ties) to the Doc's entities:
+    where one overlaps an entity, it replaces it (`overwrite`) or gives way to it."""
+    matches = filter_spans(matches)
     if not matches:
         return
     existing = list(doc.ents)

@@ -32,7 +32,7 @@ class SpanRuler(PatternRuler):
         kept = [] if self.overwrite else list(doc.spans.get(self.key, ()))
         doc.spans[self.key] = kept + [m for m in matches if m not in kept]
         if self.annotate_ents:
-            set_entities(doc, self.matches(doc, longest=True), self.overwrite)
+            set_entities(doc, matches, self.overwrite)
         return doc
 
     def score(self, examples: Sequence[Example]) -> dict:

@@ -230,9 +230,7 @@ def _set_piece_entities(doc: "Doc", start: int, labels: list[str]) -> None:
         if labels[k - start]:
             ents.append(Span(doc, k, run + 1, labels[k - start]))
         k = run + 1
-    in_entity = doc._ent_type != 0
-    doc._ent_iob[in_entity], doc._ent_type[in_entity] = 2, 0
-    doc.set_ents(sorted(ents, key=lambda e: e.start), default="unmodified")
+    _replace_entities(doc, ents)
 
 
 class _Kept:
@@ -281,9 +279,15 @@ def _move_entities(doc: "Doc", ents: list, new_index: np.ndarray, merged: list, 
         if not taken[start:end].any():
             taken[start:end] = True
             kept.append(Span(doc, start, end, str(label)))
-    in_entity = doc._ent_type != 0  # the tokens' old entity codes, carried by the merge
+    _replace_entities(doc, kept)
+
+
+def _replace_entities(doc: "Doc", entities: list) -> None:
+    """Make `entities` the Doc's entities: the tokens' old entity codes, carried through the
+    retokenization, are cleared; blocked and missing tokens stay so."""
+    in_entity = doc._ent_type != 0
     doc._ent_iob[in_entity], doc._ent_type[in_entity] = 2, 0
-    doc.set_ents(kept, default="unmodified")
+    doc.set_ents(entities, default="unmodified")
 
 
 def _moved_key(key: Any, starts: np.ndarray, ends: np.ndarray, dropped) -> Any:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .token import Token
 
 
-class Span(HasExtensions):
+class Span(HasExtensions, syntax.Dependents):
     """Tokens [start, end) of `doc`. `label` is a string or its id in `doc.vocab.strings`
     (e.g. a Matcher's match_id); `label_` is always the string, `label` always the id."""
 
@@ -71,14 +71,6 @@ class Span(HasExtensions):
     def rights(self) -> Iterator["Token"]:
         """Tokens after the span whose heads are in it."""
         return (t for t in self.doc[self.end :] if self.start <= self.doc._head[t.i] < self.end)
-
-    @property
-    def n_lefts(self) -> int:
-        return sum(1 for _ in self.lefts)
-
-    @property
-    def n_rights(self) -> int:
-        return sum(1 for _ in self.rights)
 
     @property
     def conjuncts(self) -> tuple["Token", ...]:

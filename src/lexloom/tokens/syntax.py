@@ -18,7 +18,26 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .doc import Doc
+    from .token import Token
     from .span import Span
+
+
+class Dependents:
+    """`n_lefts` and `n_rights`, for a Token and a Span: each has `lefts` and `rights`, the
+    words before and after it that hang on it."""
+
+    __slots__ = ()
+    lefts: Iterator["Token"]
+    rights: Iterator["Token"]
+
+    @property
+    def n_lefts(self) -> int:
+        return sum(1 for _ in self.lefts)
+
+    @property
+    def n_rights(self) -> int:
+        return sum(1 for _ in self.rights)
+
 
 #: UD relations (before any `:subtype`) whose nominal dependents head a noun chunk.
 NP_RELATIONS = frozenset({"nsubj", "obj", "iobj", "obl", "nmod", "appos", "root", "vocative", "dislocated"})

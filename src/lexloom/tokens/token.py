@@ -66,7 +66,7 @@ def _morph_string(features: str | dict) -> str:
     return str(features or "")
 
 
-class Token(HasExtensions, LexicalAttributes):
+class Token(HasExtensions, LexicalAttributes, syntax.Dependents):
     __slots__ = ("doc", "i")
 
     def __init__(self, doc: "Doc", i: int):
@@ -179,14 +179,6 @@ class Token(HasExtensions, LexicalAttributes):
                     group.append(child)
                     queue.append(child)
         return tuple(sorted((t for t in group if t.i != self.i), key=lambda t: t.i)) if len(group) > 1 else ()
-
-    @property
-    def n_lefts(self) -> int:
-        return sum(1 for _ in self.lefts)
-
-    @property
-    def n_rights(self) -> int:
-        return sum(1 for _ in self.rights)
 
     @property
     def ancestors(self) -> Iterator["Token"]:
