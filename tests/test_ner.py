@@ -304,8 +304,9 @@ def test_the_shipped_config_reads_ten_sentence_docs_as_their_sentences(tmp_path)
     """configs/ner.cfg as the workflow runs it, on corpora converted with `--n-sents 10`: its
     dev reader keeps the sentence boundaries and its tok2vec reads each sentence on its own,
     so every token of a ten-sentence dev Doc gets the vector and the entities it gets in its
-    sentence alone. (Both settings were once lost from the config unnoticed: the training
-    log's dev F fell 3.5 points while the test above, which sets them by hand, passed.)"""
+    sentence alone, in float and in int8. (Both settings were once lost from the config
+    unnoticed: the training log's dev F fell 3.5 points while the test above, which sets them
+    by hand, passed.)"""
     from lexloom.config import load_config, resolve_section
     from lexloom.convert import convert
     from lexloom.language import Language
@@ -329,20 +330,26 @@ def test_the_shipped_config_reads_ten_sentence_docs_as_their_sentences(tmp_path)
             nlp.update(batch, sgd=optimizer, drop=0.1)
     dev = list(corpora["dev"](nlp))
     assert all(len(eg.reference) > 10 and len(list(eg.predicted.sents)) > 1 for eg in dev[:-1])
-    tok2vec, n_entities = nlp.get_pipe("tok2vec").model.eval(), 0
-    for eg in dev[:4]:
-        doc = eg.predicted
-        alone = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in (d.as_doc() for d in doc.sents)]
-        with torch.no_grad():
-            whole = tok2vec(Batch([doc]))[0, : len(doc)]
-            parts = torch.cat([tok2vec(Batch([a]))[0, : len(a)] for a in alone])
-        torch.testing.assert_close(whole, parts)
-        found = [(e.start_char, e.end_char, e.label_) for e in nlp(doc).ents]
-        offsets = [s.start_char for s in doc.sents]
-        expected = [(e.start_char + o, e.end_char + o, e.label_) for a, o in zip(nlp.pipe(alone), offsets) for e in a.ents]
-        assert found == expected
-        n_entities += len(found)
-    assert n_entities >= 20  # the model finds entities: the comparison is not between empty lists
+    for quantized in (False, True):  # in int8 (`[nlp] quantize`) each token is quantized on its own
+        if quantized:
+            nlp.quantize()
+        tok2vec, n_entities = nlp.get_pipe("tok2vec").model.eval(), 0
+        for eg in dev[:4]:
+            doc = eg.predicted
+            alone = [Doc(nlp.vocab, words=s.words, spaces=s.spaces) for s in (d.as_doc() for d in doc.sents)]
+            with torch.no_grad():
+                whole = tok2vec(Batch([doc]))[0, : len(doc)]
+                parts = torch.cat([tok2vec(Batch([a]))[0, : len(a)] for a in alone])
+            if quantized:  # int8 products are exact: the same vectors, bit for bit
+                assert torch.equal(whole, parts)
+            else:
+                torch.testing.assert_close(whole, parts)
+            found = [(e.start_char, e.end_char, e.label_) for e in nlp(doc).ents]
+            offsets = [s.start_char for s in doc.sents]
+            expected = [(e.start_char + o, e.end_char + o, e.label_) for a, o in zip(nlp.pipe(alone), offsets) for e in a.ents]
+            assert found == expected
+            n_entities += len(found)
+        assert n_entities >= 20  # the model finds entities: the comparison is not between empty lists
 
 
 def listening_pipeline(seed: int, data: str | Path = "en_ewt-ud-train-200.iob2", upos: bool = False):

@@ -1,0 +1,61 @@
+"""int8 inference (models/quantize.py): each row of a batch quantized on its own."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lexloom.models.quantize import Int8Linear, quantize_int8
+from lexloom.models.tok2vec import Maxout, MaxoutWindowEncoder
+
+
+def test_a_rows_output_does_not_depend_on_its_batch():
+    torch.manual_seed(0)
+    linear = nn.Linear(40, 24)
+    fast = Int8Linear(linear)
+    # rows of very different sizes: one per-batch scale would quantize the small ones coarsely
+    x = torch.randn(50, 40) * torch.logspace(-3, 2, 50)[:, None]
+    with torch.inference_mode():
+        whole = fast(x)
+        for i in (0, 7, 49):
+            assert torch.equal(fast(x[i : i + 1]), whole[i : i + 1])
+        assert torch.equal(fast(x[10:30]), whole[10:30])
+        exact = linear(x)
+    # int8 with a scale per row is within about 1% of each row's size, small rows too
+    error = (whole - exact).abs().amax(dim=1) / exact.abs().amax(dim=1)
+    assert error.max() < 0.02
+    assert fast(torch.zeros(3, 40)).equal(linear.bias.detach().expand(3, -1))
+
+
+def test_leading_dimensions_and_no_bias():
+    linear = nn.Linear(8, 5, bias=False)
+    fast = Int8Linear(linear)
+    x = torch.randn(2, 3, 8)
+    assert fast(x).shape == (2, 3, 5) and fast.bias is None
+    torch.testing.assert_close(fast(x), linear(x), atol=0.05, rtol=0.05)
+    assert fast(torch.zeros(0, 8)).shape == (0, 5)
+
+
+def test_quantize_swaps_nested_linear_layers_and_lstms():
+    model = nn.ModuleDict({"head": nn.Sequential(nn.Linear(6, 6), nn.GELU(), nn.Linear(6, 2)), "maxout": Maxout(6, 4, 2),
+                           "lstm": nn.LSTM(6, 3, batch_first=True)})
+    quantize_int8(model.eval())
+    kinds = {type(m).__name__ for m in model.modules()}
+    assert "Linear" not in kinds and type(model["maxout"].linear) is Int8Linear
+    assert type(model["lstm"]) is torch.ao.nn.quantized.dynamic.LSTM
+    assert model["head"](torch.randn(4, 6)).shape == (4, 2)
+
+
+def test_the_window_encoder_scales_each_window_by_its_tokens_largest_magnitude(monkeypatch):
+    """In int8 the window encoder hands each layer every window's largest magnitude, taken from
+    its tokens' (cheaper than from the windows): the same scale, so the same output, bit for bit."""
+    torch.manual_seed(0)
+    encoder = MaxoutWindowEncoder(16, depth=2, window_size=2, maxout_pieces=2).eval()
+    quantize_int8(encoder)
+    x, mask = torch.randn(3, 9, 16), torch.tensor([[True] * 9, [True] * 4 + [False] * 5, [True] * 7 + [False] * 2])
+    starts = torch.zeros(3, 9, dtype=torch.bool)
+    starts[0, 5] = True
+    with torch.inference_mode():
+        given = encoder(x, mask, starts)
+        monkeypatch.setattr(Int8Linear, "scales_rows", False)  # each layer finds its rows' scales itself
+        found = encoder(x, mask, starts)
+    assert torch.equal(given, found) and given[1, 4:].abs().sum() == 0
