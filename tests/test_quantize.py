@@ -59,3 +59,29 @@ def test_the_window_encoder_scales_each_window_by_its_tokens_largest_magnitude(m
         monkeypatch.setattr(Int8Linear, "scales_rows", False)  # each layer finds its rows' scales itself
         found = encoder(x, mask, starts)
     assert torch.equal(given, found) and given[1, 4:].abs().sum() == 0
+
+
+def test_heads_reading_one_input_quantize_it_once_and_never_reuse_stale_rows(monkeypatch):
+    from lexloom.models import quantize
+
+    torch.manual_seed(0)
+    heads = [Int8Linear(nn.Linear(8, n)) for n in (3, 4, 5)]
+    calls = []
+    real = quantize._int8_rows
+    monkeypatch.setattr(quantize, "_int8_rows", lambda x, row_max=None: calls.append(x.shape) or real(x, row_max))
+    a, b = torch.randn(6, 8), torch.randn(2, 6, 8)
+    with torch.no_grad():
+        order = [(0, a), (1, b), (2, a), (0, b), (1, a)]  # two inputs taking turns, as the parser's layers do
+        first = [heads[h](x) for h, x in order]
+        assert calls == [(6, 8), (12, 8)]  # each input once, not once per head
+        fresh = [heads[h](x.clone()) for h, x in order]  # a copy is another tensor: quantized afresh
+        assert len(calls) == 7 and all(torch.equal(x, y) for x, y in zip(first, fresh))
+        assert torch.equal(heads[0](b[1]), fresh[3][1]) and len(calls) == 8  # another view of b is another input
+        a.mul_(2)  # changed in place: a new version, quantized again
+        assert not torch.equal(heads[0](a), first[0]) and len(calls) == 9
+        assert torch.equal(heads[0](a), heads[0](a.clone()))
+    with torch.inference_mode():
+        c = torch.randn(6, 8)
+        heads[0](c), heads[1](c)
+        c.mul_(2)  # inference tensors count no versions: never reused
+        assert torch.equal(heads[0](c), heads[0](c.clone())) and len(calls) == 14
