@@ -253,9 +253,10 @@ def main() -> None:
             row += [f"{100 * their_v:.2f}" if their_v is not None else "-", f"x{ours_v / their_v:.2f}" if their_v else "-"]
         table.add_row(*row)
     for name, ours_v, their_v in (("training wall time (s)", ours["wall"], theirs and theirs["wall"]), ("inference words/s (nlp.pipe)", mine["wps"], their and their["wps"])):
-        row = [name, f"{ours_v:,.0f}"]
+        known = ours_v == ours_v  # a run --rescore finds without its record has no wall time (nan)
+        row = [name, f"{ours_v:,.0f}" if known else "-"]
         if theirs:
-            row += [f"{their_v:,.0f}", f"x{ours_v / their_v:.2f}"]
+            row += [f"{their_v:,.0f}", f"x{ours_v / their_v:.2f}" if known else "-"]
         table.add_row(*row)
     Console().print(table)
     if ratios:
@@ -263,7 +264,7 @@ def main() -> None:
     for seed, run, seed_f in zip(args.seeds, ours["runs"], each):
         curve = ", ".join(f"{seconds / 60:.1f} min: {100 * f:.2f}" for seconds, f in run["curve"])
         print(f"seed {seed}: ents_f {seed_f:.2f} ({main_n}-sentence docs), {run['steps']} steps, best at step {run['best'][0]} "
-              f"({run['best'][1] / 60:.1f} min), {run['wall']:.0f} s; dev ents_f against training time: {curve}")
+              f"({run['best'][1] / 60:.1f} min), {run['wall']:.0f} s wall; dev ents_f against training time: {curve}")
     if len(each) > 1:
         print(f"seeds alone: ents_f {statistics.mean(each):.2f} ± {statistics.stdev(each):.2f} (mean ± sd); joined: {100 * mine['scores']['ents_f']:.2f}")
     print(f"outputs in {work}")
