@@ -83,6 +83,11 @@ def timed_run(cmd: list[str], out: Path, rescore: bool, timeout: float | None = 
     return json.loads(record.read_text())["wall"] if record.exists() else float("nan")
 
 
+def wall_text(seconds: float) -> str:
+    """Seconds as printed; '-' for a run --rescore found without its record (nan)."""
+    return f"{seconds:,.0f}" if seconds == seconds else "-"
+
+
 def train_lexloom(corpus: Path, out: Path, minutes: float | None, seed: int, rescore: bool = False) -> dict:
     cmd = [
         sys.executable, "-m", "lexloom", "train", "configs/ner.cfg", "--output", str(out),
@@ -254,7 +259,7 @@ def main() -> None:
         table.add_row(*row)
     for name, ours_v, their_v in (("training wall time (s)", ours["wall"], theirs and theirs["wall"]), ("inference words/s (nlp.pipe)", mine["wps"], their and their["wps"])):
         known = ours_v == ours_v  # a run --rescore finds without its record has no wall time (nan)
-        row = [name, f"{ours_v:,.0f}" if known else "-"]
+        row = [name, wall_text(ours_v)]
         if theirs:
             row += [f"{their_v:,.0f}", f"x{ours_v / their_v:.2f}" if known else "-"]
         table.add_row(*row)
@@ -264,7 +269,7 @@ def main() -> None:
     for seed, run, seed_f in zip(args.seeds, ours["runs"], each):
         curve = ", ".join(f"{seconds / 60:.1f} min: {100 * f:.2f}" for seconds, f in run["curve"])
         print(f"seed {seed}: ents_f {seed_f:.2f} ({main_n}-sentence docs), {run['steps']} steps, best at step {run['best'][0]} "
-              f"({run['best'][1] / 60:.1f} min), {run['wall']:.0f} s wall; dev ents_f against training time: {curve}")
+              f"({run['best'][1] / 60:.1f} min), {wall_text(run['wall'])} s wall; dev ents_f against training time: {curve}")
     if len(each) > 1:
         print(f"seeds alone: ents_f {statistics.mean(each):.2f} ± {statistics.stdev(each):.2f} (mean ± sd); joined: {100 * mine['scores']['ents_f']:.2f}")
     print(f"outputs in {work}")
