@@ -1,13 +1,13 @@
 """NER benchmark: train configs/ner.cfg on Universal NER English-EWT train, score on its dev.
 
-    .venv/bin/python benchmarks/ner_uner.py [--minutes 14] [--seeds 0 [1 2]] [--vs-spacy] [--spacy-minutes 15]
+    .venv/bin/python benchmarks/ner_uner.py [--minutes 14] [--seeds 0 [1 [2]]] [--vs-spacy] [--spacy-minutes 15]
 
 The corpora are converted the way the workflow converts them (`lexloom convert
 --n-sents 10`: documents of 10 sentences; the train file with UD English-EWT's tags and trees
 joined to its sentences, `--join`, for the config's UPOS tagger) and also one sentence per document. The
-config is trained once per seed (default: seed 0 alone, as the workflow's `ner` row;
-several: two at a time, one thread each, as the workflow's `seeds:` would) on the
-workflow's corpus, and several are joined by `lexloom ensemble`.
+config is trained once per seed (default: seeds 0 and 1, as the workflow's `ner` row), two at
+a time, one thread each, as the workflow's `seeds:` does, on the workflow's corpus, and
+several are joined by `lexloom ensemble`.
 Prints ents_p / ents_r / ents_f of the model (or ensemble) overall and per type (10-sentence dev
 docs) and ents_f on one-sentence dev docs, each seed's own ents_f (mean and spread),
 the training wall time (all seeds) and the inference words/s of `nlp.pipe` over the
@@ -212,7 +212,7 @@ def evaluate_spacy(model: Path, dev: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, default=None, help="override the config's training.max_minutes")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="train once per seed and join them (the workflow's ner row: one)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="train once per seed and join them (the workflow's ner row: two)")
     ap.add_argument("--vs-spacy", action="store_true")
     ap.add_argument("--spacy-minutes", type=float, default=15.0, help="stop spaCy's training after this long")
     ap.add_argument("--work", type=Path, default=None, help="keep outputs here (default: a temp dir)")

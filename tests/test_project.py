@@ -265,7 +265,7 @@ def test_a_row_with_several_seeds_trains_each_apart_and_ships_their_ensemble():
     for stage in ("evaluate_textcat", "package_textcat"):
         assert " training/textcat-ensemble " in project.stages[stage].cmd and "training/textcat-ensemble" in project.stages[stage].deps
     # one seed, or none: the stages of a single model
-    assert "--system.seed" not in project.stages["train_ner"].cmd and "ensemble_ner" not in project.stages
+    assert "--system.seed" not in project.stages["train_ud"].cmd and "ensemble_ud" not in project.stages
 
 
 def test_pipeline_rows_are_checked(tmp_path):
