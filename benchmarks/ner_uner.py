@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ud_ewt import SPEED_ROUNDS, alternating_seconds, ratio_spread  # noqa: E402
+from ud_ewt import SPEED_ROUNDS, alternating_seconds, paired_speeds, ratio_spread  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "UNER_English-EWT"
@@ -157,11 +157,7 @@ def alternating_speeds(our_model: Path, our_dev: Path, their_model: Path, their_
     make_theirs = lambda: [SpacyDoc(theirs.vocab, words=[t.text for t in r], spaces=[bool(t.whitespace_) for t in r]) for r in their_refs]  # noqa: E731
     list(ours.pipe(make_ours()[:64]))  # warm-up
     list(theirs.pipe(make_theirs()[:64]))
-    timed = alternating_seconds({"lexloom": (ours.pipe, make_ours), "spacy": (theirs.pipe, make_theirs)}, SPEED_ROUNDS)
-    (our_seconds, our_docs), (their_seconds, their_docs) = timed["lexloom"], timed["spacy"]
-    our_words, their_words = sum(len(d) for d in our_docs), sum(len(d) for d in their_docs)
-    ratios = [(our_words / a) / (their_words / b) for a, b in zip(our_seconds, their_seconds)]
-    return our_words / min(our_seconds), their_words / min(their_seconds), ratios
+    return paired_speeds(alternating_seconds({"lexloom": (ours.pipe, make_ours), "spacy": (theirs.pipe, make_theirs)}, SPEED_ROUNDS))
 
 
 def train_spacy(corpus: Path, dev_corpora: dict[int, Path], work: Path, minutes: float, rescore: bool = False) -> dict:
@@ -258,10 +254,9 @@ def main() -> None:
             row += [f"{100 * their_v:.2f}" if their_v is not None else "-", f"x{ours_v / their_v:.2f}" if their_v else "-"]
         table.add_row(*row)
     for name, ours_v, their_v in (("training wall time (s)", ours["wall"], theirs and theirs["wall"]), ("inference words/s (nlp.pipe)", mine["wps"], their and their["wps"])):
-        known = ours_v == ours_v  # a run --rescore finds without its record has no wall time (nan)
         row = [name, wall_text(ours_v)]
         if theirs:
-            row += [f"{their_v:,.0f}", f"x{ours_v / their_v:.2f}" if known else "-"]
+            row += [f"{their_v:,.0f}", f"x{ours_v / their_v:.2f}" if row[1] != "-" else "-"]
         table.add_row(*row)
     Console().print(table)
     if ratios:

@@ -141,6 +141,12 @@ def gold_word_speeds(our_model: Path, our_dev: Path, their_model: Path, their_de
         "lexloom": (lambda docs: ours.pipe(docs, batch_size=256), lambda: make_ours("paragraphs")),
         "spacy": (lambda docs: theirs.pipe(docs, batch_size=256), lambda: make_theirs("paragraphs")),
     }, SPEED_ROUNDS)
+    return paired_speeds(timed)
+
+
+def paired_speeds(timed: dict) -> tuple[float, float, list[float]]:
+    """From `alternating_seconds` of a "lexloom" and a "spacy" run: each one's words/s in its
+    fastest round, and lexloom's words/s over spaCy's in each round."""
     (our_seconds, our_docs), (their_seconds, their_docs) = timed["lexloom"], timed["spacy"]
     our_words, their_words = sum(len(d) for d in our_docs), sum(len(d) for d in their_docs)
     ratios = [(our_words / a) / (their_words / b) for a, b in zip(our_seconds, their_seconds)]
