@@ -170,21 +170,22 @@ def test_train_cli_save_load_evaluate_apply(tmp_path, corpus):
     assert sum(t.head.i == t.i for t in partly) == len(partly_starts)
     # sentences given in the Doc stay whole and well-formed, even one longer than the parser
     # decodes at once (its pieces are joined again), and a Doc parses the same alone as in a
-    # batch whose other sentences fall between its pieces' lengths (float: int8 takes each
-    # batch's activation scale)
-    exact = lexloom.load(out / "model-last", quantize=False)
+    # batch whose other sentences fall between its pieces' lengths, in float and in int8 (each
+    # token quantized on its own)
     lengths = [100, 160, 220, 280]
     words = joined * 2
     given = [(words[:650], [1] + [-1] * 649), (words[: sum(lengths)], [1 if i in np.cumsum([0, *lengths[:-1]]) else -1 for i in range(sum(lengths))])]
+    for quantize in (False, True):
+        loaded = lexloom.load(out / "model-last", quantize=quantize)
 
-    def fresh():
-        return [Doc(exact.vocab, words=words, sent_starts=starts) for words, starts in given]
+        def fresh():
+            return [Doc(loaded.vocab, words=words, sent_starts=starts) for words, starts in given]
 
-    batched = list(exact.pipe(fresh(), batch_size=2))
-    for doc, alone, n_sents in zip(batched, (exact(doc) for doc in fresh()), (1, 4)):
-        sents = list(doc.sents)
-        assert len(sents) == n_sents and all(not tree_problems(doc._head[s.start : s.end], s.start) for s in sents)
-        assert doc.heads == alone.heads and [t.dep_ for t in doc] == [t.dep_ for t in alone]
+        batched = list(loaded.pipe(fresh(), batch_size=2))
+        for doc, alone, n_sents in zip(batched, (loaded(doc) for doc in fresh()), (1, 4)):
+            sents = list(doc.sents)
+            assert len(sents) == n_sents and all(not tree_problems(doc._head[s.start : s.end], s.start) for s in sents)
+            assert doc.heads == alone.heads and [t.dep_ for t in doc] == [t.dep_ for t in alone]
     with pytest.raises(ValueError, match="sent_threshold is a probability"):
         lexloom.blank("en").add_pipe("parser", config={"sent_threshold": 1.0})
     again = lexloom.load(out / "model-last")

@@ -4,8 +4,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lexloom.models.quantize import Int8Linear, quantize_int8
-from lexloom.models.tok2vec import Maxout, MaxoutWindowEncoder
+import pytest
+
+from lexloom.models.quantize import Int8BiLSTMEncoder, Int8Linear, quantize_int8
+from lexloom.models.tok2vec import BiLSTMEncoder, Maxout, MaxoutWindowEncoder
 
 
 def test_a_rows_output_does_not_depend_on_its_batch():
@@ -85,3 +87,33 @@ def test_heads_reading_one_input_quantize_it_once_and_never_reuse_stale_rows(mon
         heads[0](c), heads[1](c)
         c.mul_(2)  # inference tensors count no versions: never reused
         assert torch.equal(heads[0](c), heads[0](c.clone())) and len(calls) == 14
+
+
+@pytest.mark.parametrize("all_layers", [False, True])
+def test_a_sequence_reads_the_same_in_any_batch_through_the_int8_bilstm(all_layers):
+    """The int8 BiLSTM quantizes each token's input on its own and the hidden states at one
+    fixed scale: a sequence's output is the same, bit for bit, alone or beside others of any
+    length, and close to the float encoder's."""
+    torch.manual_seed(0)
+    encoder = BiLSTMEncoder(16, hidden=8, depth=2, dropout=0.0, all_layers=all_layers).eval()
+    holder = nn.ModuleDict({"encoder": encoder})
+    lengths = torch.tensor([9, 1, 0, 30, 4])
+    flat = torch.randn(int(lengths.sum()), 16) * torch.logspace(-1, 1, int(lengths.sum()))[:, None]
+    with torch.no_grad():
+        exact = encoder.read_tokens(flat, lengths)
+        quantize_int8(holder)
+        fast = holder["encoder"]
+        assert type(fast) is Int8BiLSTMEncoder and not any(type(m) in (nn.LSTM, nn.Linear) for m in fast.modules())
+        together = fast.read_tokens(flat, lengths)
+        starts = [0, *lengths.cumsum(0).tolist()]
+        for k, n in enumerate(lengths.tolist()):
+            alone = fast.read_tokens(flat[starts[k] : starts[k + 1]], torch.tensor([n]))
+            assert torch.equal(alone, together[starts[k] : starts[k + 1]])
+        mask = torch.arange(30)[None, :] < lengths[:, None]
+        padded = torch.zeros(5, 30, 16)
+        padded[mask] = flat
+        assert torch.equal(fast(padded, mask)[mask], together) and fast(padded, mask)[~mask].abs().sum() == 0
+    assert (together - exact).abs().max() < 0.05 * exact.abs().max()
+    assert fast.read_tokens(flat[:0], torch.tensor([0, 0])).shape == (0, 16)
+    with pytest.raises(RuntimeError, match="cannot train"):
+        fast.train().read_tokens(flat, lengths)

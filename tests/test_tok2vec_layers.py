@@ -13,6 +13,7 @@ from lexloom.config.init import init_config
 from lexloom.config.registry import registry
 from lexloom.convert import convert
 from lexloom.models.dropout import Dropout
+from lexloom.models.quantize import quantize_int8
 from lexloom.models.tok2vec import BiLSTMEncoder, CharCNN, Tok2VecModel
 from lexloom.pipeline.batch import Batch
 from lexloom.errors import ModelLoadError
@@ -262,11 +263,12 @@ def test_the_encoder_reads_each_piece_as_if_it_were_a_doc_of_its_own():
         alone = [layer(Batch([Doc(nlp.vocab, doc.words[a:b])]))[0] for a, b in doc.pieces(12)]
     assert doc.pieces(12) == [(0, 10), (10, 19)]
     assert torch.allclose(whole[: len(doc)], torch.cat(alone), atol=1e-5)
-    layer.model.encoder.pack_directions()  # as inference does: the pieces' tokens are never padded
+    quantize_int8(layer.model)  # in int8 each piece reads the same, bit for bit, in any batch
     with torch.no_grad():
-        packed = layer(Batch([other, doc]))
-    assert torch.allclose(packed[1, : len(doc)], whole[: len(doc)], atol=1e-5)
-    assert torch.equal(packed[0, len(other) :], torch.zeros_like(packed[0, len(other) :]))
+        fast = layer(Batch([other, doc]))
+        fast_alone = [layer(Batch([Doc(nlp.vocab, doc.words[a:b])]))[0] for a, b in doc.pieces(12)]
+    assert torch.equal(fast[1, : len(doc)], torch.cat(fast_alone)) and torch.allclose(fast[1, : len(doc)], whole[: len(doc)], atol=0.05)
+    assert torch.equal(fast[0, len(other) :], torch.zeros_like(fast[0, len(other) :]))
     layer.piece_length = 0  # the whole Doc at once: the first piece's tokens now see the second's
     with torch.no_grad():
         assert not torch.allclose(layer(Batch([other, doc]))[1][:10], alone[0], atol=1e-3)
@@ -314,10 +316,9 @@ def test_window_encoder_predicts_on_real_tokens_what_training_computes_on_the_pa
 
 @pytest.mark.parametrize("all_layers", [False, True])
 def test_inference_reads_packed_sequences_as_training_reads_padded_ones(all_layers):
-    """Inference reads the sequences packed, each direction on its own and, once
-    `pack_directions` has joined them, as one bidirectional LSTM: the same output as the padded
-    computation of training, for sequences of any length in one batch, whether the projection
-    reads the last layer or every layer's output."""
+    """Inference reads the sequences packed, each direction in its own packing: the same output
+    as the padded computation of training, for sequences of any length in one batch, whether the
+    projection reads the last layer or every layer's output."""
     torch.manual_seed(0)
     encoder = BiLSTMEncoder(16, hidden=8, depth=2, dropout=0.0, all_layers=all_layers)
     assert encoder.proj.in_features == (32 if all_layers else 16)
@@ -326,24 +327,12 @@ def test_inference_reads_packed_sequences_as_training_reads_padded_ones(all_laye
     x = torch.randn(5, 7, 16) * mask.unsqueeze(-1)
     with torch.no_grad():
         padded = encoder.train()(x, mask)
-        by_direction = encoder.eval()(x, mask)
-        encoder.pack_directions()
-        joined = encoder(x, mask)
-    assert encoder.packed is not None and not hasattr(encoder, "forward_layers")
-    for out in (by_direction, joined):
-        assert torch.allclose(out, padded, atol=1e-5)
-        assert torch.equal(out[~mask], torch.zeros_like(out[~mask]))
-    # each sequence alone, without padding, reads the same
-    with torch.no_grad():
-        alone = encoder(x[2:3, :4], mask[2:3, :4])
-    assert torch.allclose(alone[0], joined[2, :4], atol=1e-5)
-    # the real tokens laid end to end, with an empty sequence among them, read the same
-    with torch.no_grad():
-        lengths = torch.tensor([7, 0, 1, 4, 7, 2])
-        flat = encoder.read_tokens(x[mask], lengths)
-    assert torch.equal(flat, joined[mask])
-    with pytest.raises(RuntimeError, match="cannot train"):
-        encoder.train()(x, mask)
+        packed = encoder.eval()(x, mask)
+        alone = encoder(x[2:3, :4], mask[2:3, :4])  # a sequence alone, without padding
+        flat = encoder.read_tokens(x[mask], torch.tensor([7, 0, 1, 4, 7, 2]))  # laid end to end, an empty one among them
+    assert torch.allclose(packed, padded, atol=1e-5) and torch.equal(packed[~mask], torch.zeros_like(packed[~mask]))
+    assert torch.allclose(alone[0], packed[2, :4], atol=1e-5)
+    assert torch.equal(flat, packed[mask])
 
 
 def test_read_tokens_is_for_inference():

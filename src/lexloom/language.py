@@ -30,9 +30,10 @@ from .files import atomic_path, atomic_write_text
 
 FORMAT_VERSION = 1
 # Docs annotated together: larger batches pad less and feed the LSTMs more rows per step,
-# but hold more memory at once (32 ten-sentence docs: about 7% more words/s than 16 with an
-# int8 BiLSTM that reads packed sequences; 64 no faster).
-ANNOTATE_DOCS = 32
+# but hold more memory at once. With the int8 BiLSTM (a Python step per token position) 64
+# ten-sentence docs read about 8% more words/s than 32 on EWT dev; 128 no more than 64, 192
+# fewer (benchmarks/RESULTS.md, "An int8 BiLSTM a sequence at a time").
+ANNOTATE_DOCS = 64
 
 
 def _device(gpu_id: int) -> torch.device:

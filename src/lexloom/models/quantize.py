@@ -2,13 +2,13 @@
 
 Linear layers become `Int8Linear`: int8 weights with one scale per output, and each input
 row (a token, a text) quantized with its own scale, so that a row's output is the same
-whatever else is in its batch. The products accumulate exactly in int32. LSTMs take torch's
-dynamic quantization, whose activation scale is taken per batch: a BiLSTM encoder's two
-directions are first joined into one bidirectional LSTM over packed sequences
-(`BiLSTMEncoder.pack_directions`), whose int8 kernel spends no step on padding.
-Embedding tables, layer norms and the parser's biaffine products stay in float. Accuracy
-moves by hundredths of a point (benchmarks/RESULTS.md, "int8 inference" and "int8 a row at
-a time").
+whatever else is in its batch. The products accumulate exactly in int32. A BiLSTM encoder
+becomes an `Int8BiLSTMEncoder` on the same principle: each token's input quantized on its
+own, the hidden states (all within (-1, 1)) at one fixed scale, so a sequence reads the same
+in any batch too. Other LSTMs (the segmenter's) take torch's dynamic quantization, whose
+activation scale is taken per batch. Embedding tables, layer norms and the parser's biaffine
+products stay in float. Accuracy moves by hundredths of a point (benchmarks/RESULTS.md,
+"int8 inference", "int8 a row at a time" and "An int8 BiLSTM a sequence at a time").
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import weakref
 import torch
 from torch import nn
 
-from .tok2vec import BiLSTMEncoder
+from .tok2vec import BiLSTMEncoder, packing, read_padded
 
 _TINY = 1e-12  # the scale of an all-zero row or weight: any positive number quantizes it to zeros
 # Added to and taken from a float32 of magnitude below 2**22, it rounds it to the nearest integer
@@ -80,25 +80,156 @@ class Int8Linear(nn.Module):
             rows, scale = _RECENT.rows_of(x)
         else:
             rows, scale = _int8_rows(x.reshape(-1, self.in_features), row_max)
-        y = torch._int_mm(rows, self.weight_t).to(x.dtype).mul_(scale).mul_(self.weight_scale)
+        return self.from_int8(rows, scale).to(x.dtype).view(*x.shape[:-1], self.out_features)
+
+    def from_int8(self, rows: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        """The output for input rows already in int8 (n, in), `scale` (n, 1) or one for all."""
+        y = torch._int_mm(rows, self.weight_t).float().mul_(scale).mul_(self.weight_scale)
         if self.bias is not None:
             y += self.bias
-        return y.view(*x.shape[:-1], self.out_features)
+        return y
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+# A hidden state h lies in (-1, 1): in int8 it is round(127 h), whatever its sequence or batch.
+_H_SCALE = 1 / 127
+
+
+def _int8_gates(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """An LSTM weight (4 hidden, n) in torch's gate order (i, f, g, o) as int8 (n, 4 hidden) in
+    the order (i, f, o, 2g), with its scales (4 hidden,): the doubled cell-input rows let one
+    sigmoid serve all four gates, tanh(g) being 2 sigmoid(2g) - 1 (torch's tanh on CPU is
+    several times slower than its sigmoid)."""
+    rows, scale = _int8_rows(_gate_order(w.detach().float()))
+    return rows.t().contiguous(), scale.view(-1)
+
+
+def _gate_order(w: torch.Tensor) -> torch.Tensor:
+    i, f, g, o = w.chunk(4, dim=0)
+    return torch.cat([i, f, o, 2 * g])
+
+
+class _Int8BiLSTMLayer(nn.Module):
+    """One layer of an `Int8BiLSTMEncoder`: a forward and a backward `nn.LSTM`, run together
+    step by step over their packings."""
+
+    def __init__(self, forward: nn.LSTM, backward: nn.LSTM):
+        super().__init__()
+        self.hidden = forward.hidden_size
+        ih = [_int8_gates(lstm.weight_ih_l0) for lstm in (forward, backward)]
+        hh = [_int8_gates(lstm.weight_hh_l0) for lstm in (forward, backward)]
+        self.register_buffer("w_ih", torch.stack([w for w, _ in ih]))  # (2, in, 4 hidden)
+        self.register_buffer("scale_ih", torch.stack([s for _, s in ih])[:, None, :])  # (2, 1, 4 hidden)
+        self.register_buffer("w_hh", torch.stack([w for w, _ in hh]))
+        self.register_buffer("scale_hh", torch.stack([s for _, s in hh])[:, None, :] * _H_SCALE)
+        bias = [_gate_order((lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float()[:, None])[:, 0] for lstm in (forward, backward)]
+        self.register_buffer("bias", torch.stack(bias)[:, None, :])
+
+    def forward(self, inputs: list[torch.Tensor], row_scales: torch.Tensor | None, sizes: list[int]) -> torch.Tensor:
+        """`inputs`: each direction's int8 input rows in its own packing (n, in); `row_scales`
+        (2, n, 1) their scales, or None for hidden states of the layer below (`_H_SCALE`).
+        Returns the hidden states round(127 h) as int8 (2, n, hidden), each direction's in its
+        packing."""
+        n, hidden = inputs[0].shape[0], self.hidden
+        scale_in = self.scale_ih * _H_SCALE if row_scales is None else None
+        h = torch.empty(2, n, hidden, dtype=torch.int8)
+        c = torch.zeros(2, sizes[0], hidden)  # twice the cell state: tanh(c) = 2 sigmoid(2c) - 1
+        from_h = torch.empty(2, sizes[0], 4 * hidden, dtype=torch.int32)
+        (h_f, h_b), (w_f, w_b), (from_f, from_b) = h.unbind(0), self.w_hh.unbind(0), from_h.unbind(0)
+        start, before = 0, None
+        for steps in _blocks(sizes):
+            # the input's share of the gates, a block of steps at once: products big enough to
+            # run fast, small enough to stay in cache (and off fresh memory, slow to first touch)
+            rows = slice(start, start + sum(steps))
+            from_x = torch.empty(2, rows.stop - rows.start, 4 * hidden, dtype=torch.int32)
+            for d in (0, 1):
+                torch._int_mm(inputs[d][rows], self.w_ih[d], out=from_x[d])
+            block = torch.addcmul(self.bias, from_x, scale_in if row_scales is None else row_scales[:, rows] * self.scale_ih)
+            for size in steps:
+                gates = block[:, start - rows.start : start - rows.start + size]
+                if before is not None:  # the same sequences one step earlier: the first `size` rows of the step before
+                    torch._int_mm(h_f[before : before + size], w_f, out=from_f[:size])
+                    torch._int_mm(h_b[before : before + size], w_b, out=from_b[:size])
+                    gates.addcmul_(from_h[:, :size], self.scale_hh)
+                gates.sigmoid_()
+                i, f, o, g = gates[..., :hidden], gates[..., hidden : 2 * hidden], gates[..., 2 * hidden : 3 * hidden], gates[..., 3 * hidden :]
+                cell = c[:, :size]
+                cell.mul_(f).addcmul_(i, g, value=4).sub_(i, alpha=2)  # 2c' = f 2c + 2 i (2 sigmoid(2g) - 1)
+                h[:, start : start + size] = torch.sigmoid(cell).mul_(_254).sub_(_127).mul_(o).round_()  # 127 o tanh(c')
+                start, before = start + size, start
+        return h
+
+
+def _blocks(sizes: list[int], rows: int = 1024) -> list[list[int]]:
+    """`sizes` cut into runs of consecutive steps of at most `rows` rows together (or one step)."""
+    blocks, total = [[]], 0
+    for size in sizes:
+        if blocks[-1] and total + size > rows:
+            blocks.append([])
+            total = 0
+        blocks[-1].append(size)
+        total += size
+    return blocks
+
+
+_254, _127 = torch.tensor(254.0), torch.tensor(127.0)  # tensors, not Python numbers: no conversion at each step
+
+
+class Int8BiLSTMEncoder(nn.Module):
+    """A `BiLSTMEncoder` for inference in int8 on CPU, each sequence read as if it were alone.
+
+    Each token's input is quantized on its own, and its products with the input-to-gate
+    weights are taken a block of steps at a time; the recurrence runs both directions together,
+    a step at a time over their packings, the hidden states in int8 at the fixed scale 1/127. The
+    projection reads those int8 states directly. Every product is exact in int32 and every
+    other operation is elementwise, so a token's output is the same in any batch, bit for bit.
+    """
+
+    def __init__(self, encoder: BiLSTMEncoder):
+        super().__init__()
+        self.layers = nn.ModuleList(_Int8BiLSTMLayer(f, b) for f, b in zip(encoder.forward_layers, encoder.backward_layers))
+        self.all_layers = encoder.all_layers
+        self.proj = Int8Linear(encoder.proj)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return read_padded(self, x, mask)
+
+    def read_tokens(self, flat: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """`BiLSTMEncoder.read_tokens`: the output at the tokens laid end to end in `flat`."""
+        if self.training:
+            raise RuntimeError("this BiLSTM encoder was quantized for inference (int8) and cannot train")
+        if not len(flat):
+            return flat.new_zeros(0, self.proj.out_features)
+        sizes, order, backward = packing(lengths)
+        n = len(order)
+        at = torch.empty_like(order), torch.empty_like(order)  # token -> its row in each packing
+        at[0][order], at[1][backward] = torch.arange(n), torch.arange(n)
+        rows, scale = _int8_rows(flat.float())
+        inputs = [rows.index_select(0, order), rows.index_select(0, backward)]
+        row_scales = torch.stack([scale.index_select(0, order), scale.index_select(0, backward)])
+        sizes, outputs, h = sizes.tolist(), [], None
+        for layer in self.layers:
+            if h is not None:  # a layer above the first reads both directions' states at each token, in each packing
+                forward_rows = torch.cat([h[0], h[1].index_select(0, at[1][order])], dim=1)
+                backward_rows = torch.cat([h[0].index_select(0, at[0][backward]), h[1]], dim=1)
+                inputs, row_scales = [forward_rows, backward_rows], None
+            h = layer(inputs, row_scales, sizes)
+            if self.all_layers or layer is self.layers[-1]:
+                outputs.append(torch.cat([h[0].index_select(0, at[0]), h[1].index_select(0, at[1])], dim=1))
+        return self.proj.from_int8(torch.cat(outputs, dim=1), _H_SCALE).to(flat.dtype)
+
+
 def quantize_int8(module: nn.Module) -> nn.Module:
-    """Swap `module`'s linear layers and LSTMs, in place, for their int8 versions; returns it.
-    The result predicts but cannot be trained."""
-    for sub in list(module.modules()):
-        if isinstance(sub, BiLSTMEncoder):
-            sub.pack_directions()
+    """Swap `module`'s linear layers, BiLSTM encoders and other LSTMs, in place, for their int8
+    versions; returns it. The result predicts but cannot be trained."""
     for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
             if type(child) is nn.Linear:
                 setattr(parent, name, Int8Linear(child))
+            elif isinstance(child, BiLSTMEncoder):
+                setattr(parent, name, Int8BiLSTMEncoder(child))
     with warnings.catch_warnings():
         # torch 2.13 marks torch.ao.quantization as deprecated in favour of torchao, which has
         # no quantized LSTM; the eager API is what its CPU kernels (fbgemm / oneDNN) run under.

@@ -159,11 +159,9 @@ class BiLSTMEncoder(nn.Module):
 
     Inference (eval mode) reads packed sequences instead: `read_tokens` takes the real tokens
     laid end to end, so no step is spent on padding (in float about 1.8 times the words/s of
-    the padded reading on EWT dev). Each direction reads its own packing, the backward one
-    every sequence from its end. `pack_directions` goes further for int8 quantization
-    (models/quantize.py): it joins each layer's two directions into one bidirectional
-    `nn.LSTM`, whose layers then share one packing, and the encoder predicts but no longer
-    trains.
+    the padded reading on EWT dev). Each direction reads its own packing (`packing`), the
+    backward one every sequence from its end. In int8 (models/quantize.py) the encoder is
+    replaced by an `Int8BiLSTMEncoder` with the same weights and the same packings.
     """
 
     def __init__(self, width: int, hidden: int = 200, depth: int = 2, dropout: float = 0.2, all_layers: bool = False):
@@ -174,26 +172,10 @@ class BiLSTMEncoder(nn.Module):
         self.all_layers = all_layers
         self.proj = nn.Linear(2 * hidden * (depth if all_layers else 1), width)
         self.dropout = Dropout(dropout)
-        self.packed: nn.ModuleList | None = None
-
-    def pack_directions(self) -> None:
-        """Replace the per-direction layers by one bidirectional LSTM per layer, with the same
-        weights (the backward layer's as the `_reverse` ones), read over packed sequences."""
-        if self.packed is not None:
-            return
-        packed = nn.ModuleList()
-        for fwd, bwd in zip(self.forward_layers, self.backward_layers):
-            both = nn.LSTM(fwd.input_size, fwd.hidden_size, batch_first=True, bidirectional=True)
-            state = dict(fwd.state_dict())
-            state.update({f"{k}_reverse": v for k, v in bwd.state_dict().items()})
-            both.load_state_dict(state)
-            packed.append(both.to(fwd.weight_ih_l0.device))
-        self.packed = packed
-        del self.forward_layers, self.backward_layers
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        if self.packed is not None or not self.training:
-            return self._forward_packed(x, mask)
+        if not self.training:
+            return read_padded(self, x, mask)
         positions = torch.arange(x.shape[1], device=x.device)[None, :]
         lengths = mask.sum(dim=1, keepdim=True)
         reverse = torch.where(mask, lengths - 1 - positions, positions).unsqueeze(-1)
@@ -209,45 +191,44 @@ class BiLSTMEncoder(nn.Module):
     def _output(self, outputs: list[torch.Tensor]) -> torch.Tensor:
         return torch.cat(outputs, dim=-1) if self.all_layers else outputs[-1]
 
-    def _forward_packed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        flat = self.read_tokens(x[mask], mask.sum(dim=1))
-        out = flat.new_zeros(*mask.shape, flat.shape[-1])
-        out[mask] = flat
-        return out
-
     def read_tokens(self, flat: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Inference: the encoder over sequences of `lengths` tokens laid end to end in `flat`
-        (n_tokens, width); the output at the same tokens, never padded. Joined directions
-        (`pack_directions`) pack the tokens once: each layer reads the packed output of the one
-        below it, and so does the projection. Otherwise each direction packs each layer's input
-        in its own order."""
+        (n_tokens, width); the output at the same tokens, never padded."""
         if self.training:
-            if self.packed is not None:
-                raise RuntimeError("this BiLSTMEncoder was packed for inference (pack_directions) and cannot train")
             raise RuntimeError("read_tokens is for inference (eval mode): training reads padded batches (forward)")
-        lengths = lengths.cpu()
-        starts = lengths.cumsum(0) - lengths
-        lengths, starts = lengths[lengths > 0], starts[lengths > 0]
-        if not len(lengths):
+        if not len(flat):
             return flat.new_zeros(0, self.proj.out_features)
-        lengths, by_length = lengths.sort(descending=True)
-        steps = torch.arange(int(lengths[0]))
-        live = steps[:, None] < lengths[None, :]  # (step, sequence), longest sequence first
-        sizes, first = live.sum(dim=1), starts[by_length][None, :]
-        order = (first + steps[:, None])[live].to(flat.device)  # packed row -> token
-        outputs = []
-        if self.packed is not None:
-            h = nn.utils.rnn.PackedSequence(flat[order], sizes)
-            for both in self.packed:
-                h, _ = both(h)
-                outputs.append(h.data)
-            return _in_token_order(self.proj(self._output(outputs)), order)
-        backward = (first + lengths[None, :] - 1 - steps[:, None])[live].to(flat.device)  # each sequence read from its end
-        x = flat
+        sizes, order, backward = packing(lengths)
+        order, backward = order.to(flat.device), backward.to(flat.device)
+        x, outputs = flat, []
         for fwd, bwd in zip(self.forward_layers, self.backward_layers):
             x = torch.cat([_read_packed(fwd, x, order, sizes), _read_packed(bwd, x, backward, sizes)], dim=-1)
             outputs.append(x)
         return self.proj(self._output(outputs))
+
+
+def read_padded(encoder: nn.Module, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """An encoder's `read_tokens` over the real tokens of the padded batch `x` (batch, length,
+    width), padded again with zeros."""
+    flat = encoder.read_tokens(x[mask], mask.sum(dim=1))
+    out = flat.new_zeros(*mask.shape, flat.shape[-1])
+    out[mask] = flat
+    return out
+
+
+def packing(lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """How sequences of `lengths` tokens laid end to end are read packed, longest first, on the
+    CPU: (sizes, order, backward). `sizes[t]` sequences are still running at step t; `order`
+    maps each packed row to its token, and `backward` does the same for the packing that reads
+    every sequence from its end. Empty sequences take no row."""
+    lengths = lengths.cpu()
+    starts = lengths.cumsum(0) - lengths
+    lengths, starts = lengths[lengths > 0], starts[lengths > 0]
+    lengths, by_length = lengths.sort(descending=True)
+    steps = torch.arange(int(lengths[0]) if len(lengths) else 0)
+    live = steps[:, None] < lengths[None, :]  # (step, sequence)
+    first = starts[by_length][None, :]
+    return live.sum(dim=1), (first + steps[:, None])[live], (first + lengths[None, :] - 1 - steps[:, None])[live]
 
 
 def _read_packed(lstm: nn.LSTM, x: torch.Tensor, order: torch.Tensor, sizes: torch.Tensor) -> torch.Tensor:
@@ -343,7 +324,7 @@ class Tok2VecModel(nn.Module):
     ) -> torch.Tensor:
         """`forward`'s output at the real tokens alone, (n_tokens, width) in token order. At
         inference through a BiLSTM the tokens are never laid out padded."""
-        if self.training or not isinstance(self.encoder, BiLSTMEncoder):
+        if self.training or not hasattr(self.encoder, "read_tokens"):
             return self(ids, mask, vectors, chars, known=known, words=words)[mask]
         return self.encoder.read_tokens(self._token_rows(ids, vectors, chars, known, words), mask.sum(dim=1))
 
