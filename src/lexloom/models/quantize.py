@@ -133,22 +133,28 @@ class _Int8BiLSTMLayer(nn.Module):
         Returns the hidden states round(127 h) as int8 (2, n, hidden), each direction's in its
         packing."""
         n, hidden = inputs[0].shape[0], self.hidden
-        scale_in = self.scale_ih * _H_SCALE if row_scales is None else None
+        scale_in = self.scale_ih * _H_SCALE if row_scales is None else self.scale_ih
         h = torch.empty(2, n, hidden, dtype=torch.int8)
         c = torch.zeros(2, sizes[0], hidden)  # twice the cell state: tanh(c) = 2 sigmoid(2c) - 1
         from_h = torch.empty(2, sizes[0], 4 * hidden, dtype=torch.int32)
         (h_f, h_b), (w_f, w_b), (from_f, from_b) = h.unbind(0), self.w_hh.unbind(0), from_h.unbind(0)
+        # the input's share of the gates is taken a block of steps at a time: products big
+        # enough to run fast, into buffers small enough to stay in cache, reused block after block
+        blocks = _blocks(sizes)
+        most = max(sum(steps) for steps in blocks)
+        from_x, block = torch.empty(2, most, 4 * hidden, dtype=torch.int32), torch.empty(2, most, 4 * hidden)
         start, before = 0, None
-        for steps in _blocks(sizes):
-            # the input's share of the gates, a block of steps at once: products big enough to
-            # run fast, small enough to stay in cache (and off fresh memory, slow to first touch)
+        for steps in blocks:
             rows = slice(start, start + sum(steps))
-            from_x = torch.empty(2, rows.stop - rows.start, 4 * hidden, dtype=torch.int32)
+            n_rows = rows.stop - rows.start
             for d in (0, 1):
-                torch._int_mm(inputs[d][rows], self.w_ih[d], out=from_x[d])
-            block = torch.addcmul(self.bias, from_x, scale_in if row_scales is None else row_scales[:, rows] * self.scale_ih)
+                torch._int_mm(inputs[d][rows], self.w_ih[d], out=from_x[d, :n_rows])
+            gates_in = block[:, :n_rows].copy_(from_x[:, :n_rows])
+            if row_scales is not None:
+                gates_in.mul_(row_scales[:, rows])
+            gates_in.mul_(scale_in).add_(self.bias)
             for size in steps:
-                gates = block[:, start - rows.start : start - rows.start + size]
+                gates = gates_in[:, start - rows.start : start - rows.start + size]
                 if before is not None:  # the same sequences one step earlier: the first `size` rows of the step before
                     torch._int_mm(h_f[before : before + size], w_f, out=from_f[:size])
                     torch._int_mm(h_b[before : before + size], w_b, out=from_b[:size])
