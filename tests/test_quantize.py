@@ -117,3 +117,17 @@ def test_a_sequence_reads_the_same_in_any_batch_through_the_int8_bilstm(all_laye
     assert fast.read_tokens(flat[:0], torch.tensor([0, 0])).shape == (0, 16)
     with pytest.raises(RuntimeError, match="cannot train"):
         fast.train().read_tokens(flat, lengths)
+
+
+def test_a_pipeline_with_an_int8_bilstm_annotates_more_docs_at_once():
+    """The int8 BiLSTM's Python loop runs a step per token position: the pipeline hands it more
+    Docs at once than the default, which a window encoder reads faster."""
+    from types import SimpleNamespace
+
+    from lexloom.language import ANNOTATE_DOCS, _annotate_docs
+
+    holder = nn.ModuleDict({"encoder": BiLSTMEncoder(8, hidden=4, depth=1).eval(), "out": nn.Linear(8, 2)})
+    pipeline = [("plain", SimpleNamespace(model=nn.Linear(2, 2))), ("rules", SimpleNamespace(model=None)), ("tok2vec", SimpleNamespace(model=holder))]
+    assert _annotate_docs(pipeline) == ANNOTATE_DOCS
+    quantize_int8(holder)
+    assert _annotate_docs(pipeline) == Int8BiLSTMEncoder.annotate_docs > ANNOTATE_DOCS

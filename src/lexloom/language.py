@@ -30,10 +30,12 @@ from .files import atomic_path, atomic_write_text
 
 FORMAT_VERSION = 1
 # Docs annotated together: larger batches pad less and feed the LSTMs more rows per step,
-# but hold more memory at once. With the int8 BiLSTM (a Python step per token position) 64
-# ten-sentence docs read about 8% more words/s than 32 on EWT dev; 128 no more than 64, 192
-# fewer (benchmarks/RESULTS.md, "An int8 BiLSTM a sequence at a time").
-ANNOTATE_DOCS = 64
+# but hold more memory at once (32 ten-sentence docs: about 7% more words/s than 16 with an
+# int8 BiLSTM that reads packed sequences; 64 no faster, and a tenth slower through a window
+# encoder). A model may ask for more (`annotate_docs`): the int8 BiLSTM, whose Python loop
+# runs a step per token position, reads 64 about 8% faster than 32 (benchmarks/RESULTS.md,
+# "An int8 BiLSTM a sequence at a time").
+ANNOTATE_DOCS = 32
 
 
 def _device(gpu_id: int) -> torch.device:
@@ -495,8 +497,9 @@ class Language(LanguageV2Aliases):
         """Annotate in sub-batches of similar length (less padding), return in input order."""
         order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
         out = list(docs)
-        for k in range(0, len(order), ANNOTATE_DOCS):
-            chunk = order[k : k + ANNOTATE_DOCS]
+        size = _annotate_docs(pipeline)
+        for k in range(0, len(order), size):
+            chunk = order[k : k + size]
             for i, doc in zip(chunk, self._annotate([docs[i] for i in chunk], pipeline)):
                 out[i] = doc
         return out
@@ -648,6 +651,12 @@ def _print_analysis(analysis: dict, keys: Sequence[str]) -> None:
 def _on_docs(pipeline: list[tuple[str, Pipe]]) -> list[tuple[str, Pipe]]:
     """The components of `pipeline` that annotate Docs: all but those that make them from text."""
     return [(n, p) for n, p in pipeline if not p.tokenizes]
+
+
+def _annotate_docs(pipeline: list[tuple[str, Pipe]]) -> int:
+    """Docs to annotate at once: ANNOTATE_DOCS, or more where a model asks (`annotate_docs`)."""
+    models = [p.model for _, p in pipeline if isinstance(getattr(p, "model", None), torch.nn.Module)]
+    return max([ANNOTATE_DOCS, *(getattr(m, "annotate_docs", 0) for model in models for m in model.modules())])
 
 
 def _with_contexts(nlp: Language, pairs: Iterable[tuple[Any, Any]], batch_size: int, disable: list[str]) -> Iterator[tuple[Doc, Any]]:

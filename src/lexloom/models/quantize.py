@@ -193,6 +193,8 @@ class Int8BiLSTMEncoder(nn.Module):
     other operation is elementwise, so a token's output is the same in any batch, bit for bit.
     """
 
+    annotate_docs = 64  # Docs the pipeline annotates at once (language.ANNOTATE_DOCS): fewer steps for the loop
+
     def __init__(self, encoder: BiLSTMEncoder):
         super().__init__()
         self.layers = nn.ModuleList(_Int8BiLSTMLayer(f, b) for f, b in zip(encoder.forward_layers, encoder.backward_layers))
