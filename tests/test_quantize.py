@@ -131,3 +131,24 @@ def test_a_pipeline_with_an_int8_bilstm_annotates_more_docs_at_once():
     assert _annotate_docs(pipeline) == ANNOTATE_DOCS
     quantize_int8(holder)
     assert _annotate_docs(pipeline) == Int8BiLSTMEncoder.annotate_docs > ANNOTATE_DOCS
+
+
+def test_the_parsers_first_arc_product_goes_to_int8_a_token_at_a_time():
+    from lexloom.models.biaffine import MASKED_SCORE, BiaffineParserHead
+
+    torch.manual_seed(0)
+    head = BiaffineParserHead(16, n_labels=5, arc_hidden=12, label_hidden=8, dropout=0.0, distance=True).eval()
+    nn.init.normal_(head.arc_weight)  # zeros at first: nothing to quantize
+    tokvecs, lengths = torch.randn(3, 7, 16), torch.tensor([7, 3, 5])
+    mask = torch.arange(7)[None, :] < lengths[:, None]
+    with torch.no_grad():
+        exact = head(tokvecs, mask).arc_scores
+        quantize_int8(head)
+        assert type(head.arc_weight_int8) is Int8Linear
+        fast = head(tokvecs, mask).arc_scores
+        alone = head(tokvecs[1:2, :3], mask[1:2, :3]).arc_scores
+    scored = exact > MASKED_SCORE / 2
+    assert torch.equal(scored, fast > MASKED_SCORE / 2) and not torch.equal(fast, exact)
+    assert (fast - exact)[scored].abs().max() < 0.03 * exact[scored].abs().max()
+    # a sentence scores the same alone as in a batch, up to the float products after the int8 one
+    torch.testing.assert_close(alone[0], fast[1, :3, :4], rtol=1e-5, atol=1e-5)

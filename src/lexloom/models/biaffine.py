@@ -107,6 +107,7 @@ class BiaffineParserHead(nn.Module):
         self.label_head = _mlp(width, label_hidden, dropout)
         # Zero init: all heads start equally likely and all labels equally likely.
         self.arc_weight = nn.Parameter(torch.zeros(arc_hidden + 1, arc_hidden))
+        self.arc_weight_int8: nn.Module | None = None  # x @ arc_weight in int8, once quantized (models/quantize.py)
         self.distance = distance
         if distance:
             self.dep_distance = nn.Parameter(torch.zeros(arc_hidden + 1, N_DISTANCE_BUCKETS))
@@ -124,7 +125,8 @@ class BiaffineParserHead(nn.Module):
         tokens = nodes[:, 1:]
         arc_dep = _append_ones(self.arc_dep(tokens))
         arc_head = self.arc_head(nodes)
-        arc_scores = (arc_dep @ self.arc_weight) @ arc_head.transpose(1, 2)
+        by_weight = arc_dep @ self.arc_weight if self.arc_weight_int8 is None else self.arc_weight_int8(arc_dep)
+        arc_scores = by_weight @ arc_head.transpose(1, 2)
         if self.distance:
             bucket = distance_buckets(max_len, mask.device).expand(n_sents, -1, -1)
             arc_scores = arc_scores + torch.gather(arc_dep @ self.dep_distance, 2, bucket)

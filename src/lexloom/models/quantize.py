@@ -6,9 +6,11 @@ whatever else is in its batch. The products accumulate exactly in int32. A BiLST
 becomes an `Int8BiLSTMEncoder` on the same principle: each token's input quantized on its
 own, the hidden states (all within (-1, 1)) at one fixed scale, so a sequence reads the same
 in any batch too. Other LSTMs (the segmenter's) take torch's dynamic quantization, whose
-activation scale is taken per batch. Embedding tables, layer norms and the parser's biaffine
-products stay in float. Accuracy moves by hundredths of a point (benchmarks/RESULTS.md,
-"int8 inference", "int8 a row at a time" and "An int8 BiLSTM a sequence at a time").
+activation scale is taken per batch. The parser's first arc product (each dependent's
+representation times `arc_weight`) is a linear map and goes to int8 as well; embedding
+tables, layer norms and the biaffine products between two tokens stay in float. Accuracy
+moves by hundredths of a point (benchmarks/RESULTS.md, "int8 inference", "int8 a row at a
+time" and "An int8 BiLSTM a sequence at a time").
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import weakref
 import torch
 from torch import nn
 
+from .biaffine import BiaffineParserHead
 from .tok2vec import BiLSTMEncoder, packing, read_padded
 
 _TINY = 1e-12  # the scale of an all-zero row or weight: any positive number quantizes it to zeros
@@ -74,6 +77,13 @@ class Int8Linear(nn.Module):
         self.register_buffer("weight_t", rows.t().contiguous())  # (in, out), as torch._int_mm takes it
         self.register_buffer("weight_scale", scale.view(-1))
         self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().clone())
+
+    @classmethod
+    def product(cls, weight: torch.Tensor) -> "Int8Linear":
+        """`x @ weight` (weight (in, out)) as an `Int8Linear`."""
+        linear = nn.Linear(*weight.shape, bias=False)
+        linear.weight.data = weight.detach().t()
+        return cls(linear)
 
     def forward(self, x: torch.Tensor, row_max: torch.Tensor | None = None) -> torch.Tensor:
         if row_max is None:
@@ -238,6 +248,8 @@ def quantize_int8(module: nn.Module) -> nn.Module:
                 setattr(parent, name, Int8Linear(child))
             elif isinstance(child, BiLSTMEncoder):
                 setattr(parent, name, Int8BiLSTMEncoder(child))
+        if isinstance(parent, BiaffineParserHead):  # its first arc product is a linear map too
+            parent.arc_weight_int8 = Int8Linear.product(parent.arc_weight)
     with warnings.catch_warnings():
         # torch 2.13 marks torch.ao.quantization as deprecated in favour of torchao, which has
         # no quantized LSTM; the eager API is what its CPU kernels (fbgemm / oneDNN) run under.
