@@ -5,8 +5,8 @@ row (a token, a text) quantized with its own scale, so that a row's output is th
 whatever else is in its batch. The products accumulate exactly in int32. A BiLSTM encoder
 becomes an `Int8BiLSTMEncoder` on the same principle: each token's input quantized on its
 own, the hidden states (all within (-1, 1)) at one fixed scale, so a sequence reads the same
-in any batch too. Other LSTMs (the segmenter's) take torch's dynamic quantization, whose
-activation scale is taken per batch. The parser's first arc product (each dependent's
+in any batch too. Any other `nn.LSTM` takes torch's dynamic quantization, whose activation
+scale is taken per batch (the segmenter, whose small LSTM int8 does not speed up, stays float). The parser's first arc product (each dependent's
 representation times `arc_weight`) is a linear map and goes to int8 as well; embedding
 tables, layer norms and the biaffine products between two tokens stay in float. Accuracy
 moves by hundredths of a point (benchmarks/RESULTS.md, "int8 inference", "int8 a row at a
