@@ -125,16 +125,16 @@ class _Int8BiLSTMLayer(nn.Module):
     """One layer of an `Int8BiLSTMEncoder`: a forward and a backward `nn.LSTM`, run together
     step by step over their packings."""
 
-    def __init__(self, forward: nn.LSTM, backward: nn.LSTM):
+    def __init__(self, fwd: nn.LSTM, bwd: nn.LSTM):
         super().__init__()
-        self.hidden = forward.hidden_size
-        ih = [_int8_gates(lstm.weight_ih_l0) for lstm in (forward, backward)]
-        hh = [_int8_gates(lstm.weight_hh_l0) for lstm in (forward, backward)]
+        self.hidden = fwd.hidden_size
+        ih = [_int8_gates(lstm.weight_ih_l0) for lstm in (fwd, bwd)]
+        hh = [_int8_gates(lstm.weight_hh_l0) for lstm in (fwd, bwd)]
         self.register_buffer("w_ih", torch.stack([w for w, _ in ih]))  # (2, in, 4 hidden)
         self.register_buffer("scale_ih", torch.stack([s for _, s in ih])[:, None, :])  # (2, 1, 4 hidden)
         self.register_buffer("w_hh", torch.stack([w for w, _ in hh]))
         self.register_buffer("scale_hh", torch.stack([s for _, s in hh])[:, None, :] * _H_SCALE)
-        bias = [_gate_order((lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float()[:, None])[:, 0] for lstm in (forward, backward)]
+        bias = [_gate_order((lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float()[:, None])[:, 0] for lstm in (fwd, bwd)]
         self.register_buffer("bias", torch.stack(bias)[:, None, :])
 
     def forward(self, inputs: list[torch.Tensor], row_scales: torch.Tensor | None, sizes: list[int]) -> torch.Tensor:
