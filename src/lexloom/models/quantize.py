@@ -6,10 +6,10 @@ whatever else is in its batch. The products accumulate exactly in int32. A BiLST
 becomes an `Int8BiLSTMEncoder` on the same principle: each token's input quantized on its
 own, the hidden states (all within (-1, 1)) at one fixed scale, so a sequence reads the same
 in any batch too. Any other `nn.LSTM` takes torch's dynamic quantization, whose activation
-scale is taken per batch (the segmenter, whose small LSTM int8 does not speed up, stays float). The parser's first arc product (each dependent's
-representation times `arc_weight`) is a linear map and goes to int8 as well; embedding
-tables, layer norms and the biaffine products between two tokens stay in float. Accuracy
-moves by hundredths of a point (benchmarks/RESULTS.md, "int8 inference", "int8 a row at a
+scale is taken per batch (the segmenter, whose small LSTM int8 does not speed up, stays
+float). The parser's first arc product (each dependent's representation times `arc_weight`)
+is a linear map and goes to int8 as well; embedding tables, layer norms and the biaffine
+products between two tokens stay in float. Accuracy moves by hundredths of a point (benchmarks/RESULTS.md, "int8 inference", "int8 a row at a
 time" and "An int8 BiLSTM a sequence at a time").
 """
 from __future__ import annotations
@@ -35,6 +35,13 @@ def _int8_rows(x: torch.Tensor, row_max: torch.Tensor | None = None) -> tuple[to
     top = (x.abs().amax(dim=1, keepdim=True) if row_max is None else row_max).clamp_min(_TINY)
     rows = (x.float() * (127 / top)).add_(_ROUNDER).sub_(_ROUNDER).to(torch.int8)
     return rows, top / 127
+
+
+def _int8_columns(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A weight (out, in) as `torch._int_mm` takes it, int8 (in, out), and its scales (out,):
+    one per output."""
+    rows, scale = _int8_rows(weight.detach().float())
+    return rows.t().contiguous(), scale.view(-1)
 
 
 class _RecentInputs:
@@ -73,9 +80,9 @@ class Int8Linear(nn.Module):
     def __init__(self, linear: nn.Linear):
         super().__init__()
         self.in_features, self.out_features = linear.in_features, linear.out_features
-        rows, scale = _int8_rows(linear.weight.detach().float())
-        self.register_buffer("weight_t", rows.t().contiguous())  # (in, out), as torch._int_mm takes it
-        self.register_buffer("weight_scale", scale.view(-1))
+        weight_t, scale = _int8_columns(linear.weight)
+        self.register_buffer("weight_t", weight_t)
+        self.register_buffer("weight_scale", scale)
         self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().clone())
 
     @classmethod
@@ -112,8 +119,7 @@ def _int8_gates(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     the order (i, f, o, 2g), with its scales (4 hidden,): the doubled cell-input rows let one
     sigmoid serve all four gates, tanh(g) being 2 sigmoid(2g) - 1 (torch's tanh on CPU is
     several times slower than its sigmoid)."""
-    rows, scale = _int8_rows(_gate_order(w.detach().float()))
-    return rows.t().contiguous(), scale.view(-1)
+    return _int8_columns(_gate_order(w.detach().float()))
 
 
 def _gate_order(w: torch.Tensor) -> torch.Tensor:
