@@ -121,6 +121,20 @@ def test_split_pieces_take_entities_from_attrs():
     assert (doc[12].tag_, doc[12].ent_iob_, doc[13].ent_iob_) == ("NN", "O", "B")
 
 
+def test_entity_and_span_ids_move_with_their_tokens():
+    doc = lexloom.blank("en")("She flew from New York to LosAngeles")
+    doc.ents = [Span(doc, 3, 5, "GPE", kb_id="Q60", span_id="nyc"), Span(doc, 6, 7, "GPE", kb_id="Q65")]
+    doc.spans["sc"] = [Span(doc, 4, 7, "TRIP", span_id="trip")]
+    doc[1].norm_, doc[3].norm_ = "fly", "new"
+    with doc.retokenize() as retokenizer:
+        retokenizer.merge(doc[3:5])
+        retokenizer.split(doc[6], ["Los", "Angeles"], heads=[(doc[6], 1), doc[5]])
+    assert [(e.text, e.kb_id_, e.id_) for e in doc.ents] == [("New York", "Q60", "nyc"), ("LosAngeles", "Q65", "")]
+    assert [t.ent_kb_id_ for t in doc] == ["", "", "", "Q60", "", "Q65", "Q65"]
+    assert [(s.text, s.id_) for s in doc.spans["sc"]] == [("New York to LosAngeles", "trip")]
+    assert (doc[1].norm_, doc[3].norm_) == ("fly", "new york")  # the merged word has its own
+
+
 def test_bad_splits_are_refused():
     doc, other = ewt(4), ewt(1)
     bad = [

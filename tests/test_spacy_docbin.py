@@ -3,6 +3,7 @@ lexloom's own conversion of the same CoNLL-U, every layer spaCy stores, training
 `convert` taking them as they take `.lexloom` files, and clear errors for what is not one."""
 from __future__ import annotations
 
+import struct
 import zlib
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import lexloom
 from lexloom.convert import convert, read_docs
 from lexloom.errors import DataError
 from lexloom.tokens import Doc, Span, Token, Vocab, read_docbin, read_spacy
+from lexloom.tokens.spacy_docbin import string_key
 from lexloom.training.corpus import Corpus
 
 DATA = Path(__file__).parent / "data"
@@ -100,6 +102,36 @@ def _rewrite(tmp_path: Path, change, source: Path = ANNOTATED) -> Path:
     path = tmp_path / "bad.spacy"
     path.write_bytes(zlib.compress(msgpack.packb(msg)))
     return path
+
+
+def _with_ids(msg: dict) -> None:
+    """Give "Ada Lovelace" spaCy's ENT_KB_ID and ENT_ID, the span groups' first span a
+    knowledge-base id and an id, as spaCy writes them (hashed, their strings in the file), and
+    "Ada" a NORM of its own."""
+    tokens = np.frombuffer(msg["tokens"], dtype="<u8").reshape(-1, len(msg["attrs"])).copy()
+    tokens[0:2, msg["attrs"].index(452)] = string_key("Q7259")
+    tokens[0:2, msg["attrs"].index(454)] = string_key("ada")
+    tokens[0, msg["attrs"].index(67)] = string_key("augusta")
+    msg["tokens"] = tokens.tobytes()
+    msg["strings"] += ["Q7259", "ada", "name-1", "augusta"]
+    groups = msgpack.unpackb(msg["span_groups"][0], raw=False, strict_map_key=False)
+    renamed = {}
+    for packed_group, names in groups.items():
+        group = msgpack.unpackb(packed_group, raw=False, strict_map_key=False)
+        _, _, *rest = struct.unpack(">QQQllll", group["spans"][0])
+        group["spans"][0] = struct.pack(">QQQllll", string_key("name-1"), string_key("Q7259"), *rest)
+        renamed[msgpack.packb(group)] = names
+    msg["span_groups"][0] = msgpack.packb(renamed)
+
+
+def test_entity_and_span_ids_of_a_spacy_file(tmp_path):
+    first, _ = read_spacy(_rewrite(tmp_path, _with_ids), Vocab("en"))
+    assert [(e.text, e.kb_id_, e.id_) for e in first.ents] == [("Ada Lovelace", "Q7259", "ada"), ("New York", "", "")]
+    assert [(s.text, s.label_, s.kb_id_, s.id_) for s in first.spans["sc"]][:2] == [("Ada Lovelace", "NAME", "Q7259", "name-1"), ("New York", "PLACE", "", "")]
+    assert first.spans["verbs"][0].kb_id_ == "Q7259"
+    untouched, _ = read_spacy(ANNOTATED, Vocab("en"))
+    assert [t.ent_kb_id_ for t in untouched] == [""] * 6
+    assert first[0].norm_ == "ada"  # spaCy's NORM column is not read (it holds every token's norm)
 
 
 @pytest.mark.parametrize(

@@ -227,6 +227,28 @@ def test_inference_embeds_each_distinct_word_once_and_reads_as_if_each_token_wer
     assert torch.equal(layer(Batch([])), torch.zeros(0, 1, 16))
 
 
+def test_a_norm_set_on_a_token_is_the_norm_its_features_read():
+    nlp = lexloom.blank("en")
+    spec = registry.resolve({"t": {
+        "@architectures": "lexloom.Tok2Vec.v1", "width": 16, "rows": [500, 100, 100, 100], "embed_width": 8, "chars": CHARS,
+        "word_dropout": 0.2, "min_word_freq": 1, "encoder": {"@architectures": "lexloom.MaxoutWindowEncoder.v1", "width": 16, "depth": 1}}})["t"]
+    layer = spec.build(None)
+    said = Doc(nlp.vocab, "i love nyc".split())
+    layer.known.learn([said])
+    doc = Doc(nlp.vocab, "i luv nyc".split())
+    doc[1].norm_ = "love"
+    norm, love = layer.extractor.attrs.index("NORM"), torch.from_numpy(layer.extractor([said])[1])
+    for training in (True, False):
+        layer.train(training)
+        inputs = layer.inputs([doc], nlp.device)
+        # a batch with a norm set is read token by token, so that "luv" there is not "luv" elsewhere
+        assert "words" not in inputs and inputs["ids"].shape[0] == 3
+        assert torch.equal(inputs["ids"][1, norm], love[norm]) and not torch.equal(inputs["ids"][1], love)
+    assert inputs["known"][:, norm].tolist() == [1, 1, 1]
+    with torch.no_grad():
+        assert layer(Batch([doc, said])).shape == (2, 3, 16)
+
+
 def test_docs_are_cut_into_pieces_of_whole_sentences_as_training_cuts_them():
     from lexloom.tokens.doc import pack
 

@@ -201,3 +201,104 @@ def test_to_array_and_from_array_as_spacy_reads_them():
         gold.to_array(["POS", "SHAPE_OF_THINGS"])
     with pytest.raises(ValueError, match="cannot set ORTH"):
         copy.from_array(["ORTH"], gold.to_array(["ORTH"]))
+
+
+def _ids(ents) -> list[tuple]:
+    return [(e.text, e.label_, e.kb_id_, e.id_) for e in ents]
+
+
+def test_entities_keep_their_kb_ids_and_ids_per_token_as_spacy_does():
+    vocab = Vocab("en")
+    doc = Doc(vocab, words=["Apple", "Apple", "sued", "Apple", "Inc", "in", "Paris"])
+    apple = Span(doc, 0, 1, label="ORG", kb_id="Q312", span_id="apple")
+    assert (apple.kb_id_, apple.id_, apple.ent_id_) == ("Q312", "apple", "apple")
+    assert vocab.strings[apple.kb_id] == "Q312" and apple.ent_id == apple.id == vocab.strings["apple"]
+    # ids of the vocab work as labels do; each is settable on the Span, as in spaCy
+    inc = Span(doc, 3, 5, vocab.strings.add("ORG"), kb_id=vocab.strings.add("Q1"))
+    inc.id_ = "apple-inc"
+    records = Span(doc, 1, 2, "ORG", kb_id="Q213710")
+    records.ent_id_, records.kb_id = "records", vocab.strings.add("Q213710")
+    doc.ents = [apple, records, inc, Span(doc, 6, 7, "GPE")]
+    # two adjacent entities of one label stay two: each starts with its B, whatever its ids
+    expected = [("Apple", "ORG", "Q312", "apple"), ("Apple", "ORG", "Q213710", "records"),
+                ("Apple Inc", "ORG", "Q1", "apple-inc"), ("Paris", "GPE", "", "")]
+    assert _ids(doc.ents) == expected
+    assert [(t.ent_kb_id_, t.ent_id_) for t in doc[3:5]] == [("Q1", "apple-inc")] * 2
+    assert doc[3].ent_kb_id == vocab.strings["Q1"] and doc[2].ent_kb_id_ == doc[2].ent_id_ == ""
+    # an entity reads the ids of its first token; a token's are settable
+    doc[6].ent_kb_id_, doc[6].ent_id = "Q90", vocab.strings.add("paris")
+    assert _ids(doc.ents)[3] == ("Paris", "GPE", "Q90", "paris")
+    assert doc.to_array(["ENT_KB_ID", "ENT_ID"])[6].tolist() == [vocab.strings["Q90"], vocab.strings["paris"]]
+    # span groups keep their spans' own; setting entities again clears what they do not give
+    doc.spans["sc"] = [Span(doc, 0, 2, "X", kb_id="Q9", span_id="x")]
+    doc.set_ents([Span(doc, 3, 5, "ORG")], default="outside")
+    assert _ids(doc.ents) == [("Apple Inc", "ORG", "", "")] and doc[0].ent_kb_id_ == doc[6].ent_id_ == ""
+    assert _ids(doc.spans["sc"]) == [("Apple Apple", "X", "Q9", "x")]
+    assert Span(doc, 0, 1, "ORG", kb_id="A") != Span(doc, 0, 1, "ORG", kb_id="B")
+
+
+def test_entity_ids_and_set_norms_survive_every_copy_of_a_doc(tmp_path, monkeypatch):
+    from lexloom.tokens import docbin
+
+    vocab = Vocab("en")
+    doc = Doc(vocab, words=["Ada", "Lovelace", "met", "Babbage", "in", "London"])
+    doc.ents = [Span(doc, 0, 2, "PER", kb_id="Q7259", span_id="ada"), Span(doc, 3, 4, "PER"), Span(doc, 5, 6, "GPE", kb_id="Q84")]
+    doc.spans["sc"] = [Span(doc, 0, 2, "NAME", kb_id="Q7259", span_id="ada"), Span(doc, 5, 6, "PLACE")]
+    doc[2].norm_ = "meet"
+    expected = _ids(doc.ents)
+    json_doc = Doc(vocab).from_json(doc.to_json())
+    assert doc.to_json()["spans"]["sc"][1] == {"start": 28, "end": 34, "label": "PLACE", "kb_id": ""}  # spaCy's keys
+    plain = Doc(vocab, words=["no", "ids", "here"])
+    monkeypatch.setattr(docbin, "CHUNK_DOCS", 1)  # a chunk with the ids and norms, a chunk without
+    path = DocBin(docs=[doc, plain]).to_disk(tmp_path / "ids.lexloom")
+    binned, plain_again = DocBin().from_disk(path).get_docs(Vocab("en"))
+    copies = {"copy": doc.copy(), "bytes": Doc(Vocab("en")).from_bytes(doc.to_bytes()), "json": json_doc, "docbin": binned,
+              "from_docs": Doc.from_docs([plain, doc]).slice(3, 9)}
+    for how, again in copies.items():
+        assert _ids(again.ents) == expected, how
+        assert [(t.ent_kb_id_, t.ent_id_) for t in again] == [(t.ent_kb_id_, t.ent_id_) for t in doc], how
+        if how != "from_docs":  # which keeps no span groups
+            assert _ids(again.spans["sc"]) == _ids(doc.spans["sc"]), how
+        assert [t.norm_ for t in again] == (["ada", "lovelace", "meet", "babbage", "in", "london"] if how != "json" else
+                                            ["ada", "lovelace", "met", "babbage", "in", "london"]), how  # JSON has no norms
+    assert _ids(doc[5:6].as_doc().ents) == [("London", "GPE", "Q84", "")]
+    assert [t.ent_kb_id_ for t in plain_again] == ["", "", ""] and plain_again[1].norm_ == "ids"
+
+
+def test_docbin_files_without_ids_or_norms_keep_the_old_layout(tmp_path, doc):
+    """A file written before entity ids and set norms existed is one written now from Docs without
+    them (version 1, the same columns): it reads with empty ids; a file with them is version 2."""
+    path = DocBin(docs=[doc]).to_disk(tmp_path / "old.lexloom")
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    assert meta["version"] == 1 and meta["attrs"] == ["orth", "spaces", "tag", "pos", "morph", "lemma", "dep", "head", "sent_start", "ent_iob", "ent_type"]
+    back = next(DocBin().from_disk(path).get_docs())
+    assert _ids(back.ents) == [(e.text, e.label_, "", "") for e in doc.ents] and back[0].norm_ == "apple"
+    doc[0].ent_kb_id_ = "Q312"
+    with zipfile.ZipFile(DocBin(docs=[doc]).to_disk(tmp_path / "new.lexloom")) as zf:
+        meta = json.loads(zf.read("meta.json"))
+    assert meta["version"] == 2 and meta["attrs"][-1] == "ent_kb_id"
+
+
+def test_a_norm_set_on_a_token_is_its_norm_everywhere():
+    from lexloom.matcher import Matcher
+    from lexloom.pipeline.features import FeatureExtractor, KnownFeatures
+
+    vocab = Vocab("en")
+    doc = Doc(vocab, words=["I", "luv", "NYC"])
+    doc[1].norm_ = "love"
+    assert (doc[1].norm_, doc[1].lex.norm_, vocab["luv"].norm_, doc[2].norm_) == ("love", "luv", "luv", "nyc")
+    assert [vocab.strings[int(i)] for i in doc.to_array("NORM")] == ["i", "love", "nyc"]
+    matcher = Matcher(vocab)
+    matcher.add("LOVE", [[{"NORM": "love"}]])
+    assert matcher(doc) == [(vocab.strings["LOVE"], 1, 2)]
+    # the features a model reads: NORM's from the norm set, the others from the word
+    extractor = FeatureExtractor(["NORM", "SUFFIX"], [1000, 1000])
+    said = Doc(vocab, words=["I", "love", "NYC"])
+    rows, said_rows = extractor([doc]), extractor([said])
+    assert (rows[1, 0] == said_rows[1, 0]).all() and (rows[1, 1] != said_rows[1, 1]).any()
+    known = KnownFeatures(["NORM"], [1])
+    known.learn([said])
+    assert known([doc])[:, 0].tolist() == [1, 1, 1] and known([Doc(vocab, words=["luv"])])[:, 0].tolist() == [0]
+    doc[1].norm_ = ""  # back to the word's own
+    assert doc[1].norm_ == "luv" and matcher(doc) == []

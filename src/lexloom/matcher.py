@@ -120,6 +120,8 @@ class _TokenColumns:
                 column = self.doc._strings_of(_ANNOTATION_ATTRS[attr])
             elif attr == "IS_STOP":
                 column = [t.is_stop for t in self.doc]
+            elif attr == "NORM":
+                column = self.doc._norms()  # with the norms set on tokens (`token.norm_ = ...`)
             else:
                 column = [_WORD_ATTRS[attr](w) for w in self.words]
             self._columns[attr] = column

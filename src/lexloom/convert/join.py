@@ -81,3 +81,4 @@ def _take_layers(doc: Doc, partner: Doc) -> None:
     if not doc._ent_iob.any() and partner._ent_iob.any():
         doc._ent_iob[:] = partner._ent_iob
         doc._ent_type[:] = partner._ent_type
+        doc._ent_kb_id[:], doc._ent_id[:] = partner._ent_kb_id, partner._ent_id

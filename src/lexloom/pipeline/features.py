@@ -35,6 +35,20 @@ def doc_orths(docs: Sequence[Doc]) -> np.ndarray:
     return np.concatenate([d._orth for d in docs]) if len(docs) > 1 else docs[0]._orth
 
 
+def norm_overrides(docs: Sequence[Doc]) -> tuple[np.ndarray, list[str]] | None:
+    """The tokens of `docs` (counted over all of them, in order) whose NORM was set
+    (`token.norm_ = ...`), and those norms; None where none was, as in most Docs."""
+    at: list[int] = []
+    norms: list[str] = []
+    offset = 0
+    for doc in docs:
+        for i, norm in doc._norm_overrides().items():
+            at.append(offset + i)
+            norms.append(norm)
+        offset += len(doc)
+    return (np.array(at, dtype=np.int64), norms) if at else None
+
+
 def distinct_orths(docs: Sequence[Doc]) -> tuple[np.ndarray, np.ndarray]:
     """The string ids of the distinct words of the (one or more) `docs`, and for each token in
     order the index of its word among them."""
@@ -54,6 +68,10 @@ class StringRows:
     def row(self, string: str) -> np.ndarray:
         raise NotImplementedError
 
+    def set_norms(self, rows: np.ndarray, at: np.ndarray, norms: list[str]) -> None:
+        """Make rows `at` those of tokens with these NORMs (see `norm_overrides`); a row
+        that reads no NORM stays as it is."""
+
     def table(self, strings: StringStore) -> np.ndarray:
         """The rows of every string of `strings`, by string id."""
         key = id(strings)
@@ -72,7 +90,11 @@ class StringRows:
         """(total tokens, *shape): the row of each of the docs' tokens, in order."""
         if not docs:
             return np.zeros((0, *self.shape), dtype=np.int64)
-        return self.table(docs[0].vocab.strings)[doc_orths(docs)]
+        rows = self.table(docs[0].vocab.strings)[doc_orths(docs)]
+        norms = norm_overrides(docs)
+        if norms is not None:
+            self.set_norms(rows, *norms)
+        return rows
 
 
 class FeatureExtractor(StringRows):
@@ -95,13 +117,19 @@ class FeatureExtractor(StringRows):
         self.n_seeds = n_seeds
         self.shape = (len(self.attrs), n_seeds)
 
+    def _hashes(self, f: int, value: str) -> list[int]:
+        return [_hash(value, seed * 31 + f) % self.rows[f] for seed in range(self.n_seeds)]
+
     def row(self, string: str) -> np.ndarray:
         out = np.empty(self.shape, dtype=np.int64)
         for f, attr in enumerate(self.attrs):
-            value = FEATURE_FUNCS[attr](string)
-            for seed in range(self.n_seeds):
-                out[f, seed] = _hash(value, seed * 31 + f) % self.rows[f]
+            out[f] = self._hashes(f, FEATURE_FUNCS[attr](string))
         return out
+
+    def set_norms(self, rows: np.ndarray, at: np.ndarray, norms: list[str]) -> None:
+        if "NORM" in self.attrs:
+            f = self.attrs.index("NORM")
+            rows[at, f] = [self._hashes(f, norm) for norm in norms]
 
 
 class KnownFeatures(StringRows):
@@ -132,9 +160,9 @@ class KnownFeatures(StringRows):
         seen often enough."""
         counts = {attr: Counter() for attr in self.checked}
         for doc in docs:
-            for word in doc.words:
-                for attr in self.checked:
-                    counts[attr][FEATURE_FUNCS[attr](word)] += 1
+            words = doc.words
+            for attr in self.checked:
+                counts[attr].update(doc._norms() if attr == "NORM" else map(FEATURE_FUNCS[attr], words))
         need = dict(zip(self.attrs, self.min_freq))
         self.values = {attr: frozenset(v for v, n in counts[attr].items() if n >= need[attr]) for attr in self.checked}
         self._tables = {}
@@ -143,6 +171,10 @@ class KnownFeatures(StringRows):
         return np.array(
             [not n or FEATURE_FUNCS[attr](string) in self.values[attr] for attr, n in zip(self.attrs, self.min_freq)], dtype=np.int64
         )
+
+    def set_norms(self, rows: np.ndarray, at: np.ndarray, norms: list[str]) -> None:
+        if "NORM" in self.checked:
+            rows[at, self.attrs.index("NORM")] = [norm in self.values["NORM"] for norm in norms]
 
     def save(self, directory: Path) -> None:
         values = {attr: sorted(self.values[attr]) for attr in self.checked}

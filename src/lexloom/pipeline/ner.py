@@ -165,6 +165,7 @@ class EntityRecognizer(TrainablePipe):
                 iob, types = np.where(preset, doc._ent_iob, iob), np.where(preset, doc._ent_type, types)
             doc._ent_iob[:] = iob
             doc._ent_type[:] = types
+            doc._clear_ent_ids(~preset)  # the entities given before keep their ids
 
     def score(self, examples: Sequence[Example]) -> dict:
         """`ents_p`, `ents_r`, `ents_f` and `ents_per_type`."""

@@ -12,7 +12,7 @@ from ..tokens import Doc, Example
 from .base import TrainablePipe, default_tok2vec, learn_words
 from .batch import Batch
 from .factories import factory
-from .features import CharExtractor, FeatureExtractor, KnownFeatures, distinct_orths, doc_orths
+from .features import CharExtractor, FeatureExtractor, KnownFeatures, distinct_orths, doc_orths, norm_overrides
 from .vectors import StaticVectors
 
 
@@ -49,22 +49,32 @@ class Tok2VecLayer(nn.Module):
 
         Every input is a function of a token's string alone, so at inference each distinct
         word of the batch is embedded once: the rows are the distinct words', and `words` is
-        each token's index among them. In training each token has its own rows, as dropout
-        is its own. The character CNN reads the distinct words in either case."""
+        each token's index among them. Each token has its own rows in training, as dropout
+        is its own, and in a batch where some token's NORM was set (`token.norm_ = ...`),
+        whose rows then read that NORM. The character CNN reads the distinct words in any case."""
         tensor = lambda array: torch.from_numpy(array).to(device)
         strings = docs[0].vocab.strings
         distinct, index = distinct_orths(docs)
-        keys = doc_orths(docs) if self.training else distinct
+        norms = norm_overrides(docs)
+        per_token = self.training or norms is not None
+        keys = doc_orths(docs) if per_token else distinct
+
+        def rows(table: FeatureExtractor | KnownFeatures):
+            found = table.table(strings)[keys]
+            if norms is not None:
+                table.set_norms(found, *norms)
+            return tensor(found)
+
         index = tensor(index)
-        inputs: dict[str, Any] = {"ids": tensor(self.extractor.table(strings)[keys])}
+        inputs: dict[str, Any] = {"ids": rows(self.extractor)}
         if self.vectors is not None:
             inputs["vectors"] = self.vectors.lookup(self.vectors.row_table(strings)[keys])
         if self.chars is not None:
-            inputs["chars"] = (tensor(self.chars.table(strings)[distinct]), index if self.training else None)
-        if not self.training:
+            inputs["chars"] = (tensor(self.chars.table(strings)[distinct]), index if per_token else None)
+        if not per_token:
             inputs["words"] = index
-            if self.known is not None:
-                inputs["known"] = tensor(self.known.table(strings)[keys])
+        if not self.training and self.known is not None:
+            inputs["known"] = rows(self.known)
         return inputs
 
     def piece_mask(self, batch: Batch) -> torch.Tensor:

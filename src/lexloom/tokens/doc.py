@@ -3,7 +3,9 @@
 Each string-valued annotation is an int array of ids into `vocab.strings`
 (0 = unset). Heads are absolute token indices (-1 = unset, i = root).
 `sent_start` is 1 / -1 / 0 (start / not a start / unknown); `ent_iob` follows
-spaCy's codes 0 unset, 1 I, 2 O, 3 B.
+spaCy's codes 0 unset, 1 I, 2 O, 3 B. As in spaCy, each token of an entity holds its
+knowledge-base id and entity id (`ent_kb_id`, `ent_id`: a Span's `kb_id_` and `id_`), and
+`norm` is the NORM set on a token (`token.norm_ = ...`; 0: its word's own).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from . import lexeme
 from .iob import iob_to_biluo, normalize_biluo, tags_to_entities, detect_scheme
 from .span import Span, SpanGroups
 from . import syntax
@@ -19,9 +22,9 @@ from .strings import Vocab
 from .token import Token
 from .underscore import HasExtensions
 
-STRING_ATTRS = ("orth", "tag", "pos", "morph", "lemma", "dep", "ent_type")
+STRING_ATTRS = ("orth", "tag", "pos", "morph", "lemma", "dep", "ent_type", "ent_kb_id", "ent_id", "norm")
 # Column order of the token table (DocBin and Doc.to_array).
-ATTRS = ("orth", "spaces", "tag", "pos", "morph", "lemma", "dep", "head", "sent_start", "ent_iob", "ent_type")
+ATTRS = ("orth", "spaces", "tag", "pos", "morph", "lemma", "dep", "head", "sent_start", "ent_iob", "ent_type", "ent_kb_id", "ent_id", "norm")
 _ANNOTATION = {
     "TAG": "tag",
     "POS": "pos",
@@ -33,11 +36,12 @@ _ANNOTATION = {
     "ENT_IOB": "ent_iob",
 }
 # the Doc arrays `to_array` / `from_array` read by spaCy's attribute names
-_ARRAY_COLUMNS = {"ORTH": "orth", "ENT_TYPE": "ent_type", **_ANNOTATION}
+_ARRAY_COLUMNS = {"ORTH": "orth", "ENT_TYPE": "ent_type", "ENT_KB_ID": "ent_kb_id", "ENT_ID": "ent_id", **_ANNOTATION}
+_ENT_IDS = ("_ent_kb_id", "_ent_id")
 
 
 _LAZY_ARRAYS = {
-    **{f"_{a}": (np.int32, 0) for a in ("tag", "pos", "morph", "lemma", "dep", "ent_type")},
+    **{f"_{a}": (np.int32, 0) for a in ("tag", "pos", "morph", "lemma", "dep", "ent_type", "ent_kb_id", "ent_id", "norm")},
     "_head": (np.int32, -1),
     "_sent_start": (np.int8, 0),
     "_ent_iob": (np.int8, 0),
@@ -162,6 +166,7 @@ class Doc(HasExtensions):
         known = ["O" if m else t for t, m in zip(tags, missing)]
         self._ent_iob[:] = 2
         self._ent_type[:] = 0
+        self._clear_ent_ids(slice(None))
         for label, s, e in tags_to_entities(known):
             self._ent_iob[s] = 3
             self._ent_iob[s + 1 : e] = 1
@@ -288,6 +293,21 @@ class Doc(HasExtensions):
         strings = self.vocab.strings
         return [strings[int(v)] for v in getattr(self, "_" + attr)]
 
+    def _norm_overrides(self) -> dict[int, str]:
+        """{token: norm} of the tokens whose NORM was set (`token.norm_ = ...`); {} for most Docs."""
+        norm = self.__dict__.get("_norm")
+        if norm is None or not norm.any():
+            return {}
+        strings = self.vocab.strings
+        return {i: strings[int(norm[i])] for i in np.flatnonzero(norm).tolist()}
+
+    def _norms(self) -> list[str]:
+        """Each token's NORM: the one set on it, else its word's (`lexeme.norm`)."""
+        norms = [lexeme.norm(w) for w in self.words]
+        for i, norm in self._norm_overrides().items():
+            norms[i] = norm
+        return norms
+
     @property
     def tags(self) -> list[str]:
         return self._strings_of("tag")
@@ -298,8 +318,10 @@ class Doc(HasExtensions):
 
     @property
     def ents(self) -> tuple[Span, ...]:
+        """The entities, each with the label, knowledge-base id and id of its first token."""
         spans = []
         iob, types = self._ent_iob, self._ent_type
+        kb_ids, ids = (self.__dict__.get(name) for name in _ENT_IDS)
         strings = self.vocab.strings
         i, n = 0, len(self)
         while i < n:
@@ -308,7 +330,9 @@ class Doc(HasExtensions):
                 j = i + 1
                 while j < n and iob[j] == 1 and types[j] == types[i]:
                     j += 1
-                spans.append(Span(self, i, j, strings[int(types[i])]))
+                kb_id = strings[int(kb_ids[i])] if kb_ids is not None else ""
+                span_id = strings[int(ids[i])] if ids is not None else ""
+                spans.append(Span(self, i, j, strings[int(types[i])], kb_id=kb_id, span_id=span_id))
                 i = j
             else:
                 i += 1
@@ -341,12 +365,28 @@ class Doc(HasExtensions):
             seen[span.start : span.end] = True
         if default != "unmodified":
             self._ent_iob[~seen], self._ent_type[~seen] = self._ENT_CODES[default], 0
+            self._clear_ent_ids(~seen)
         for kind, spans in given.items():
             for span in spans:
                 self._ent_iob[span.start : span.end], self._ent_type[span.start : span.end] = self._ENT_CODES[kind], 0
+                self._clear_ent_ids(slice(span.start, span.end))
+        add = self.vocab.strings.add
         for span in entities:
+            tokens = slice(span.start, span.end)
             self._ent_iob[span.start], self._ent_iob[span.start + 1 : span.end] = 3, 1
-            self._ent_type[span.start : span.end] = self.vocab.strings.add(span.label_)
+            self._ent_type[tokens] = add(span.label_)
+            self._clear_ent_ids(tokens)
+            if span.kb_id_:
+                self._ent_kb_id[tokens] = add(span.kb_id_)
+            if span.id_:
+                self._ent_id[tokens] = add(span.id_)
+
+    def _clear_ent_ids(self, tokens: slice | np.ndarray) -> None:
+        """No knowledge-base id or entity id on these tokens (a Doc that never had one keeps
+        no arrays of them)."""
+        for name in _ENT_IDS:
+            if name in self.__dict__:
+                self.__dict__[name][tokens] = 0
 
     def ent_biluo(self) -> list[str]:
         """BILUO tags of the entity annotation ('-' where a token is unannotated)."""
@@ -394,7 +434,7 @@ class Doc(HasExtensions):
         bounds = self._sent_bounds()
         return [(bounds[a], bounds[b]) for a, b in pack(np.diff(bounds).tolist(), max_length)]
 
-    def char_span(self, start: int, end: int, label: str = "", alignment_mode: str = "strict") -> Span | None:
+    def char_span(self, start: int, end: int, label: str = "", alignment_mode: str = "strict", *, kb_id: str = "", span_id: str = "") -> Span | None:
         """The Span covering characters [start, end), or None if it does not fit the tokens."""
         if alignment_mode not in ("strict", "contract", "expand"):
             raise ValueError(f"alignment_mode must be strict, contract or expand, not {alignment_mode!r}")
@@ -414,14 +454,16 @@ class Doc(HasExtensions):
                 last -= 1
             if last < first:
                 return None
-        return Span(self, first, last + 1, label)
+        return Span(self, first, last + 1, label, kb_id=kb_id, span_id=span_id)
 
     def slice(self, start: int, end: int) -> "Doc":
         """A new Doc holding tokens [start, end) with their annotations (heads outside become roots)."""
         d = Doc.__new__(Doc)
         d.vocab = self.vocab
         for attr in ATTRS:
-            setattr(d, "_" + attr, getattr(self, "_" + attr)[start:end].copy())
+            arr = self.__dict__.get("_" + attr)  # an array this Doc never made stays unmade
+            if arr is not None:
+                setattr(d, "_" + attr, arr[start:end].copy())
         if end > start:
             d._spaces[-1] = False if end == len(self) else d._spaces[-1]
         h = d._head
@@ -449,9 +491,9 @@ class Doc(HasExtensions):
     def to_array(self, attrs: str | Sequence[str] | None = None) -> np.ndarray:
         """spaCy's `doc.to_array(["POS", "HEAD"])`: one row per token, one int64 column per
         attribute (one attribute given alone: a 1-D array). Strings (ORTH, LOWER, NORM, TAG,
-        POS, MORPH, LEMMA, DEP, ENT_TYPE) come as ids of this Doc's vocab, HEAD as the offset
-        to the head, SENT_START as 1, -1 or 0, ENT_IOB as spaCy's codes, SPACY as 1 where a
-        space follows. Without `attrs`: the token table a DocBin stores (ATTRS order, heads
+        POS, MORPH, LEMMA, DEP, ENT_TYPE, ENT_KB_ID, ENT_ID) come as ids of this Doc's vocab,
+        HEAD as the offset to the head, SENT_START as 1, -1 or 0, ENT_IOB as spaCy's codes,
+        SPACY as 1 where a space follows. Without `attrs`: the token table a DocBin stores (ATTRS order, heads
         absolute, -1 where unset)."""
         if attrs is None:
             return np.stack([getattr(self, "_" + a).astype(np.int64) for a in ATTRS], axis=1) if len(self) else np.zeros((0, len(ATTRS)), np.int64)
@@ -464,14 +506,15 @@ class Doc(HasExtensions):
     def _array_column(self, name: str) -> np.ndarray:
         if name in ("LOWER", "NORM"):
             add = self.vocab.strings.add
-            return np.array([add(w.lower()) for w in self.words], dtype=np.int64)
+            words = self._norms() if name == "NORM" else [w.lower() for w in self.words]
+            return np.array([add(w) for w in words], dtype=np.int64)
         if name == "HEAD":
             return np.where(self._head >= 0, self._head - np.arange(len(self)), 0)
         if name == "SPACY":
             return self._spaces.astype(np.int64)
         column = _ARRAY_COLUMNS.get(name)
         if column is None:
-            raise ValueError(f"to_array takes ORTH, LOWER, NORM, SPACY, ENT_TYPE or {', '.join(_ANNOTATION)}, not {name!r}")
+            raise ValueError(f"to_array takes ORTH, LOWER, NORM, SPACY, ENT_TYPE, ENT_KB_ID, ENT_ID or {', '.join(_ANNOTATION)}, not {name!r}")
         return getattr(self, "_" + column).astype(np.int64)
 
     def from_array(self, attrs: str | Sequence[str], array: np.ndarray) -> "Doc":

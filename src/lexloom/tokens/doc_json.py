@@ -6,10 +6,12 @@
      "cats": {"POS": 0.9},                                       # when it has categories
      "tokens": [{"id": 0, "start": 0, "end": 5, "tag": "NNP", "pos": "PROPN", "morph": "Number=Sing",
                  "lemma": "Apple", "dep": "nsubj", "head": 1}, ...],
-     "spans": {"sc": [{"start": 0, "end": 5, "label": "ORG"}]}}  # span groups, where the Doc has them
+     "spans": {"sc": [{"start": 0, "end": 5, "label": "ORG", "kb_id": ""}]}}  # span groups, where the Doc has them
 
 Offsets are characters, ends exclusive; a token's `head` is a token index. A token
 attribute is written when some token of the Doc has it (`head` with `dep`, or alone).
+A span of a group has its `kb_id`, as spaCy writes it; an entity has its `kb_id` and a span
+or an entity its `id` (`span.id_`) where it has one, keys spaCy's `from_json` lets pass.
 
 The words of a multi-word token (`Doc.multiword_tokens`: "del" = "de" "el") share its
 span of the text, as CoNLL-U has it, and each says which word it is with `"orth"`
@@ -30,7 +32,7 @@ TOKEN_ATTRS = (("tag", "TAG"), ("pos", "POS"), ("morph", "MORPH"), ("lemma", "LE
 def doc_to_json(doc: "Doc") -> dict[str, Any]:
     data: dict[str, Any] = {"text": doc.text}
     if doc.has_annotation("ENT_IOB"):
-        data["ents"] = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
+        data["ents"] = [_span_json(e, kb_id=bool(e.kb_id_)) for e in doc.ents]
     if doc.has_annotation("SENT_START"):
         data["sents"] = [{"start": s.start_char, "end": s.end_char} for s in doc.sents]
     if doc.cats:
@@ -51,8 +53,17 @@ def doc_to_json(doc: "Doc") -> dict[str, Any]:
     data["tokens"] = tokens
     groups = getattr(doc, "spans", None)
     if groups:
-        data["spans"] = {key: [{"start": s.start_char, "end": s.end_char, "label": s.label_} for s in group] for key, group in groups.items()}
+        data["spans"] = {key: [_span_json(s, kb_id=True) for s in group] for key, group in groups.items()}
     return data
+
+
+def _span_json(span, kb_id: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {"start": span.start_char, "end": span.end_char, "label": span.label_}
+    if kb_id:
+        entry["kb_id"] = span.kb_id_
+    if span.id_:
+        entry["id"] = span.id_
+    return entry
 
 
 def doc_from_json(vocab: "Vocab", data: Any) -> "Doc":
@@ -134,7 +145,8 @@ def _string(value: Any, i: int, attr: str) -> str | None:
 def _span(doc: "Doc", entry: Any, where: str):
     if not isinstance(entry, dict) or not isinstance(entry.get("start"), int) or not isinstance(entry.get("end"), int):
         raise ValueError(f"{where}: expected {{\"start\", \"end\", \"label\"}} with integer offsets, not {entry!r}")
-    span = doc.char_span(entry["start"], entry["end"], str(entry.get("label") or ""))
+    kb_id, span_id = (str(entry.get(key) or "") for key in ("kb_id", "id"))
+    span = doc.char_span(entry["start"], entry["end"], str(entry.get("label") or ""), kb_id=kb_id, span_id=span_id)
     if span is None:
         raise ValueError(f"{where}: [{entry['start']}:{entry['end']}] does not start and end on token boundaries")
     return span

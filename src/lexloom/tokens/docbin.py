@@ -4,11 +4,16 @@ The file is a ZIP archive (readable from any language) of:
   `meta.json`            format name and version, the token-table columns, the chunk list
   `strings.json`         the shared string table (a JSON list; id = position)
   `NNNNNN/tokens.npy`    chunk NNNNNN's token table, one row per token, columns in `attrs` order
+                         (the optional ones, entity ids and set norms, only where the chunk has them)
   `NNNNNN/lengths.npy`   tokens per Doc in the chunk
   `NNNNNN/docs.json`     per Doc: cats, user_data (incl. `._` values) and span groups
-                         (`"spans": {"sc": [[start, end, "LABEL"], ...]}`, token offsets)
+                         (`"spans": {"sc": [[start, end, "LABEL"], ...]}`, token offsets; a span
+                         with a knowledge-base id or an id is `[start, end, "LABEL", "KB_ID", "ID"]`)
 Arrays use the narrowest integer type that holds them, and members are
 deflated. Chunks let readers stream Docs without loading the whole file.
+
+Version 2 added the optional columns and the longer spans; a file without them is written as
+version 1, the same bytes as before, which older readers read.
 """
 from __future__ import annotations
 
@@ -28,8 +33,10 @@ from .span import Span
 from .strings import StringStore, Vocab
 
 FORMAT = "lexloom-docbin"
-VERSION = 1
+VERSION = 2
 CHUNK_DOCS = 2000
+#: Token columns written only in a chunk where some token has a value (entity ids, set norms).
+OPTIONAL_ATTRS = ("ent_kb_id", "ent_id", "norm")
 
 
 def _write(zf: zipfile.ZipFile, name: str, data: bytes | str) -> None:
@@ -136,6 +143,7 @@ def _write_zip(target: Path | IO[bytes], docs: Iterable[Doc]) -> None:
     remap_cache: dict[int, np.ndarray] = {}
     chunks = []
     n_docs = 0
+    used: set[str] = set()  # the optional columns written, and "spans" for spans with ids
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         batch: list[Doc] = []
 
@@ -153,14 +161,16 @@ def _write_zip(target: Path | IO[bytes], docs: Iterable[Doc]) -> None:
                     new = np.array([strings.add(own[i]) for i in range(len(old), len(own))], dtype=np.int64)
                     remap = np.concatenate([old, new])
                     remap_cache[key] = remap
-                for a in ("orth", "tag", "pos", "morph", "lemma", "dep", "ent_type"):
+                for a in STRING_ATTRS:
                     c = ATTRS.index(a)
                     table[:, c] = remap[table[:, c]]
                 tables.append(_encode_table(table))
                 lengths.append(len(doc))
-                extras.append(_doc_extras(doc))
+                extras.append(_doc_extras(doc, used))
             table = np.concatenate(tables) if tables else np.zeros((0, len(ATTRS)), np.int64)
-            _write(zf, f"{name}/tokens.npy", _npy_bytes(_narrow_columns(table)))
+            columns = [a for a in ATTRS if a not in OPTIONAL_ATTRS or table[:, ATTRS.index(a)].any()]
+            used.update(a for a in columns if a in OPTIONAL_ATTRS)
+            _write(zf, f"{name}/tokens.npy", _npy_bytes(_narrow_columns(table, columns)))
             _write(zf, f"{name}/lengths.npy", _npy_bytes(_narrow(np.asarray(lengths, dtype=np.int64))))
             _write(zf, f"{name}/docs.json", json.dumps(extras, ensure_ascii=False, separators=(",", ":")))
             chunks.append({"name": name, "n_docs": len(batch)})
@@ -174,27 +184,42 @@ def _write_zip(target: Path | IO[bytes], docs: Iterable[Doc]) -> None:
         if batch or not chunks:
             flush()
         _write(zf, "strings.json", json.dumps(strings.to_list(), ensure_ascii=False))
-        meta = {"format": FORMAT, "version": VERSION, "attrs": list(ATTRS), "n_docs": n_docs, "chunks": chunks}
+        attrs = [a for a in ATTRS if a not in OPTIONAL_ATTRS or a in used]
+        meta = {"format": FORMAT, "version": VERSION if used else 1, "attrs": attrs, "n_docs": n_docs, "chunks": chunks}
         _write(zf, "meta.json", json.dumps(meta))
 
 
-def _doc_extras(doc: Doc) -> dict:
-    """What a Doc holds beyond its token table, as JSON (only the keys it uses)."""
+def _doc_extras(doc: Doc, used: set[str]) -> dict:
+    """What a Doc holds beyond its token table, as JSON (only the keys it uses); adds "spans"
+    to `used` where a span has a knowledge-base id or an id."""
     # v2-style `{"POSITIVE": True}` categories are stored as the scores they stand for
     cats = {label: float(v) if isinstance(v, bool) else v for label, v in doc.cats.items()}
     extra: dict = {"cats": cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {}
     groups = doc.__dict__.get("_span_groups")
     if groups:
-        extra["spans"] = {name: [[s.start, s.end, s.label_] for s in group] for name, group in groups.items()}
+        extra["spans"] = {name: [_span_entry(s, used) for s in group] for name, group in groups.items()}
     return extra
 
 
-def _narrow_columns(table: np.ndarray) -> np.ndarray:
-    """One structured array, each column as narrow as its values allow."""
-    cols = [_narrow(table[:, i]) for i in range(table.shape[1])]
-    dtype = np.dtype([(a, c.dtype) for a, c in zip(ATTRS, cols)])
+def _span_entry(span: Span, used: set[str]) -> list:
+    """A span of docs.json: [start, end, label], or [start, end, label, kb_id, id]."""
+    if span.kb_id_ or span.id_:
+        used.add("spans")
+        return [span.start, span.end, span.label_, span.kb_id_, span.id_]
+    return [span.start, span.end, span.label_]
+
+
+def _span_from_entry(doc: Doc, entry: list) -> Span:
+    start, end, label, kb_id, span_id = entry if len(entry) == 5 else [*entry, "", ""]
+    return Span(doc, start, end, label, kb_id=kb_id, span_id=span_id)
+
+
+def _narrow_columns(table: np.ndarray, columns: list[str]) -> np.ndarray:
+    """The `columns` of a token table as one structured array, each as narrow as its values allow."""
+    cols = [_narrow(table[:, ATTRS.index(a)]) for a in columns]
+    dtype = np.dtype([(a, c.dtype) for a, c in zip(columns, cols)])
     out = np.empty(len(table), dtype=dtype)
-    for a, c in zip(ATTRS, cols):
+    for a, c in zip(columns, cols):
         out[a] = c
     return out
 
@@ -246,12 +271,12 @@ def read_docbin(source: str | Path | bytes, vocab: Vocab | None = None) -> Itera
                 lengths = np.load(io.BytesIO(zf.read(f"{name}/lengths.npy")), allow_pickle=False)
                 extras = json.loads(zf.read(f"{name}/docs.json"))
                 check = _ChunkCheck(path, name, first_doc)
-                lengths = check.arrays(table, lengths, extras, attrs, chunk)
-                check.values(table, lengths, attrs, file_strings)
+                lengths, columns = check.arrays(table, lengths, extras, attrs, chunk)
+                check.values(table, lengths, columns, file_strings)
                 offsets = np.concatenate([[0], np.cumsum(lengths)])
                 for k, n in enumerate(lengths.tolist()):
                     rows = table[offsets[k] : offsets[k] + n]
-                    yield _doc_from_rows(vocab, rows, attrs, remap, extras[k])
+                    yield _doc_from_rows(vocab, rows, columns, remap, extras[k])
                 first_doc += len(lengths)
         except (KeyError, ValueError, IndexError, TypeError, AttributeError, EOFError, OSError, zlib.error, zipfile.BadZipFile) as e:
             if isinstance(e, DataError):
@@ -286,11 +311,12 @@ class _ChunkCheck:
         where = f"doc {self.first_doc + doc}" if doc is not None else f"chunk {self.name}"
         raise DataError(f"{where}: {message}", self.path)
 
-    def arrays(self, table: np.ndarray, lengths: np.ndarray, extras: list, attrs: list[str], chunk: dict) -> np.ndarray:
-        names = table.dtype.names or ()
-        if table.ndim != 1 or list(names) != attrs:
+    def arrays(self, table: np.ndarray, lengths: np.ndarray, extras: list, attrs: list[str], chunk: dict) -> tuple[np.ndarray, list[str]]:
+        """The chunk's lengths and its token columns: `attrs`, less optional ones it lacks."""
+        names = list(table.dtype.names or ())
+        if table.ndim != 1 or names != [a for a in attrs if a in names or a not in OPTIONAL_ATTRS]:
             self.fail(f"tokens.npy must be a table with the columns {attrs}, not {table.dtype} of shape {table.shape}")
-        for a in attrs:
+        for a in names:
             if table.dtype[a].kind not in "iub":
                 self.fail(f"tokens.npy column {a!r} must hold integers, not {table.dtype[a]}")
         if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or (lengths < 0).any():
@@ -315,19 +341,20 @@ class _ChunkCheck:
             if not isinstance(user_data, dict):
                 self.fail(f"user_data must be an object, not {type(user_data).__name__}", k)
             self.span_groups(extra.get("spans", {}), int(lengths[k]), k)
-        return lengths
+        return lengths, names
 
     def span_groups(self, groups: object, n_tokens: int, k: int) -> None:
-        """`{"name": [[start, end, "LABEL"], ...]}` with token offsets inside the doc."""
+        """`{"name": [[start, end, "LABEL"], ...]}` with token offsets inside the doc, each span
+        perhaps with its knowledge-base id and id after the label."""
         if not isinstance(groups, dict):
             self.fail(f"spans must map group names to lists of spans, not {type(groups).__name__}", k)
         for name, spans in groups.items():
             for span in spans if isinstance(spans, list) else [spans]:
                 if not (
-                    isinstance(span, list) and len(span) == 3 and all(type(x) is int for x in span[:2])
-                    and 0 <= span[0] <= span[1] <= n_tokens and isinstance(span[2], str)
+                    isinstance(span, list) and len(span) in (3, 5) and all(type(x) is int for x in span[:2])
+                    and 0 <= span[0] <= span[1] <= n_tokens and all(isinstance(x, str) for x in span[2:])
                 ):
-                    self.fail(f"span group {name!r}: {span!r} is not [start, end, \"LABEL\"] inside the doc's {n_tokens} tokens"[:300], k)
+                    self.fail(f"span group {name!r}: {span!r} is not [start, end, \"LABEL\"(, \"KB_ID\", \"ID\")] inside the doc's {n_tokens} tokens"[:300], k)
 
     def values(self, table: np.ndarray, lengths: np.ndarray, attrs: list[str], strings: list) -> None:
         doc_of = np.repeat(np.arange(len(lengths)), lengths)
@@ -368,7 +395,7 @@ def _doc_from_rows(vocab: Vocab, rows: np.ndarray, attrs: list[str], remap: np.n
     n = len(rows)
     for a in attrs:
         col = rows[a]
-        if a in ("orth", "tag", "pos", "morph", "lemma", "dep", "ent_type"):
+        if a in STRING_ATTRS:
             setattr(doc, "_" + a, remap[col.astype(np.int64)])
         elif a == "head":
             doc._head = _decode_heads(col, np.arange(n)).astype(np.int32)
@@ -380,5 +407,5 @@ def _doc_from_rows(vocab: Vocab, rows: np.ndarray, attrs: list[str], remap: np.n
     doc.user_data = dict(extra.get("user_data", {}))
     doc._offsets = None
     for name, spans in extra.get("spans", {}).items():
-        doc.spans[name] = [Span(doc, start, end, label) for start, end, label in spans]
+        doc.spans[name] = [_span_from_entry(doc, entry) for entry in spans]
     return doc

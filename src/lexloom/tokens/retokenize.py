@@ -12,8 +12,10 @@ headed on into the span now head on the merged token. A split token's pieces kee
 UPOS, features and relation, each takes its own text as lemma, and each hangs on the head
 `heads` names; the words that headed on the token head on the piece whose head lies outside
 it (spaCy hangs them on the first piece). Entities, span groups, custom attributes and
-multi-word tokens follow their tokens: an entity or span over part of a merged span grows to
-the whole token, one over a split token covers its pieces; the merged token keeps the custom
+multi-word tokens follow their tokens (with their knowledge-base ids and ids): an entity or
+span over part of a merged span grows to the whole token, one over a split token covers its
+pieces. A merged token and the pieces of a split one have their words' own NORM (one set on
+the token is dropped with its word). The merged token keeps the custom
 attributes of its first word, a split token's go to its first piece, as spaCy's do (it keys
 them by character). A merge may not cut into a multi-word token.
 """
@@ -124,7 +126,7 @@ def _merge(doc: "Doc", merges: list[tuple[int, int, dict[str, str]]]) -> np.ndar
             raise ValueError(f"span [{start}, {end}) cuts into the multi-word token {cut!r}, whose words share one surface form")
 
     n, heads = len(doc), doc._head
-    ents = [(e.start, e.end, e.label_) for e in doc.ents]
+    ents = [(e.start, e.end, e.label_, e.kb_id_, e.id_) for e in doc.ents]
     texts = [doc[start:end].text for start, end, _ in merges]
     new_index, keep, merged = np.empty(n, dtype=np.int64), [], []
     i, m = 0, 0
@@ -147,6 +149,7 @@ def _merge(doc: "Doc", merges: list[tuple[int, int, dict[str, str]]]) -> np.ndar
     add = doc.vocab.strings.add
     for (k, start, end, _), text, (_, _, given) in zip(merged, texts, merges):
         new["orth"][k] = add(text)
+        new["norm"][k] = 0
         new["spaces"][k] = old["spaces"][end - 1]
         new["sent_start"][k] = old["sent_start"][start]
         for attr, value in given.items():
@@ -194,6 +197,7 @@ def _split(doc: "Doc", splits: dict[int, tuple[list[str], list, dict[str, list]]
     for i, (orths, _, given) in splits.items():
         own = slice(first[i], first[i + 1])
         new["orth"][own] = [add(o) for o in orths]
+        new["norm"][own] = 0
         new["spaces"][own.start : own.stop - 1] = 0
         if old["lemma"][i]:
             new["lemma"][own] = new["orth"][own]
@@ -239,7 +243,7 @@ class _Kept:
 
     def __init__(self, doc: "Doc"):
         self.doc = doc
-        self.groups = {name: [(s.start, s.end, s.label_) for s in group] for name, group in doc.__dict__.get("_span_groups", {}).items()}
+        self.groups = {name: [(s.start, s.end, s.label_, s.kb_id_, s.id_) for s in group] for name, group in doc.__dict__.get("_span_groups", {}).items()}
         self.mwts = doc.multiword_tokens()
 
     def restore(self, starts: np.ndarray, ends: np.ndarray, dropped) -> None:
@@ -250,7 +254,7 @@ class _Kept:
 
         doc = self.doc
         for name, spans in self.groups.items():
-            doc.spans[name] = [Span(doc, int(starts[s]), int(ends[e]), label) for s, e, label in spans]
+            doc.spans[name] = [Span(doc, int(starts[s]), int(ends[e]), label, kb_id=kb_id, span_id=span_id) for s, e, label, kb_id, span_id in spans]
         moved = ((_moved_key(key, starts, ends, dropped), value) for key, value in doc.user_data.items())
         doc.user_data = {key: value for key, value in moved if key is not None}
         if "mwts" in doc.user_data:
@@ -272,13 +276,13 @@ def _move_entities(doc: "Doc", ents: list, new_index: np.ndarray, merged: list, 
     then overlap an earlier one is dropped), and the entities `attrs` gives merged tokens."""
     from .span import Span
 
-    given = [(k, k + 1, m[2]["ENT_TYPE"]) for (k, _, _, _), m in zip(merged, merges) if "ENT_TYPE" in m[2]]
-    moved = [(int(new_index[s]), int(new_index[e - 1]) + 1, label) for s, e, label in ents]
+    given = [(k, k + 1, m[2]["ENT_TYPE"], "", "") for (k, _, _, _), m in zip(merged, merges) if "ENT_TYPE" in m[2]]
+    moved = [(int(new_index[s]), int(new_index[e - 1]) + 1, *rest) for s, e, *rest in ents]
     kept, taken = [], np.zeros(len(doc), dtype=bool)
-    for start, end, label in given + moved:
+    for start, end, label, kb_id, span_id in given + moved:
         if not taken[start:end].any():
             taken[start:end] = True
-            kept.append(Span(doc, start, end, str(label)))
+            kept.append(Span(doc, start, end, str(label), kb_id=kb_id, span_id=span_id))
     _replace_entities(doc, kept)
 
 
@@ -287,6 +291,7 @@ def _replace_entities(doc: "Doc", entities: list) -> None:
     retokenization, are cleared; blocked and missing tokens stay so."""
     in_entity = doc._ent_type != 0
     doc._ent_iob[in_entity], doc._ent_type[in_entity] = 2, 0
+    doc._clear_ent_ids(in_entity)
     doc.set_ents(entities, default="unmodified")
 
 

@@ -5,7 +5,10 @@ uint64 row per token, the lengths of the Docs, their spaces, their categories an
 groups, and the strings the rows refer to. A string is referred to by its id in spaCy's
 symbol table where it has one (UPOS tags, many dependency and entity labels), else by its
 64-bit MurmurHash (MurmurHash64A, seed 1); the empty string is 0. HEAD is relative to the
-token, ENT_IOB and SENT_START use the codes lexloom's Docs use.
+token, ENT_IOB and SENT_START use the codes lexloom's Docs use. The entities' knowledge-base
+ids and ids (ENT_KB_ID, ENT_ID) and a span's are read; NORM is not: spaCy stores every
+token's norm, its language's lookups included, not only a norm set on the token, and taking
+them would give a model trained on the file other features than it sees at inference.
 
 `spacy_symbols.json` is spaCy's symbol table (`spacy.symbols.IDS`, spaCy 3.8, MIT licence,
 Explosion AI), which every spaCy v3 release shares.
@@ -156,9 +159,10 @@ def _doc(vocab: Vocab, rows: np.ndarray, spaces: np.ndarray, attrs: list[str], s
         if (iob > 3).any():
             raise ValueError(f"entity code {int(iob.max())} (expected 0 to 3)")
         doc._ent_iob[:] = iob
-        if "ENT_TYPE" in column:
-            add = vocab.strings.add
-            doc._ent_type[:] = [add(strings[int(v)]) if v else 0 for v in column["ENT_TYPE"]]
+        add = vocab.strings.add
+        for name, attr in (("ENT_TYPE", "_ent_type"), ("ENT_KB_ID", "_ent_kb_id"), ("ENT_ID", "_ent_id")):
+            if name in column and column[name].any():
+                getattr(doc, attr)[:] = [add(strings[int(v)]) if v else 0 for v in column[name]]
     return doc
 
 
@@ -200,7 +204,8 @@ def _plain(value: Any) -> Any:
 
 def _span_groups(doc: Doc, data: bytes, strings: dict[int, str]) -> None:
     """spaCy's `SpanGroups.to_bytes`: {group: [names]} (or, before spaCy 3.3, [group]), each group
-    msgpack {name, attrs, spans}, each span `>QQQllll` (id, kb_id, label, start, end, start_char, end_char)."""
+    msgpack {name, attrs, spans}, each span `>QQQllll` (id, kb_id, label, start, end, start_char, end_char).
+    An id or knowledge-base id the file's strings lack (spaCy writes those its vocab knows) reads as ""."""
     if not data:
         return
     groups = msgpack.unpackb(data, raw=False, strict_map_key=False)
@@ -209,9 +214,9 @@ def _span_groups(doc: Doc, data: bytes, strings: dict[int, str]) -> None:
         group = msgpack.unpackb(group, raw=False, strict_map_key=False)
         spans = []
         for packed in group["spans"]:
-            _, _, label, start, end, _, _ = struct.unpack(">QQQllll", packed)
+            span_id, kb_id, label, start, end, _, _ = struct.unpack(">QQQllll", packed)
             if not 0 <= start <= end <= len(doc):
                 raise ValueError(f"span [{start}, {end}) of group {group['name']!r} is outside the doc's {len(doc)} tokens")
-            spans.append(Span(doc, start, end, label=strings[label]))
+            spans.append(Span(doc, start, end, label=strings[label], kb_id=strings.get(kb_id, ""), span_id=strings.get(span_id, "")))
         for name in names or [group["name"]]:
             doc.spans[name] = spans

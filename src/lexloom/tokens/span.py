@@ -13,21 +13,32 @@ if TYPE_CHECKING:
 
 class Span(HasExtensions, syntax.Dependents):
     """Tokens [start, end) of `doc`. `label` is a string or its id in `doc.vocab.strings`
-    (e.g. a Matcher's match_id); `label_` is always the string, `label` always the id."""
+    (e.g. a Matcher's match_id); `label_` is always the string, `label` always the id. So are
+    spaCy's `kb_id` (a knowledge-base id, `kb_id_`) and `span_id` (`id_`, which spaCy also
+    calls `ent_id_`: an entity ruler's pattern id), each settable on the Span."""
 
-    __slots__ = ("doc", "start", "end", "label_")
+    __slots__ = ("doc", "start", "end", "label_", "kb_id_", "id_")
 
-    def __init__(self, doc: "Doc", start: int, end: int, label: str | int = ""):
+    def __init__(self, doc: "Doc", start: int, end: int, label: str | int = "", *, kb_id: str | int = "", span_id: str | int = ""):
         if not 0 <= start <= end <= len(doc):
             raise IndexError(f"Span [{start}:{end}] is out of range for a Doc of {len(doc)} tokens")
         self.doc = doc
         self.start = start
         self.end = end
-        self.label_ = doc.vocab.strings.as_string(label)
+        as_string = doc.vocab.strings.as_string
+        self.label_, self.kb_id_, self.id_ = as_string(label), as_string(kb_id), as_string(span_id)
 
-    @property
-    def label(self) -> int:
-        return self.doc.vocab.strings.add(self.label_)
+    def _string_id(self, name: str) -> int:
+        return self.doc.vocab.strings.add(getattr(self, name))
+
+    def _set_string_id(self, name: str, value: str | int) -> None:
+        setattr(self, name, self.doc.vocab.strings.as_string(value))
+
+    label = property(lambda self: self._string_id("label_"), lambda self, v: self._set_string_id("label_", v))
+    kb_id = property(lambda self: self._string_id("kb_id_"), lambda self, v: self._set_string_id("kb_id_", v))
+    id = property(lambda self: self._string_id("id_"), lambda self, v: self._set_string_id("id_", v))
+    ent_id = id  # spaCy's older names of `id` and `id_`
+    ent_id_ = property(lambda self: self.id_, lambda self, v: setattr(self, "id_", v))
 
     def _extension_key(self, name: str) -> str:
         return f"._.{name}[{self.start}:{self.end}]"
@@ -115,11 +126,11 @@ class Span(HasExtensions, syntax.Dependents):
         return (
             isinstance(other, Span)
             and other.doc is self.doc
-            and (other.start, other.end, other.label_) == (self.start, self.end, self.label_)
+            and (other.start, other.end, other.label_, other.kb_id_, other.id_) == (self.start, self.end, self.label_, self.kb_id_, self.id_)
         )
 
     def __hash__(self) -> int:
-        return hash((id(self.doc), self.start, self.end, self.label_))
+        return hash((id(self.doc), self.start, self.end, self.label_, self.kb_id_, self.id_))
 
     def __repr__(self) -> str:
         return self.text
@@ -158,7 +169,7 @@ class SpanGroup(list):
 
     def copy(self, doc: "Doc | None" = None) -> "SpanGroup":
         doc = self.doc if doc is None else doc
-        return SpanGroup(doc, self.name, [Span(doc, s.start, s.end, s.label_) for s in self])
+        return SpanGroup(doc, self.name, [Span(doc, s.start, s.end, s.label_, kb_id=s.kb_id_, span_id=s.id_) for s in self])
 
 
 class SpanGroups(dict):

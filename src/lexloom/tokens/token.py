@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from . import syntax
+from . import lexeme, syntax
 from .lexeme import LexicalAttributes, Lexeme
 from .underscore import HasExtensions
 
@@ -82,6 +82,10 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents):
     def _set(self, attr: str, value: str) -> None:
         getattr(self.doc, "_" + attr)[self.i] = self.doc.vocab.strings.add(value or "")
 
+    def _set_id(self, attr: str, value: str | int) -> None:
+        """Set a string attribute from its string or its id in the vocab (spaCy's `token.ent_id = ...`)."""
+        self._set(attr, self.doc.vocab.strings.as_string(value))
+
     # text
     @property
     def text(self) -> str:
@@ -105,6 +109,19 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents):
         return len(self.text)
 
     # lexical attributes (`lower_`, `is_alpha`, `like_url`, `is_stop`, ...): lexeme.LexicalAttributes
+    @property
+    def norm_(self) -> str:
+        """The NORM set on this token (`token.norm_ = "apple"`, as in spaCy), else its word's;
+        the Lexeme (`token.lex.norm_`) keeps the word's."""
+        norm = self.doc.__dict__.get("_norm")
+        if norm is not None and norm[self.i]:
+            return self.doc.vocab.strings[int(norm[self.i])]
+        return lexeme.norm(self.text)
+
+    @norm_.setter
+    def norm_(self, value: str) -> None:
+        self._set("norm", value)
+
     @property
     def vocab(self) -> "Vocab":
         return self.doc.vocab
@@ -134,6 +151,11 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents):
     lemma_ = property(lambda self: self._get("lemma"), lambda self, v: self._set("lemma", v))
     dep_ = property(lambda self: self._get("dep"), lambda self, v: self._set("dep", v))
     ent_type_ = property(lambda self: self._get("ent_type"))
+    # the knowledge-base id and the id (an entity ruler's pattern id) of the entity the token is in
+    ent_kb_id_ = property(lambda self: self._get("ent_kb_id"), lambda self, v: self._set("ent_kb_id", v))
+    ent_id_ = property(lambda self: self._get("ent_id"), lambda self, v: self._set("ent_id", v))
+    ent_kb_id = property(lambda self: int(self.doc._ent_kb_id[self.i]), lambda self, v: self._set_id("ent_kb_id", v))
+    ent_id = property(lambda self: int(self.doc._ent_id[self.i]), lambda self, v: self._set_id("ent_id", v))
 
     @property
     def ent_iob_(self) -> str:
