@@ -199,6 +199,33 @@ def test_entity_ruler_token_and_phrase_patterns_saved_as_jsonl(tmp_path):
         ruler.add_patterns_file(bad)
 
 
+def test_ruler_pattern_ids_become_the_ids_of_entities_and_spans_and_are_saved(tmp_path):
+    nlp = lexloom.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([
+        {"label": "ORG", "pattern": "Apple", "id": "apple"},
+        {"label": "ORG", "pattern": [{"LOWER": "apple"}, {"LOWER": "inc"}], "id": "apple"},
+        {"label": "ORG", "pattern": "Microsoft", "id": "msft"},
+        {"label": "GPE", "pattern": "Seattle"},
+    ])
+    spans = nlp.add_pipe("span_ruler")
+    spans.add_patterns([{"label": "COMPANY", "pattern": "Microsoft", "id": "msft"}])
+    text = "Apple Inc and Microsoft Microsoft in Seattle"
+    expected = [("Apple Inc", "ORG", "apple"), ("Microsoft", "ORG", "msft"), ("Microsoft", "ORG", "msft"), ("Seattle", "GPE", "")]
+    doc = nlp(text)
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == expected and doc[1].ent_id_ == "apple"
+    assert [(s.text, s.label_, s.id_) for s in doc.spans["ruler"]] == [("Microsoft", "COMPANY", "msft")] * 2
+    assert ruler.ids == ("apple", "msft") and ruler.labels == ("GPE", "ORG")
+    nlp.to_disk(tmp_path / "model")
+    saved = [json.loads(line) for line in (tmp_path / "model" / "entity_ruler" / "patterns.jsonl").read_text().splitlines()]
+    assert [p.get("id") for p in saved] == ["apple", "apple", "msft", None]
+    loaded = lexloom.load(tmp_path / "model")
+    again = loaded(text)
+    assert [(e.text, e.label_, e.ent_id_) for e in again.ents] == expected and again.spans["ruler"][0].id_ == "msft"
+    with pytest.raises(ValueError, match='entity_ruler: pattern 0: a pattern\'s "id" is a string, not 7'):
+        ruler.add_patterns([{"label": "ORG", "pattern": "IBM", "id": 7}])
+
+
 def every_token_a_person() -> Language:
     """A pipeline whose (untrained) ner calls every token a one-token PER entity."""
     import torch

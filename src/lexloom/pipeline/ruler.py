@@ -1,7 +1,8 @@
 """What the rule-based rulers share (`entity_ruler`, `span_ruler`): their patterns.
 
-A pattern is `{"label": ..., "pattern": [token dicts] or "a phrase"}` (an "id" is kept). Token
-patterns go to a Matcher; a phrase matches the tokens the pipeline's tokenizer makes of it, by
+A pattern is `{"label": ..., "pattern": [token dicts] or "a phrase"}`, with an optional string
+"id" that each of its matches carries as its `id_` (`ent_id_`, as in spaCy). Token patterns go
+to a Matcher; a phrase matches the tokens the pipeline's tokenizer makes of it, by
 their text (or their lowercase form, with `phrase_matcher_attr = "LOWER"`), through a
 `PhraseMatcher`, so that long lists of names stay fast. The patterns are saved as
 `patterns.jsonl` in the component's folder; `patterns` in the config names a JSONL file of
@@ -39,6 +40,7 @@ class PatternRuler(Pipe):
         self.matcher = Matcher(self.nlp.vocab)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr=self.phrase_attr)
         self._patterns: list[dict[str, Any]] = []
+        self._targets: dict[int, tuple[str, str]] = {}  # match key -> (label, id)
 
     @property
     def patterns(self) -> list[dict[str, Any]]:
@@ -48,11 +50,16 @@ class PatternRuler(Pipe):
     def labels(self) -> tuple[str, ...]:
         return tuple(sorted({p["label"] for p in self._patterns}))
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The patterns' ids."""
+        return tuple(sorted({p["id"] for p in self._patterns if p.get("id")}))
+
     def __len__(self) -> int:
         return len(self._patterns)
 
     def add_patterns(self, patterns: Iterable[dict[str, Any]]) -> None:
-        """Add `{"label": ..., "pattern": [token dicts] or "a phrase"}` patterns (an "id" is kept)."""
+        """Add `{"label": ..., "pattern": [token dicts] or "a phrase"}` patterns, each with an optional "id"."""
         for n, entry in enumerate(patterns):
             try:
                 self._add(_checked(entry))
@@ -76,21 +83,22 @@ class PatternRuler(Pipe):
         return n
 
     def _add(self, entry: dict[str, Any]) -> None:
-        pattern = entry["pattern"]
+        pattern, label, pattern_id = entry["pattern"], entry["label"], entry.get("id", "")
+        key = repr((label, pattern_id)) if pattern_id else label  # the matchers' key, one per label and id
         if isinstance(pattern, str):
             phrase = self.nlp.make_doc(pattern)
             if not len(phrase):
                 raise ValueError("the phrase pattern is empty")
-            self.phrase_matcher.add(entry["label"], [phrase])
+            self.phrase_matcher.add(key, [phrase])
         else:
-            self.matcher.add(entry["label"], [pattern])
+            self.matcher.add(key, [pattern])
+        self._targets[self.nlp.vocab.strings.add(key)] = (label, pattern_id)
         self._patterns.append(dict(entry))
 
     def matches(self, doc: Doc) -> list[Span]:
-        """Every match of every pattern as a labelled Span (they may overlap), in order."""
-        strings = self.nlp.vocab.strings
+        """Every match of every pattern as a Span with its label and id (they may overlap), in order."""
         found = sorted(self.matcher(doc) + self.phrase_matcher(doc), key=lambda m: (m[1], m[2]))
-        return [Span(doc, start, end, strings[key]) for key, start, end in found]
+        return [Span(doc, start, end, self._targets[key][0], span_id=self._targets[key][1]) for key, start, end in found]
 
     def initialize(self, get_examples=None, labels: Sequence[str] | None = None) -> None:
         """Read the patterns of the `patterns` file, when the config names one (they replace any added before)."""
@@ -114,6 +122,8 @@ class PatternRuler(Pipe):
 def _checked(entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict) or not isinstance(entry.get("label"), str) or not entry["label"] or "pattern" not in entry:
         raise ValueError('expected an object with a non-empty string "label" and a "pattern"')
+    if not isinstance(entry.get("id", ""), str):
+        raise ValueError(f'a pattern\'s "id" is a string, not {entry["id"]!r}')
     return entry
 
 
