@@ -302,3 +302,99 @@ def test_a_norm_set_on_a_token_is_its_norm_everywhere():
     assert known([doc])[:, 0].tolist() == [1, 1, 1] and known([Doc(vocab, words=["luv"])])[:, 0].tolist() == [0]
     doc[1].norm_ = ""  # back to the word's own
     assert doc[1].norm_ == "luv" and matcher(doc) == []
+
+
+# --- word vectors, similarity and user hooks, as spaCy's -----------------------------------
+def vectors_vocab() -> Vocab:
+    vocab = Vocab("en")
+    for word, vector in {"dog": [1, 0, 0], "puppy": [0.8, 0.6, 0], "cat": [0.6, 0.8, 0], "Paris": [0, 0, 2]}.items():
+        vocab.set_vector(word, vector)
+    return vocab
+
+
+def test_word_vectors_live_in_the_vocab():
+    empty = Vocab("en")
+    assert (empty.vectors.shape, empty.vectors.size, len(empty.vectors), empty.vectors_length) == ((0, 0), 0, 0, 0)
+    assert not empty.has_vector("dog") and empty.get_vector("dog").shape == (0,)
+    vocab = vectors_vocab()
+    vectors = vocab.vectors
+    assert vectors.n_keys == 4 and vectors.shape[1] == 3 and vectors.size == vectors.shape[0] * 3
+    assert list(vectors.keys()) == ["dog", "puppy", "cat", "Paris"] and "cat" in vectors and "Cat" not in vectors
+    assert vectors[vocab.strings["puppy"]].tolist() == pytest.approx([0.8, 0.6, 0]) and vectors.find(key="cat") == 2
+    # a word takes its exact form's vector, else its lower-cased form's, as the tok2vec reads them
+    assert vocab.has_vector("Dog") and vocab.get_vector("DOG").tolist() == [1, 0, 0]
+    assert not vocab.has_vector("paris") and vocab.get_vector("mouse").tolist() == [0, 0, 0]
+    assert vocab["Dog"].has_vector and vocab["dog"].vector_norm == 1.0
+    vocab.set_vector("dog", [0, 1, 0])
+    assert vectors.n_keys == 4 and vocab.get_vector("dog").tolist() == [0, 1, 0]
+    with pytest.raises(ValueError, match="expected 3 values"):
+        vocab.set_vector("rat", [1, 2])
+    with pytest.raises(KeyError, match="'rat'"):
+        vectors["rat"]
+    vocab.reset_vectors(width=5)
+    assert vocab.vectors.shape == (0, 5) and vocab.get_vector("dog").tolist() == [0] * 5
+
+
+def test_vectors_and_similarity_of_docs_spans_tokens_and_lexemes():
+    vocab = vectors_vocab()
+    doc = Doc(vocab, words=["my", "dog", "and", "your", "cat"])
+    assert doc[1].vector.tolist() == [1, 0, 0] and not doc[0].has_vector and doc[0].vector_norm == 0.0
+    assert doc.vector == pytest.approx([0.32, 0.16, 0]) and doc.has_vector  # the mean of every token's
+    assert doc[1:3].vector == pytest.approx([0.5, 0, 0]) and doc[1:3].vector_norm == pytest.approx(0.5)
+    assert doc[0:1].vector.tolist() == [0, 0, 0] and not doc[0:1].has_vector and not doc[2:2].vector.any()
+    puppy = Doc(vocab, words=["puppy"])
+    assert doc[1].similarity(doc[4]) == pytest.approx(0.6)  # the cosine
+    assert doc[1].similarity(puppy) == pytest.approx(0.8) and vocab["dog"].similarity(vocab["puppy"]) == pytest.approx(0.8)
+    assert doc[1:2].similarity(puppy[0]) == pytest.approx(0.8) and puppy.similarity(vocab["cat"]) == pytest.approx(0.96)
+    assert doc.similarity(Doc(vocab, words=["Paris"])) == 0.0  # orthogonal
+    assert doc.similarity(Doc(vocab, words=doc.words)) == 1.0 and doc[0].similarity(vocab["my"]) == 1.0  # the same words
+
+
+def test_similarity_without_vectors_warns_and_is_zero_as_spacy_does():
+    vocab = Vocab("en")
+    doc = Doc(vocab, words=["my", "dog"])
+    with pytest.warns(UserWarning) as warned:
+        assert doc.similarity(Doc(vocab, words=["a", "cat"])) == 0.0 and doc[1].similarity(doc[0]) == 0.0
+    assert [str(w.message).split(":")[0] for w in warned] == [
+        "Doc.similarity", "Evaluating Doc.similarity based on empty vectors", "Token.similarity", "Evaluating Token.similarity based on empty vectors",
+    ]
+    assert "the pipeline has no word vectors" in str(warned[0].message)
+    vocab = vectors_vocab()  # with vectors, but none for these words
+    with pytest.warns(UserWarning, match="Span.similarity based on empty vectors") as warned:
+        assert Doc(vocab, words=["my", "dog"])[:1].similarity(Doc(vocab, words=["a"])) == 0.0
+    assert len(warned) == 1
+
+
+def test_user_hooks_replace_vectors_similarity_and_sentences():
+    vocab = vectors_vocab()
+    doc = Doc(vocab, words=["my", "dog", ".", "your", "cat"])
+    assert not {"user_hooks", "user_span_hooks", "user_token_hooks"} & set(doc.__dict__)  # made on first use only
+
+    class SimilarityModel:  # spaCy's documented example: a component that sets the hooks
+        def __call__(self, doc):
+            doc.user_hooks["similarity"] = self.similarity
+            doc.user_span_hooks["similarity"] = self.similarity
+            doc.user_token_hooks["similarity"] = self.similarity
+            return doc
+
+        def similarity(self, obj1, obj2):
+            return float(len(obj1.text) == len(obj2.text))
+
+    SimilarityModel()(doc)
+    other = Doc(vocab, words=["a", "cat"])
+    assert (doc.similarity(other), doc[1].similarity(other[1]), doc[:2].similarity(other)) == (0.0, 1.0, 0.0)
+    assert other.similarity(Doc(vocab, words=["a", "puppy"])) == pytest.approx(0.96)  # a Doc without hooks
+    # a token hook's vectors make the Doc's and Span's mean, as spaCy sums token.vector
+    doc.user_token_hooks["vector"] = lambda token: np.full(3, len(token), dtype=np.float32)
+    assert doc[1].vector.tolist() == [3, 3, 3] and doc[3:5].vector.tolist() == [3.5, 3.5, 3.5]
+    doc.user_hooks["vector_norm"] = lambda d: 42.0
+    doc.user_span_hooks["has_vector"] = lambda span: len(span) > 1
+    assert doc.vector_norm == 42.0 and doc[:2].vector_norm == pytest.approx(np.sqrt(3 * 2.5**2))
+    assert doc[:2].has_vector and not doc[4:5].has_vector
+    doc.user_hooks["sents"] = lambda d: [d[:3], d[3:]]
+    assert [s.text for s in doc.sents] == ["my dog .", "your cat"] and doc[4].sent.text == "your cat"
+    doc.user_token_hooks["sent"] = lambda token: token.doc[:]
+    assert doc[4].sent.text == doc.text
+    # copies keep the hooks, as spaCy's `copy` and `as_doc`; bytes do not carry functions
+    assert doc.copy().similarity(other) == 0.0 and doc[:2].as_doc().user_hooks["similarity"] == doc.user_hooks["similarity"]
+    assert "user_hooks" not in Doc(vocab).from_bytes(doc.to_bytes()).__dict__

@@ -20,9 +20,10 @@ from .span import Span, SpanGroup
 from .spacy_docbin import read_spacy
 from .strings import StringStore, Vocab
 from .token import Token
+from .vectors import Vectors
 
 __all__ = [
-    "ATTRS", "Alignment", "Doc", "DocBin", "Example", "Lexeme", "Span", "SpanGroup", "StringStore", "Token", "Vocab",
+    "ATTRS", "Alignment", "Doc", "DocBin", "Example", "Lexeme", "Span", "SpanGroup", "StringStore", "Token", "Vectors", "Vocab",
     "biluo_tags_to_offsets", "biluo_tags_to_spans", "biluo_to_iob", "iob_to_biluo",
     "offsets_to_biluo_tags", "read_docbin", "tags_to_entities", "write_docbin",
 ]

@@ -21,6 +21,7 @@ from .retokenize import Retokenizer
 from .strings import Vocab
 from .token import Token
 from .underscore import HasExtensions
+from .vectors import MeanVector
 
 STRING_ATTRS = ("orth", "tag", "pos", "morph", "lemma", "dep", "ent_type", "ent_kb_id", "ent_id", "norm")
 # Column order of the token table (DocBin and Doc.to_array).
@@ -38,6 +39,9 @@ _ANNOTATION = {
 # the Doc arrays `to_array` / `from_array` read by spaCy's attribute names
 _ARRAY_COLUMNS = {"ORTH": "orth", "ENT_TYPE": "ent_type", "ENT_KB_ID": "ent_kb_id", "ENT_ID": "ent_id", **_ANNOTATION}
 _ENT_IDS = ("_ent_kb_id", "_ent_id")
+# spaCy's user hooks: functions that replace a Doc's, a Span's, a Token's `vector`,
+# `has_vector`, `vector_norm`, `similarity` (and `sents`, `sent`), by those names
+USER_HOOKS = ("user_hooks", "user_span_hooks", "user_token_hooks")
 
 
 _LAZY_ARRAYS = {
@@ -65,7 +69,9 @@ def pack(lengths: Sequence[int], max_length: int) -> list[tuple[int, int]]:
     return runs
 
 
-class Doc(HasExtensions):
+class Doc(HasExtensions, MeanVector):
+    _hooks = "user_hooks"
+
     def __init__(
         self,
         vocab: Vocab,
@@ -124,6 +130,9 @@ class Doc(HasExtensions):
         if name == "_span_groups":
             self._span_groups = SpanGroups(self)
             return self._span_groups
+        if name in USER_HOOKS:  # most Docs have none
+            setattr(self, name, {})
+            return self.__dict__[name]
         lazy = _LAZY_ARRAYS.get(name)
         if lazy is None:
             raise AttributeError(f"'Doc' object has no attribute {name!r}")
@@ -134,6 +143,18 @@ class Doc(HasExtensions):
 
     def _extension_key(self, name: str) -> str:
         return f"._.{name}"
+
+    def _hooks_doc(self) -> "Doc":
+        return self
+
+    def _words(self) -> list[str]:
+        return self.words
+
+    def _copy_hooks(self, other: "Doc") -> None:
+        """Give `other` this Doc's user hooks, as spaCy's `copy` and `as_doc` do."""
+        for name in USER_HOOKS:
+            if name in self.__dict__:
+                setattr(other, name, dict(self.__dict__[name]))
 
     @property
     def spans(self) -> SpanGroups:
@@ -410,6 +431,10 @@ class Doc(HasExtensions):
 
     @property
     def sents(self) -> Iterator[Span]:
+        hook = self._hook("sents")
+        if hook:
+            yield from hook(self)
+            return
         bounds = self._sent_bounds()
         for s, e in zip(bounds, bounds[1:]):
             if e > s:
@@ -566,6 +591,7 @@ class Doc(HasExtensions):
         d.user_data = dict(self.user_data)
         if "_span_groups" in self.__dict__:
             d._span_groups = self._span_groups.copy(d)
+        self._copy_hooks(d)
         return d
 
     @property

@@ -7,6 +7,8 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable
 
+from .vectors import WordVector
+
 if TYPE_CHECKING:
     from .strings import Vocab
 
@@ -188,10 +190,10 @@ class LexicalAttributes:
         return self.vocab.lang
 
 
-class Lexeme(LexicalAttributes):
-    """A word string of a vocab, as spaCy's Lexeme: its lexical attributes, and `is_stop`
-    to set (`nlp.vocab["btw"].is_stop = True` adds "btw" to the vocab's stop words, in lower
-    case, so every casing of it is one)."""
+class Lexeme(LexicalAttributes, WordVector):
+    """A word string of a vocab, as spaCy's Lexeme: its lexical attributes, its vector
+    (`vector`, `similarity`: the vocab's), and `is_stop` to set (`nlp.vocab["btw"].is_stop =
+    True` adds "btw" to the vocab's stop words, in lower case, so every casing of it is one)."""
 
     __slots__ = ("vocab", "orth")
 

@@ -5,19 +5,22 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from . import syntax
 from .underscore import HasExtensions
+from .vectors import MeanVector
 
 if TYPE_CHECKING:
     from .doc import Doc
+    from .strings import Vocab
     from .token import Token
 
 
-class Span(HasExtensions, syntax.Dependents):
+class Span(HasExtensions, syntax.Dependents, MeanVector):
     """Tokens [start, end) of `doc`. `label` is a string or its id in `doc.vocab.strings`
     (e.g. a Matcher's match_id); `label_` is always the string, `label` always the id. So are
     spaCy's `kb_id` (a knowledge-base id, `kb_id_`) and `span_id` (`id_`, which spaCy also
     calls `ent_id_`: an entity ruler's pattern id), each settable on the Span."""
 
     __slots__ = ("doc", "start", "end", "label_", "kb_id_", "id_")
+    _hooks = "user_span_hooks"
 
     def __init__(self, doc: "Doc", start: int, end: int, label: str | int = "", *, kb_id: str | int = "", span_id: str | int = ""):
         if not 0 <= start <= end <= len(doc):
@@ -42,6 +45,17 @@ class Span(HasExtensions, syntax.Dependents):
 
     def _extension_key(self, name: str) -> str:
         return f"._.{name}[{self.start}:{self.end}]"
+
+    @property
+    def vocab(self) -> "Vocab":
+        return self.doc.vocab
+
+    def _hooks_doc(self) -> "Doc":
+        return self.doc
+
+    def _words(self) -> list[str]:
+        strings = self.doc.vocab.strings
+        return [strings[int(o)] for o in self.doc._orth[self.start : self.end]]
 
     @property
     def start_char(self) -> int:
@@ -90,7 +104,8 @@ class Span(HasExtensions, syntax.Dependents):
     @property
     def sent(self) -> "Span":
         """The sentence the span starts in."""
-        return self.doc[self.start].sent
+        hook = self._hook("sent")
+        return hook(self) if hook else self.doc[self.start].sent
 
     def char_span(self, start: int, end: int, label: str = "", alignment_mode: str = "strict") -> "Span | None":
         """`doc.char_span` with offsets counted from the span's first character."""
@@ -136,7 +151,9 @@ class Span(HasExtensions, syntax.Dependents):
         return self.text
 
     def as_doc(self) -> "Doc":
-        return self.doc.slice(self.start, self.end)
+        doc = self.doc.slice(self.start, self.end)
+        self.doc._copy_hooks(doc)
+        return doc
 
 
 class SpanGroup(list):

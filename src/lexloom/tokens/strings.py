@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 
+from .vectors import Vectors
+
 if TYPE_CHECKING:
     from .lexeme import Lexeme
 
@@ -59,12 +61,15 @@ class StringStore:
 
 
 class Vocab:
-    """Language code plus the string table, and the language's stop words. Kept small on purpose."""
+    """Language code plus the string table, the language's stop words and the word vectors.
+    Kept small on purpose."""
 
     def __init__(self, lang: str = "xx", strings: StringStore | None = None):
         self.lang = lang
         self.strings = strings if strings is not None else StringStore()
         self._stop_words: set[str] | None = None
+        # `token.vector` reads these: a pipeline's static vectors (see Language), else none
+        self.vectors = Vectors(strings=self.strings)
 
     @property
     def stop_words(self) -> set[str]:
@@ -79,6 +84,31 @@ class Vocab:
     @stop_words.setter
     def stop_words(self, words: Iterable[str]) -> None:
         self._stop_words = {w.lower() for w in words}
+
+    # --- word vectors (tokens/vectors.py) ------------------------------------------------
+    @property
+    def vectors_length(self) -> int:
+        return self.vectors.shape[1]
+
+    def get_vector(self, word: str | int) -> np.ndarray:
+        """The vector of `word` (or its string id): its exact form's, else its lower-cased
+        form's, as the tok2vec reads them; zeros as wide as the table without either."""
+        row = self.vectors.row_of(self.strings.as_string(word))
+        return self.vectors.data[row] if row is not None else np.zeros(self.vectors_length, dtype=np.float32)
+
+    def has_vector(self, word: str | int) -> bool:
+        return self.vectors.row_of(self.strings.as_string(word)) is not None
+
+    def set_vector(self, word: str | int, vector) -> None:
+        """Give `word` this vector (the table takes the width of its first one); the word joins
+        the strings, as in spaCy."""
+        word = self.strings.as_string(word)
+        self.strings.add(word)
+        self.vectors.add(word, vector=vector)
+
+    def reset_vectors(self, *, width: int | None = None, shape: tuple[int, int] | None = None) -> None:
+        """No vectors: an empty table of `width` (or of `shape`)."""
+        self.vectors = Vectors(strings=self.strings, shape=shape or (0, width or 0))
 
     def __getitem__(self, text: str) -> "Lexeme":
         """The word as a Lexeme (`nlp.vocab["btw"].is_stop = True`)."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Iterator
 from . import lexeme, syntax
 from .lexeme import LexicalAttributes, Lexeme
 from .underscore import HasExtensions
+from .vectors import WordVector
 
 if TYPE_CHECKING:
     from .doc import Doc
@@ -66,8 +67,9 @@ def _morph_string(features: str | dict) -> str:
     return str(features or "")
 
 
-class Token(HasExtensions, LexicalAttributes, syntax.Dependents):
+class Token(HasExtensions, LexicalAttributes, syntax.Dependents, WordVector):
     __slots__ = ("doc", "i")
+    _hooks = "user_token_hooks"
 
     def __init__(self, doc: "Doc", i: int):
         self.doc = doc
@@ -75,6 +77,9 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents):
 
     def _extension_key(self, name: str) -> str:
         return f"._.{name}[{self.i}]"
+
+    def _hooks_doc(self) -> "Doc":
+        return self.doc
 
     def _get(self, attr: str) -> str:
         return self.doc.vocab.strings[int(getattr(self.doc, "_" + attr)[self.i])]
@@ -246,6 +251,9 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents):
 
     @property
     def sent(self):
+        hook = self._hook("sent")
+        if hook:
+            return hook(self)
         for sent in self.doc.sents:
             if sent.start <= self.i < sent.end:
                 return sent
