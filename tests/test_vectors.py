@@ -117,3 +117,35 @@ def test_vectors_feed_the_model_and_travel_with_it(tmp_path, one_thread):
     table = loaded.get_pipe("tok2vec").model.vectors.table
     assert torch.equal(table, nlp.get_pipe("tok2vec").model.vectors.table)
     assert np.count_nonzero(table.sum(dim=1).numpy()) == len(keys["keys"])
+
+
+def test_a_pipeline_with_static_vectors_shares_them_with_its_vocab(tmp_path):
+    """As with spaCy's md and lg pipelines: `token.vector` and `doc.similarity` read the tok2vec's
+    table (the same memory), after `initialize` and after loading; tag-profile vectors make words
+    of one tag alike."""
+    path = tag_profile_vectors(TRAIN, tmp_path / "tags.vec")
+    train = [Example(Doc(d.vocab, words=d.words, spaces=d.spaces), d) for d in read_docs(TRAIN, format="conllu")]
+    plain = tagger_nlp(None)
+    plain.initialize(lambda: train[:20])
+    assert plain.vocab.vectors.size == 0 and not plain("the dog").has_vector
+    nlp = tagger_nlp(path)
+    assert nlp.vocab.vectors.size == 0  # nothing read until the pipeline is initialized
+    nlp.initialize(lambda: train[:20])
+    table = nlp.get_pipe("tok2vec").model.vectors.table
+    vectors = nlp.vocab.vectors
+    assert list(vectors.keys()) == StaticVectors.from_file(path).keys and vectors.shape == (table.shape[0] - 1, table.shape[1])
+    assert np.shares_memory(vectors.data, table.numpy())
+    doc = nlp("The army killed a man and went home .")
+    assert doc[0].similarity(doc[3]) > 0.9 and doc[0].similarity(doc[6]) < 0.1  # The, a: DT; went: VBD
+    assert "ARMY" not in vectors and nlp.vocab["ARMY"].vector.tolist() == doc[1].vector.tolist()  # read as "army", as the tok2vec does
+    similarity = doc.similarity(nlp("A man came to the new city and said people ran ."))
+    assert 0.5 < similarity < 1.0
+
+    nlp.to_disk(tmp_path / "model")
+    path.unlink()
+    loaded = lexloom.load(tmp_path / "model")
+    assert list(loaded.vocab.vectors.keys()) == list(vectors.keys()) and np.array_equal(loaded.vocab.vectors.data, vectors.data)
+    again = loaded("The army killed a man and went home .")
+    assert again.similarity(loaded("A man came to the new city and said people ran .")) == pytest.approx(similarity)
+    nlp.vocab.set_vector("man", np.ones(vectors.shape[1]))  # the vocab's own copy: the model keeps its table
+    assert nlp.vocab.get_vector("man").sum() == vectors.shape[1] and table[vectors.find(key="man") + 1].sum() == pytest.approx(1)

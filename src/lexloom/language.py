@@ -25,6 +25,7 @@ from .lang import changes, create_tokenizer
 from .pipeline.base import FunctionComponent, Pipe, TrainablePipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
+from .pipeline.vectors import StaticVectors
 from .tokens import Doc, Example, Vocab
 from .files import atomic_path, atomic_write_text
 
@@ -344,6 +345,7 @@ class Language(LanguageV2Aliases):
         get_examples = get_examples or (lambda: [])
         for name, proc in self.pipeline:
             proc.initialize(get_examples, labels=(labels or {}).get(name))
+        self._share_vectors()
         return self.resume_training(sgd=sgd)
 
     def resume_training(self, *, sgd=None):
@@ -616,7 +618,20 @@ class Language(LanguageV2Aliases):
             if proc.model is None:
                 proc.from_disk(path / name)
         self._train_mode(False)  # loaded weights predict: dropout off
+        self._share_vectors()
         return self
+
+    def _share_vectors(self) -> None:
+        """Make the static vectors of the first model that reads some the vocab's word vectors
+        (`token.vector`, `doc.similarity`), as spaCy's md and lg pipelines have them. Without
+        any, the vocab keeps its own (none, unless code set some)."""
+        for _, proc in self._components:
+            model = getattr(proc, "model", None)
+            if isinstance(model, torch.nn.Module):
+                for module in model.modules():
+                    if isinstance(module, StaticVectors):
+                        self.vocab.vectors = module.vocab_vectors(self.vocab.strings)
+                        return
 
 
 class _Defaults:

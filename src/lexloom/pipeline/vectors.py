@@ -12,6 +12,7 @@ from torch import nn
 
 from ..errors import LexloomError
 from ..tokens import Doc, StringStore
+from ..tokens.vectors import Vectors, find_row
 from .features import doc_orths
 
 KEYS_FILE = "vectors.json"
@@ -21,7 +22,8 @@ class StaticVectors(nn.Module):
     """Word vectors as a buffer (saved with the weights, never trained) and the words they belong to.
 
     A token takes the vector of its exact form, else of its lower-cased form, else zeros
-    (row 0). Rows are cached per string id, like the hashed features.
+    (row 0): `find_row`, the rule of the vocab's vectors too. Rows are cached per string id,
+    like the hashed features.
     """
 
     def __init__(self, keys: Sequence[str], table: torch.Tensor):
@@ -98,6 +100,11 @@ class StaticVectors(nn.Module):
         data = json.loads(path.read_text(encoding="utf8"))
         return cls.empty(data["keys"], int(data["dim"]))
 
+    def vocab_vectors(self, strings: StringStore) -> Vectors:
+        """The table as a vocab's word vectors (`nlp.vocab.vectors`, read by `token.vector` and
+        `doc.similarity`): its rows but row 0, the same memory where the table is on the CPU."""
+        return Vectors(strings=strings, keys=self.keys, data=self.table.detach().cpu().numpy()[1:])
+
     # --- lookup -------------------------------------------------------------------------
     def row_table(self, strings: StringStore) -> np.ndarray:
         """The table row of every string of `strings`, by string id (0: no vector)."""
@@ -105,7 +112,7 @@ class StaticVectors(nn.Module):
         cached = self._rows[1] if self._rows is not None and self._rows[0] == key else np.zeros(0, np.int64)
         if len(cached) < len(strings):
             index = self._index
-            new = [index.get(s) or index.get(s.lower(), 0) for s in (strings[k] for k in range(len(cached), len(strings)))]
+            new = [find_row(index, s) or 0 for s in (strings[k] for k in range(len(cached), len(strings)))]
             cached = np.concatenate([cached, np.asarray(new, dtype=np.int64)])
             self._rows = (key, cached)
         return cached
