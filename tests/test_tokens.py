@@ -398,3 +398,109 @@ def test_user_hooks_replace_vectors_similarity_and_sentences():
     # copies keep the hooks, as spaCy's `copy` and `as_doc`; bytes do not carry functions
     assert doc.copy().similarity(other) == 0.0 and doc[:2].as_doc().user_hooks["similarity"] == doc.user_hooks["similarity"]
     assert "user_hooks" not in Doc(vocab).from_bytes(doc.to_bytes()).__dict__
+
+
+def two_sentences() -> Doc:
+    """"She ate pizza . He slept ." parsed, with its two sentences marked."""
+    return Doc(
+        Vocab("en"), words=["She", "ate", "pizza", ".", "He", "slept", "."], heads=[1, 1, 1, 1, 5, 5, 5],
+        deps=["nsubj", "ROOT", "obj", "punct", "nsubj", "ROOT", "punct"], sent_starts=[1, 0, 0, 0, 1, 0, 0],
+    )
+
+
+def test_attrs_constants_are_the_names_lexloom_takes():
+    from lexloom import attrs
+    from lexloom.attrs import HEAD, IS_ALPHA, LENGTH, LOWER, ORTH, SHAPE
+
+    assert all(getattr(attrs, name) == name for name in attrs.NAMES) and attrs.intify_attr("lower") == LOWER
+    doc = two_sentences()
+    table = doc.to_array([ORTH, LOWER, SHAPE, IS_ALPHA, LENGTH, HEAD])
+    strings = doc.vocab.strings
+    assert [strings[i] for i in table[:, 1]][:2] == ["she", "ate"] and strings[int(table[0, 2])] == "Xxx"
+    assert table[:, 3].tolist() == [1, 1, 1, 0, 1, 1, 0] and table[:, 4].tolist() == [3, 3, 5, 1, 2, 5, 1]
+    assert table[:, 5].tolist() == [1, 0, -1, -2, 1, 0, -1]
+    with pytest.raises(ValueError, match="cannot set SHAPE: it is the word's"):
+        doc.from_array([SHAPE], table[:, 2:3])
+
+
+def test_count_by_counts_tokens_by_attribute_value():
+    from lexloom.attrs import IS_PUNCT, LOWER
+
+    doc = Doc(Vocab("en"), words=["The", "cat", "saw", "the", "dog", "."])
+    counts = doc.count_by(LOWER)
+    assert {doc.vocab.strings[k]: n for k, n in counts.items()} == {"the": 2, "cat": 1, "saw": 1, "dog": 1, ".": 1}
+    assert doc.count_by(IS_PUNCT) == {0: 5, 1: 1}
+    assert doc.count_by(IS_PUNCT, exclude=lambda t: t.is_punct, counts={1: 7}) == {1: 7, 0: 5}  # adds to `counts`
+
+
+def test_lca_matrix_of_a_parsed_doc_and_span():
+    doc = two_sentences()
+    lca = doc.get_lca_matrix()
+    assert lca.shape == (7, 7) and (lca == lca.T).all() and np.diag(lca).tolist() == list(range(7))
+    assert lca[0, 2] == 1 and lca[2, 3] == 1 and lca[4, 6] == 5  # "She"/"pizza" meet at "ate"
+    assert (lca[:4, 4:] == -1).all()  # different sentences
+    # in a span, offsets are the span's, and an ancestor outside it is none
+    assert doc[2:4].get_lca_matrix().tolist() == [[0, -1], [-1, 1]]
+    assert doc[1:3].get_lca_matrix().tolist() == [[0, 0], [0, 1]]
+
+
+def test_span_sents_to_array_and_sentiment():
+    doc = two_sentences()
+    assert [s.text for s in doc[2:5].sents] == ["She ate pizza .", "He slept ."]  # across the boundary
+    assert [s.text for s in doc[4:6].sents] == ["He slept ."]
+    assert [s.text for s in doc[4:4].sents] == ["He slept ."]  # an empty span: the sentence it starts
+    assert doc[2:5].to_array(["ORTH", "HEAD"]).tolist() == doc.to_array(["ORTH", "HEAD"])[2:5].tolist()
+    assert (doc.sentiment, doc[0].sentiment, doc[:2].sentiment) == (0.0, 0.0, 0.0)
+    doc.user_token_hooks["sentiment"] = lambda token: float(len(token))
+    assert doc[0].sentiment == 3.0 and doc[:3].sentiment == pytest.approx(11 / 3)  # the tokens' mean
+    doc.user_span_hooks["sentiment"] = lambda span: -1.0
+    assert doc[:3].sentiment == -1.0
+    doc.sentiment = 0.25
+    assert doc.copy().sentiment == 0.25 and Doc(doc.vocab).from_bytes(doc.to_bytes()).sentiment == 0.25
+
+
+def test_token_entity_codes_and_lexeme_defaults_as_spacy():
+    doc = two_sentences()
+    pizza = doc[2]
+    assert (pizza.ent_iob, pizza.ent_iob_, pizza.ent_type) == (0, "", 0)
+    doc.ents = []
+    pizza.ent_type_ = "FOOD"  # as spaCy's: the type only, so no entity of an O token
+    assert (pizza.ent_type_, pizza.ent_iob_, doc.ents) == ("FOOD", "O", ())
+    pizza.ent_iob = 3
+    assert [(e.text, e.label_) for e in doc.ents] == [("pizza", "FOOD")]
+    doc[0].ent_type = doc.vocab.strings.add("PERSON")
+    assert doc[0].ent_type_ == "PERSON"
+    with pytest.raises(ValueError, match="ent_iob is 1"):
+        pizza.ent_iob = 0
+    assert (pizza.prob, pizza.cluster, pizza.lex.prob) == (-20.0, 0, -20.0)
+    assert doc.vocab.strings[doc.lang] == "en" == doc.vocab.strings[pizza.lang]
+    assert pizza.is_oov and pizza.lex_id == 2**64 - 1
+    doc.vocab.set_vector("cat", [0.0, 1.0])
+    doc.vocab.set_vector("pizza", [1.0, 0.0])
+    assert not pizza.is_oov and pizza.lex_id == pizza.rank == pizza.lex.rank == 1 and doc[0].is_oov
+
+
+def test_doc_to_dict_and_from_dict():
+    doc = two_sentences()
+    doc.ents = [Span(doc, 2, 3, "FOOD")]
+    doc.spans["sc"] = [Span(doc, 0, 3, "CLAUSE")]
+    doc.cats = {"FOOD": 1.0}
+    doc.sentiment = 0.5
+    doc.user_data["source"] = "test"
+    data = doc.to_dict()
+    assert data["text"] == doc.text and data["sentiment"] == 0.5
+    copy = Doc(Vocab("en")).from_dict(data)
+    assert copy.words == doc.words and copy.heads == doc.heads
+    assert [t.dep_ for t in copy] == [t.dep_ for t in doc] and [s.text for s in copy.sents] == [s.text for s in doc.sents]
+    assert [(e.text, e.label_) for e in copy.ents] == [("pizza", "FOOD")] and copy.cats == {"FOOD": 1.0}
+    assert copy.sentiment == 0.5 and copy.user_data == {"source": "test"}
+    assert copy.spans["sc"][0].doc is copy and copy.spans["sc"][0].text == "She ate pizza"
+    lean = Doc(doc.vocab).from_dict(doc.to_dict(exclude=["user_data", "sentiment", "cats"]))
+    assert (lean.user_data, lean.sentiment, lean.cats) == ({}, 0.0, {})
+
+
+def test_morph_analysis_is_exported():
+    from lexloom.tokens import MorphAnalysis
+
+    doc = Doc(Vocab("en"), words=["cats"], morphs=["Number=Plur"])
+    assert isinstance(doc[0].morph, MorphAnalysis) and doc[0].morph.get("Number") == ["Plur"]

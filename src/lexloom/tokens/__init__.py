@@ -19,11 +19,11 @@ from .lexeme import Lexeme
 from .span import Span, SpanGroup
 from .spacy_docbin import read_spacy
 from .strings import StringStore, Vocab
-from .token import Token
+from .token import MorphAnalysis, Token
 from .vectors import Vectors
 
 __all__ = [
-    "ATTRS", "Alignment", "Doc", "DocBin", "Example", "Lexeme", "Span", "SpanGroup", "StringStore", "Token", "Vectors", "Vocab",
+    "ATTRS", "Alignment", "Doc", "DocBin", "Example", "Lexeme", "MorphAnalysis", "Span", "SpanGroup", "StringStore", "Token", "Vectors", "Vocab",
     "biluo_tags_to_offsets", "biluo_tags_to_spans", "biluo_to_iob", "iob_to_biluo",
     "offsets_to_biluo_tags", "read_docbin", "tags_to_entities", "write_docbin",
 ]

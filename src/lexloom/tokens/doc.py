@@ -9,7 +9,7 @@ knowledge-base id and entity id (`ent_kb_id`, `ent_id`: a Span's `kb_id_` and `i
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -52,6 +52,12 @@ _LAZY_ARRAYS = {
 }
 
 
+def _is_word_attr(name: str) -> bool:
+    """Whether `name` is an attribute of the word (`lexeme.WORD_ATTRS` or IS_STOP), which
+    `to_array` computes and `from_array` cannot set."""
+    return name in lexeme.WORD_ATTRS or name == "IS_STOP"
+
+
 def pack(lengths: Sequence[int], max_length: int) -> list[tuple[int, int]]:
     """Group consecutive items (sentences) of these lengths into runs of at most `max_length`
     in all, each as many as fit; an item longer than that is a run of its own. Returns
@@ -71,6 +77,7 @@ def pack(lengths: Sequence[int], max_length: int) -> list[tuple[int, int]]:
 
 class Doc(HasExtensions, MeanVector):
     _hooks = "user_hooks"
+    sentiment: float = 0.0  # spaCy's score of the text's positivity, for the user to set
 
     def __init__(
         self,
@@ -518,7 +525,8 @@ class Doc(HasExtensions, MeanVector):
         attribute (one attribute given alone: a 1-D array). Strings (ORTH, LOWER, NORM, TAG,
         POS, MORPH, LEMMA, DEP, ENT_TYPE, ENT_KB_ID, ENT_ID) come as ids of this Doc's vocab,
         HEAD as the offset to the head, SENT_START as 1, -1 or 0, ENT_IOB as spaCy's codes,
-        SPACY as 1 where a space follows. Without `attrs`: the token table a DocBin stores (ATTRS order, heads
+        SPACY as 1 where a space follows, lexical attributes (SHAPE, SUFFIX, IS_ALPHA, LENGTH,
+        IS_STOP, ...) as string ids or numbers. Without `attrs`: the token table a DocBin stores (ATTRS order, heads
         absolute, -1 where unset)."""
         if attrs is None:
             return np.stack([getattr(self, "_" + a).astype(np.int64) for a in ATTRS], axis=1) if len(self) else np.zeros((0, len(ATTRS)), np.int64)
@@ -529,18 +537,40 @@ class Doc(HasExtensions, MeanVector):
         return columns[:, 0] if isinstance(attrs, str) else columns
 
     def _array_column(self, name: str) -> np.ndarray:
-        if name in ("LOWER", "NORM"):
-            add = self.vocab.strings.add
-            words = self._norms() if name == "NORM" else [w.lower() for w in self.words]
-            return np.array([add(w) for w in words], dtype=np.int64)
         if name == "HEAD":
             return np.where(self._head >= 0, self._head - np.arange(len(self)), 0)
         if name == "SPACY":
             return self._spaces.astype(np.int64)
         column = _ARRAY_COLUMNS.get(name)
-        if column is None:
-            raise ValueError(f"to_array takes ORTH, LOWER, NORM, SPACY, ENT_TYPE, ENT_KB_ID, ENT_ID or {', '.join(_ANNOTATION)}, not {name!r}")
-        return getattr(self, "_" + column).astype(np.int64)
+        if column is not None:
+            return getattr(self, "_" + column).astype(np.int64)
+        if not _is_word_attr(name):
+            word_attrs = [a for a in (*lexeme.WORD_ATTRS, "IS_STOP") if a not in _ARRAY_COLUMNS]
+            raise ValueError(f"to_array takes SPACY, {', '.join(_ARRAY_COLUMNS)} or an attribute of the word "
+                             f"({', '.join(word_attrs)}), not {name!r}")
+        if name == "NORM":
+            values = self._norms()
+        elif name == "IS_STOP":
+            values = [t.is_stop for t in self]
+        else:
+            values = [lexeme.WORD_ATTRS[name](w) for w in self.words]
+        add = self.vocab.strings.add
+        return np.array([add(v) if isinstance(v, str) else int(v) for v in values], dtype=np.int64)
+
+    def count_by(self, attr: str, exclude: Callable[[Token], bool] | None = None, counts: dict | None = None) -> dict[int, int]:
+        """spaCy's `doc.count_by(LOWER)`: how many tokens have each value of the attribute,
+        keyed by the value `to_array` gives (a string as its id: `doc.vocab.strings[key]`);
+        `exclude` skips the tokens it is true of, `counts` is a dict to add to."""
+        counts = {} if counts is None else counts
+        for token, value in zip(self, self.to_array(str(attr)).tolist()):
+            if exclude is None or not exclude(token):
+                counts[value] = counts.get(value, 0) + 1
+        return counts
+
+    def get_lca_matrix(self) -> np.ndarray:
+        """spaCy's matrix of lowest common ancestors: [j, k] is the token that heads both
+        tokens j and k lowest in the tree; -1 where none does (different sentences or trees)."""
+        return syntax.lca_matrix(self)
 
     def from_array(self, attrs: str | Sequence[str], array: np.ndarray) -> "Doc":
         """Set the attributes `to_array(attrs)` gives from such an array (strings as ids of
@@ -556,8 +586,8 @@ class Doc(HasExtensions, MeanVector):
                 self._head[:] = heads
             elif name == "SPACY":
                 self._spaces[:] = values.astype(bool)
-            elif name in ("ORTH", "LOWER", "NORM"):
-                raise ValueError(f"from_array cannot set {name}: a Doc's words are fixed when it is made")
+            elif _is_word_attr(name):
+                raise ValueError(f"from_array cannot set {name}: it is the word's, and a Doc's words are fixed when it is made")
             else:
                 self._array_column(name)  # checks the name
                 getattr(self, "_" + _ARRAY_COLUMNS[name])[:] = values
@@ -578,17 +608,48 @@ class Doc(HasExtensions, MeanVector):
         docs = list(DocBin().from_bytes(data).get_docs(self.vocab))
         if len(docs) != 1:
             raise ValueError(f"Doc.from_bytes reads the bytes of one Doc; these hold {len(docs)}")
-        self.__dict__.update(docs[0].__dict__)
+        return self._become(docs[0])
+
+    def to_dict(self, *, exclude: Iterable[str] = ()) -> dict:
+        """spaCy's `doc.to_dict()`: the Doc as a dict of fields for `from_dict`: `to_json()`'s
+        (text, tokens, ents, sents, cats, spans), "sentiment" and "user_data"; `exclude`
+        names fields to leave out. (`to_bytes` keeps everything, a NORM set on a token too.)"""
+        data = {**self.to_json(), "sentiment": self.sentiment, "user_data": dict(self.user_data)}
+        return {key: value for key, value in data.items() if key not in set(exclude)}
+
+    def from_dict(self, data: dict, *, exclude: Iterable[str] = ()) -> "Doc":
+        """Become the Doc `to_dict` gave (its strings added to this Doc's vocab), the fields
+        in `exclude` left out; returns the Doc, as spaCy's."""
+        data = {key: value for key, value in data.items() if key not in set(exclude)}
+        doc = self.from_json(data)
+        doc.sentiment = float(data.get("sentiment", 0.0))
+        doc.user_data = dict(data.get("user_data", {}))
+        return self._become(doc)
+
+    def _become(self, other: "Doc") -> "Doc":
+        """Take `other`'s words and annotation in place (its span groups made this Doc's),
+        keeping this Doc's user hooks."""
+        hooks = {name: self.__dict__[name] for name in USER_HOOKS if name in self.__dict__}
+        self.__dict__.clear()
+        self.__dict__.update(other.__dict__, **hooks)
+        if "_span_groups" in other.__dict__:
+            self._span_groups = other._span_groups.copy(self)
         return self
 
     @property
     def lang_(self) -> str:
         return self.vocab.lang
 
+    @property
+    def lang(self) -> int:
+        """The language code's id in the vocab's strings (spaCy's hash of `lang_`)."""
+        return self.vocab.strings.add(self.vocab.lang)
+
     def copy(self) -> "Doc":
         d = self.slice(0, len(self))
         d._spaces[:] = self._spaces
         d.user_data = dict(self.user_data)
+        d.sentiment = self.sentiment
         if "_span_groups" in self.__dict__:
             d._span_groups = self._span_groups.copy(d)
         self._copy_hooks(d)

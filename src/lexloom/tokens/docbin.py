@@ -6,7 +6,7 @@ The file is a ZIP archive (readable from any language) of:
   `NNNNNN/tokens.npy`    chunk NNNNNN's token table, one row per token, columns in `attrs` order
                          (the optional ones, entity ids and set norms, only where the chunk has them)
   `NNNNNN/lengths.npy`   tokens per Doc in the chunk
-  `NNNNNN/docs.json`     per Doc: cats, user_data (incl. `._` values) and span groups
+  `NNNNNN/docs.json`     per Doc: cats, user_data (incl. `._` values), a set `sentiment`, and span groups
                          (`"spans": {"sc": [[start, end, "LABEL"], ...]}`, token offsets; a span
                          with a knowledge-base id or an id is `[start, end, "LABEL", "KB_ID", "ID"]`)
 Arrays use the narrowest integer type that holds them, and members are
@@ -195,6 +195,8 @@ def _doc_extras(doc: Doc, used: set[str]) -> dict:
     # v2-style `{"POSITIVE": True}` categories are stored as the scores they stand for
     cats = {label: float(v) if isinstance(v, bool) else v for label, v in doc.cats.items()}
     extra: dict = {"cats": cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {}
+    if doc.sentiment:
+        extra["sentiment"] = doc.sentiment
     groups = doc.__dict__.get("_span_groups")
     if groups:
         extra["spans"] = {name: [_span_entry(s, used) for s in group] for name, group in groups.items()}
@@ -340,6 +342,9 @@ class _ChunkCheck:
                 self.fail(f"category labels must be non-empty strings, not {list(cats)!r}"[:200], k)
             if not isinstance(user_data, dict):
                 self.fail(f"user_data must be an object, not {type(user_data).__name__}", k)
+            sentiment = extra.get("sentiment", 0.0)
+            if not isinstance(sentiment, (int, float)) or isinstance(sentiment, bool):
+                self.fail(f"sentiment must be a number, not {sentiment!r}"[:200], k)
             self.span_groups(extra.get("spans", {}), int(lengths[k]), k)
         return lengths, names
 
@@ -405,6 +410,8 @@ def _doc_from_rows(vocab: Vocab, rows: np.ndarray, attrs: list[str], remap: np.n
             setattr(doc, "_" + a, col.astype(np.int8))
     doc.cats = {label: float(score) for label, score in extra.get("cats", {}).items()}
     doc.user_data = dict(extra.get("user_data", {}))
+    if "sentiment" in extra:
+        doc.sentiment = float(extra["sentiment"])
     doc._offsets = None
     for name, spans in extra.get("spans", {}).items():
         doc.spans[name] = [_span_from_entry(doc, entry) for entry in spans]

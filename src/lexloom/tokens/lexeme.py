@@ -113,6 +113,9 @@ def suffix(text: str, n: int = 3) -> str:
     return text[-n:]
 
 
+#: spaCy's `rank` of a word without a vector (the largest uint64).
+OOV_RANK = 2**64 - 1
+
 #: Attributes of a word string by spaCy's attribute names: the Matcher's patterns and the
 #: PhraseMatcher read them, and a Token's properties (`token.is_alpha`, `token.shape_`).
 WORD_ATTRS: dict[str, Callable[[str], Any]] = {
@@ -188,6 +191,28 @@ class LexicalAttributes:
     @property
     def lang_(self) -> str:
         return self.vocab.lang
+
+    @property
+    def lang(self) -> int:
+        """The language code's id in the vocab's strings (spaCy's hash of `lang_`)."""
+        return self.vocab.strings.add(self.vocab.lang)
+
+    @property
+    def is_oov(self) -> bool:
+        """Whether the vocab has no vector for the word (spaCy v3's meaning)."""
+        return not self.vocab.has_vector(self.text)
+
+    @property
+    def rank(self) -> int:
+        """The word's row in the vocab's vectors, spaCy's index into such tables; OOV_RANK
+        for a word without one."""
+        row = self.vocab.vectors.row_of(self.text)
+        return OOV_RANK if row is None else row
+
+    # spaCy's values for a word its lexeme tables do not list (lexloom keeps no such tables)
+    prob = -20.0
+    cluster = 0
+    sentiment = 0.0
 
 
 class Lexeme(LexicalAttributes, WordVector):

@@ -1,7 +1,9 @@
 """Span: a slice of a Doc with an optional label."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+
+import numpy as np
 
 from . import syntax
 from .underscore import HasExtensions
@@ -106,6 +108,36 @@ class Span(HasExtensions, syntax.Dependents, MeanVector):
         """The sentence the span starts in."""
         hook = self._hook("sent")
         return hook(self) if hook else self.doc[self.start].sent
+
+    @property
+    def sents(self) -> Iterator["Span"]:
+        """The sentences the span overlaps, in order (an empty span's: the one it is at), as
+        spaCy's; the `sents` user span hook's where there is one."""
+        hook = self._hook("sents")
+        if hook:
+            yield from hook(self)
+            return
+        for sent in self.doc.sents:
+            if sent.start >= self.end and not sent.start == self.start == self.end:
+                break
+            if sent.end > self.start:
+                yield sent
+
+    @property
+    def sentiment(self) -> float:
+        """The `sentiment` user span hook's score, else the mean of the tokens' (0.0 for none)."""
+        hook = self._hook("sentiment")
+        if hook:
+            return hook(self)
+        return sum(t.sentiment for t in self) / len(self) if len(self) else 0.0
+
+    def to_array(self, attrs: str | Sequence[str]) -> np.ndarray:
+        """The span's rows of `doc.to_array(attrs)`."""
+        return self.doc.to_array(attrs)[self.start : self.end]
+
+    def get_lca_matrix(self) -> np.ndarray:
+        """`doc.get_lca_matrix()` of the span's tokens, ancestors outside it counting as none."""
+        return syntax.lca_matrix(self.doc, self.start, self.end)
 
     def char_span(self, start: int, end: int, label: str = "", alignment_mode: str = "strict") -> "Span | None":
         """`doc.char_span` with offsets counted from the span's first character."""

@@ -64,6 +64,26 @@ def ancestors(doc: "Doc", i: int) -> Iterator[int]:
         h = int(heads[h])
 
 
+def lca_matrix(doc: "Doc", start: int = 0, end: int | None = None) -> np.ndarray:
+    """spaCy's `get_lca_matrix` of tokens [start, end): entry [j, k] is the lowest common
+    ancestor of tokens start + j and start + k, as an offset from `start`; -1 where it is not
+    in [start, end), where they have none, or where they are in different sentences."""
+    end = len(doc) if end is None else end
+    n = end - start
+    out = np.full((n, n), -1, dtype=np.int32)
+    sentence = np.searchsorted(doc._sent_bounds(), np.arange(start, end), side="right")
+    paths = [[i, *ancestors(doc, i)] for i in range(start, end)]
+    for j in range(n):
+        above_j = set(paths[j])
+        for k in range(j, n):
+            if sentence[k] != sentence[j]:
+                break
+            lca = next((a for a in paths[k] if a in above_j), -1)
+            if start <= lca < end:
+                out[j, k] = out[k, j] = lca - start
+    return out
+
+
 def subtree_edges(doc: "Doc") -> tuple[np.ndarray, np.ndarray]:
     """Each token's subtree's first and last token (its own index where it heads none); kept
     on the Doc until its heads change, so that `t.left_edge` over every token stays linear."""

@@ -155,7 +155,10 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents, WordVector):
         self._set("morph", _morph_string(features))
     lemma_ = property(lambda self: self._get("lemma"), lambda self, v: self._set("lemma", v))
     dep_ = property(lambda self: self._get("dep"), lambda self, v: self._set("dep", v))
-    ent_type_ = property(lambda self: self._get("ent_type"))
+    # as spaCy's, setting the type leaves `ent_iob` alone: a type set on an O token makes no
+    # entity of it (`doc.ents` reads B and I); set `doc.ents` for that
+    ent_type_ = property(lambda self: self._get("ent_type"), lambda self, v: self._set("ent_type", v))
+    ent_type = property(lambda self: int(self.doc._ent_type[self.i]), lambda self, v: self._set_id("ent_type", v))
     # the knowledge-base id and the id (an entity ruler's pattern id) of the entity the token is in
     ent_kb_id_ = property(lambda self: self._get("ent_kb_id"), lambda self, v: self._set("ent_kb_id", v))
     ent_id_ = property(lambda self: self._get("ent_id"), lambda self, v: self._set("ent_id", v))
@@ -163,8 +166,27 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents, WordVector):
     ent_id = property(lambda self: int(self.doc._ent_id[self.i]), lambda self, v: self._set_id("ent_id", v))
 
     @property
+    def ent_iob(self) -> int:
+        """spaCy's code of the token's place in an entity: 0 unannotated, 1 I, 2 O, 3 B."""
+        return int(self.doc._ent_iob[self.i])
+
+    @ent_iob.setter
+    def ent_iob(self, code: int) -> None:
+        if code not in (1, 2, 3):
+            raise ValueError(f"ent_iob is 1 (I), 2 (O) or 3 (B), not {code!r}")
+        self.doc._ent_iob[self.i] = code
+
+    @property
     def ent_iob_(self) -> str:
-        return IOB_STRINGS[int(self.doc._ent_iob[self.i])]
+        return IOB_STRINGS[self.ent_iob]
+
+    lex_id = LexicalAttributes.rank
+
+    @property
+    def sentiment(self) -> float:
+        """The `sentiment` user token hook's score, else the word's (`lex.sentiment`, 0.0)."""
+        hook = self._hook("sentiment")
+        return hook(self) if hook else self.lex.sentiment
 
     @property
     def head(self) -> "Token":
