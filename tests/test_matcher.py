@@ -118,6 +118,30 @@ def test_longest_non_overlapping():
     assert longest_non_overlapping([(1, 0, 2), (1, 1, 4), (2, 4, 5), (1, 3, 5)]) == [(1, 1, 4), (2, 4, 5)]
 
 
+def test_greedy_keys_keep_the_first_or_the_longest_of_overlapping_matches(nlp):
+    from lexloom.attrs import IS_TITLE, LOWER
+
+    doc = nlp("visit New York City or new york")
+    runs = [[{IS_TITLE: True, "OP": "+"}]]
+    matcher = Matcher(nlp.vocab)
+    matcher.add("ALL", runs)
+    assert len(matcher(doc)) == 6  # every run of title-case words, overlapping
+    matcher.add("CITY", runs, greedy="LONGEST")
+    matcher.add("YORK", [[{LOWER: "york"}]])  # another key's overlapping matches stay
+    assert [m for m in spans(matcher, doc) if m[0] != "ALL"] == [("CITY", "New York City"), ("YORK", "York"), ("YORK", "york")]
+    matcher.remove("ALL")
+    doc = nlp("a b c d")
+    seen = []
+    patterns = [[{LOWER: "a"}, {LOWER: "b"}], [{LOWER: "b"}, {LOWER: "c"}, {LOWER: "d"}]]
+    first, longest = Matcher(nlp.vocab), Matcher(nlp.vocab)
+    first.add("X", patterns, greedy="FIRST", on_match=lambda m, d, i, matches: seen.append(matches[i]))
+    longest.add("X", patterns, greedy="LONGEST")
+    assert spans(first, doc) == [("X", "a b")] and spans(longest, doc) == [("X", "b c d")]
+    assert seen == [(nlp.vocab.strings["X"], 0, 2)]  # callbacks see the kept matches only
+    with pytest.raises(ValueError, match="greedy must be one of FIRST, LONGEST"):
+        first.add("Y", patterns, greedy="SHORTEST")
+
+
 def test_phrase_matcher_finds_what_token_patterns_find(nlp):
     """The UNER sample's entity names as phrases: the PhraseMatcher finds every gold entity,
     and exactly the matches of a Matcher given the same phrases as ORTH token patterns."""

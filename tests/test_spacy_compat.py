@@ -292,10 +292,41 @@ def test_displacy_render_dep_and_ent():
     assert ent.count('<mark class="ent"') == 2 and "background: #abcdef" in ent and ">PER</span>" not in ent
     page = displacy.render(doc, style="ent", page=True)
     assert page.startswith("<!DOCTYPE html>") and "Ada" in page
-    with pytest.raises(ValueError, match="unknown displacy style 'span'"):
-        displacy.render(doc, style="span")
+    with pytest.raises(ValueError, match="unknown displacy style 'tree'"):
+        displacy.render(doc, style="tree")
     with pytest.raises(LexloomError, match="needs IPython"):
         displacy.render(doc, jupyter=True)
+
+
+def test_displacy_span_style_stacks_overlapping_spans():
+    from html.parser import HTMLParser
+
+    doc = annotated_doc()
+    doc.spans["sc"] = [Span(doc, 0, 2, "CLAUSE"), Span(doc, 1, 3, "VISIT"), Span(doc, 2, 3, "CITY")]
+    html = displacy.render(doc, style="span", options={"colors": {"CITY": "#abcdef"}})
+    assert [html.count(f">{label}</span>") for label in ("CLAUSE", "VISIT", "CITY")] == [1, 1, 1]  # each label once, where it starts
+    assert all(f">{word}<" in html for word in ("Ada", "visited", "&lt;Oslo&gt;")) and "<Oslo>" not in html
+
+    class Lines(HTMLParser):  # the span lines under each token, by their rows
+        def __init__(self):
+            super().__init__()
+            self.tops: list[list[str]] = []
+
+        def handle_starttag(self, tag, attrs):
+            cls, style = dict(attrs).get("class", ""), dict(attrs).get("style", "")
+            if cls == "token":
+                self.tops.append([])
+            elif cls.startswith("line"):
+                self.tops[-1].append(style.split("top: ")[1])
+
+    lines = Lines()
+    lines.feed(html)
+    # VISIT overlaps CLAUSE, so it goes a row down; CITY overlaps VISIT only, so it takes the first row
+    assert lines.tops == [["40px"], ["40px", "57px"], ["57px", "40px"]] and "background: #abcdef" in html
+    other = displacy.render(doc[2:3], style="span", options={"spans_key": "sc"})  # a Span: its part of the spans
+    assert ">VISIT</span>" in other and ">CLAUSE</span>" not in other
+    with pytest.warns(UserWarning, match=r"no spans to show in doc.spans\['people'\]"):
+        displacy.render(doc, style="span", options={"spans_key": "people"})
 
 
 def test_displacy_serve_answers_with_the_page():

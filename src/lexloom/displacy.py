@@ -5,19 +5,22 @@
     displacy.render(docs, style="ent", jupyter=True) # shown in the notebook cell
     displacy.serve(doc, style="ent", port=5000)      # a page at http://localhost:5000
 
-Styles: "dep" (arcs with relation labels, UPOS and XPOS under each word) and "ent"
-(entities highlighted by label). Options as in spaCy's "ent" view: `{"ents": [labels
-to show], "colors": {label: css colour}}`. Everything is HTML-escaped; no scripts.
+Styles: "dep" (arcs with relation labels, UPOS and XPOS under each word), "ent"
+(entities highlighted by label) and "span" (the spans of a span group, `doc.spans[key]`,
+each a line under its words, overlapping ones stacked). Options as in spaCy's: `{"ents":
+[labels to show], "colors": {label: css colour}}` for "ent", `{"spans_key": "sc",
+"colors": {...}}` for "span". Everything is HTML-escaped; no scripts.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterable
 
 from .errors import LexloomError
-from .render import VIEW_STYLE, dependency_svg, entities_html, html_page
+from .render import VIEW_STYLE, dependency_svg, entities_html, html_page, spans_html
 from .tokens import Doc, Span
 
-STYLES = ("dep", "ent")
+STYLES = ("dep", "ent", "span")
 
 
 def render(docs: Doc | Span | Iterable[Doc | Span], style: str = "dep", page: bool = False, minify: bool = False, jupyter: bool | None = None, options: dict[str, Any] | None = None, manual: bool = False) -> str | None:
@@ -54,6 +57,12 @@ def render(docs: Doc | Span | Iterable[Doc | Span], style: str = "dep", page: bo
 def _render_one(doc: Doc | Span, style: str, options: dict[str, Any]) -> str:
     if style == "ent":
         return entities_html(doc, labels=options.get("ents"), colours=options.get("colors"))
+    if style == "span":
+        key = options.get("spans_key", "sc")
+        spans = (doc if isinstance(doc, Doc) else doc.doc).spans.get(key, [])
+        if not spans:
+            warnings.warn(f"displacy: no spans to show in doc.spans[{key!r}]; name the group with options={{'spans_key': ...}}", stacklevel=3)
+        return spans_html(doc, spans, colours=options.get("colors"))
     sentences = list(doc.sents) if isinstance(doc, Doc) else [doc]
     return "\n".join(f'<div class="scroll">{dependency_svg(s)}</div>' for s in sentences if len(s))
 

@@ -12,7 +12,8 @@ LEMMA, DEP, ENT_TYPE) to an exact value or a dict of conditions (IN, NOT_IN,
 REGEX, and ==, !=, >=, <=, >, < for numbers), plus an optional OP: "?" (0 or 1),
 "*" (0 or more), "+" (1 or more), "!" (one token that does not match) or "1".
 Like spaCy, every match is returned, overlapping ones and every length that a
-quantifier allows, sorted by (start, end).
+quantifier allows, sorted by (start, end); a key added with `greedy="FIRST"` or
+`"LONGEST"` keeps only matches that do not overlap.
 
 `PhraseMatcher` finds whole phrases, given as Docs, by one token attribute:
 
@@ -205,9 +206,18 @@ class _PatternRules(_Rules):
 
 class Matcher(_PatternRules):
 
-    def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None) -> None:
-        """Add token patterns under `key` (a label); `on_match(matcher, doc, i, matches)` runs per match."""
+    def __init__(self, vocab: Vocab, validate: bool = True):
+        super().__init__(vocab)  # patterns are always checked, whatever `validate` says
+        self._greedy: dict[int, str | None] = {}
+
+    def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None, greedy: str | None = None) -> None:
+        """Add token patterns under `key` (a label); `on_match(matcher, doc, i, matches)` runs per
+        match. With `greedy` ("FIRST" or "LONGEST") the key keeps only matches that overlap none
+        of its others, as spaCy's: the earliest (the longer of those starting together) or the
+        longest (the earlier on ties) first; it applies to all the key's patterns."""
         self._checked_list(key, patterns, "token")
+        if greedy not in (None, *_GREEDY_ORDER):
+            raise ValueError(f"{key}: greedy must be one of {', '.join(_GREEDY_ORDER)} (or None), not {greedy!r}")
         compiled = []
         for p, pattern in enumerate(patterns):
             if not isinstance(pattern, (list, tuple)) or not pattern:
@@ -220,15 +230,21 @@ class Matcher(_PatternRules):
                     raise ValueError(f"{key}: pattern {p}, token {t}: {e}") from None
             compiled.append(tokens)
         self._store(key, patterns, compiled, on_match)
+        self._greedy[self.vocab.strings[key]] = greedy
 
     def __call__(self, doc: Doc, *, as_spans: bool = False) -> list[tuple[int, int, int]] | list[Span]:
         """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans."""
         columns = _TokenColumns(doc)
         found: set[tuple[int, int, int]] = set()
         for match_id, patterns in self._patterns.items():
-            for pattern in patterns:
-                found.update((match_id, start, end) for start, end in _match_pattern(pattern, columns, len(doc)))
+            matches = {(match_id, start, end) for pattern in patterns for start, end in _match_pattern(pattern, columns, len(doc))}
+            greedy = self._greedy.get(match_id)
+            found.update(non_overlapping(matches, greedy) if greedy else matches)
         return self._report(doc, found, as_spans)
+
+    def remove(self, key: str) -> None:
+        super().remove(key)
+        del self._greedy[self.vocab.strings[key]]
 
 
 class PhraseMatcher(_Rules):
@@ -477,12 +493,25 @@ def _match_pattern(pattern: list[tuple[list[tuple[str, Predicate]], str]], colum
                 yield start, end
 
 
-def longest_non_overlapping(matches: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Keep the longest of overlapping matches (the earlier one on ties), sorted by start."""
+#: The order in which spaCy's greedy filters take (match_id, start, end) matches.
+_GREEDY_ORDER: dict[str, Callable[[tuple[int, int, int]], tuple[int, int]]] = {
+    "FIRST": lambda m: (m[1], -m[2]),  # the earliest, the longer of those starting together
+    "LONGEST": lambda m: (m[1] - m[2], m[1]),  # the longest, the earlier on ties
+}
+
+
+def non_overlapping(matches: Iterable[tuple[int, int, int]], greedy: str = "LONGEST") -> list[tuple[int, int, int]]:
+    """Take matches in the `greedy` order ("FIRST" or "LONGEST"), each that overlaps none taken
+    before; sorted by start."""
     taken: set[int] = set()
     kept = []
-    for match_id, start, end in sorted(matches, key=lambda m: (m[1] - m[2], m[1])):
+    for match_id, start, end in sorted(matches, key=_GREEDY_ORDER[greedy]):
         if not taken.intersection(range(start, end)):
             taken.update(range(start, end))
             kept.append((match_id, start, end))
     return sorted(kept, key=lambda m: m[1])
+
+
+def longest_non_overlapping(matches: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Keep the longest of overlapping matches (the earlier one on ties), sorted by start."""
+    return non_overlapping(matches, "LONGEST")

@@ -24,6 +24,9 @@ MIN_WORD_WIDTH = 50
 LEVEL_HEIGHT = 34  # extra height per nesting level of an arc
 LABEL_ROWS = 60  # room under the arcs for the word, its UPOS and its XPOS
 MARGIN = 20
+# Geometry of the span view: the first span line under the words, and each further level.
+SPAN_TOP = 40
+SPAN_STEP = 17
 
 # displaCy's colours for common entity labels; other labels get a colour from their name.
 ENTITY_COLOURS = {
@@ -45,6 +48,12 @@ svg.deps text.label { font-size: 11px; paint-order: stroke; stroke: #fff; stroke
 .ents { line-height: 2.5; font-size: 16px; }
 mark.ent { padding: .25em .4em; margin: 0 .2em; border-radius: .35em; }
 mark.ent .label { font-size: .65em; font-weight: 700; text-transform: uppercase; margin-left: .4em; }
+.spans { line-height: 2.5; font-size: 16px; direction: ltr; }
+.spans .token { font-weight: 700; display: inline-block; position: relative; }
+.spans .line { position: absolute; height: 4px; left: -1px; width: calc(100% + 2px); }
+.spans .line.first { border-top-left-radius: 3px; border-bottom-left-radius: 3px; }
+.spans .label { position: absolute; top: -0.5em; z-index: 10; padding: 2px 3px; color: #000;
+  font-size: .6em; font-weight: 700; line-height: 1; border-radius: 3px; }
 table.cats { border-collapse: collapse; margin-top: .5em; }
 table.cats td, table.cats th { padding: .2em .8em; text-align: left; border-bottom: 1px solid #eee; }
 .bar { display: inline-block; height: .8em; background: #7aa6da; }
@@ -178,6 +187,42 @@ def entities_html(doc: Doc | Span, *, labels: Iterable[str] | None = None, colou
         )
         position = end
     out.append(escape(text[position:]))
+    out.append("</div>")
+    return "".join(out)
+
+
+def span_levels(spans: list[Span]) -> list[int]:
+    """The row of each span under the words: the lowest that no overlapping span before it
+    (by start, longer first) takes, so that overlapping spans stack."""
+    levels = [0] * len(spans)
+    placed: list[int] = []
+    for k in sorted(range(len(spans)), key=lambda k: (spans[k].start, spans[k].start - spans[k].end)):
+        taken = {levels[m] for m in placed if spans[m].start < spans[k].end and spans[k].start < spans[m].end}
+        levels[k] = next(level for level in itertools.count() if level not in taken)
+        placed.append(k)
+    return levels
+
+
+def spans_html(view: Doc | Span, spans: Iterable[Span], *, colours: dict[str, str] | None = None) -> str:
+    """displaCy's "span" view: the words of `view`, each span a coloured line under its words
+    (overlapping spans stacked), with its label where it starts; spans cut to the view."""
+    start, end = (view.start, view.end) if isinstance(view, Span) else (0, len(view))
+    shown = [s for s in spans if s.start < end and start < s.end]
+    levels = span_levels(shown)
+    colours = colours or {}
+    height = SPAN_TOP + SPAN_STEP * max(levels, default=0) + 10
+    out = ['<div class="spans">']
+    for token in view:
+        lines = []
+        for span, level in zip(shown, levels):
+            if not span.start <= token.i < span.end:
+                continue
+            colour = escape(colours.get(span.label_) or entity_colour(span.label_))
+            top = SPAN_TOP + SPAN_STEP * level
+            first = token.i == max(span.start, start)
+            label = f'<span class="label" style="background: {colour}">{escape(span.label_)}</span>' if first else ""
+            lines.append(f'<span class="line{" first" if first else ""}" style="background: {colour}; top: {top}px">{label}</span>')
+        out.append(f'<span class="token" style="height: {height}px">{escape(token.text)}{"".join(lines)}</span>{token.whitespace_}')
     out.append("</div>")
     return "".join(out)
 
