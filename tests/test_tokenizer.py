@@ -319,3 +319,59 @@ def test_special_cases_added_explain_and_save(en, tmp_path):
     nlp.to_disk(tmp_path / "model")
     assert [t.text for t in lexloom.load(tmp_path / "model")("gimme that")] == ["gim", "me", "that"]
     assert [t.text for t in lexloom.blank("en")("gimme")] == ["gimme"]  # the language's own rules are untouched
+
+
+def test_modifying_existing_rule_sets_as_spacys_docs_do(tmp_path):
+    """spaCy's "Modifying existing rule sets": new infixes keep hyphenated words whole; new
+    prefixes from `nlp.Defaults`; the rules replaced apply at once and are saved with the pipeline."""
+    import lexloom
+    from lexloom.lang.char_classes import ALPHA, ALPHA_LOWER, ALPHA_UPPER, CONCAT_QUOTES, LIST_ELLIPSES, LIST_ICONS
+    from lexloom.symbols import ORTH
+    from lexloom.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+    nlp = lexloom.blank("en")
+    assert [t.text for t in nlp("mother-in-law")] == ["mother", "-", "in", "-", "law"]  # cached from here on
+    infixes = (
+        LIST_ELLIPSES
+        + LIST_ICONS
+        + [
+            r"(?<=[0-9])[+\-\*^](?=[0-9-])",
+            r"(?<=[{al}{q}])\.(?=[{au}{q}])".format(al=ALPHA_LOWER, au=ALPHA_UPPER, q=CONCAT_QUOTES),
+            r"(?<=[{a}]),(?=[{a}])".format(a=ALPHA),
+            r"(?<=[{a}0-9])[:<>=/](?=[{a}])".format(a=ALPHA),
+        ]
+    )
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    assert [t.text for t in nlp("mother-in-law")] == ["mother-in-law"]
+    assert [t.text for t in nlp("élan,ça 2+3 end.Début x=y")] == ["élan", ",", "ça", "2", "+", "3", "end", ".", "Début", "x", "=", "y"]
+    nlp.tokenizer.prefix_search = compile_prefix_regex(nlp.Defaults.prefixes + [r"\+"]).search
+    nlp.tokenizer.suffix_search = compile_suffix_regex([s for s in nlp.Defaults.suffixes if s != r"\."]).search
+    nlp.tokenizer.add_special_case("gimme", [{ORTH: "gim"}, {ORTH: "me"}])
+    text = "+mother-in-law said gimme 3 km. ok"
+    tokens = ["+", "mother-in-law", "said", "gim", "me", "3", "km.", "ok"]
+    assert [t.text for t in nlp(text)] == tokens
+    assert [t.text for t in lexloom.load(nlp.to_disk(tmp_path / "custom"))(text)] == tokens
+    assert [t.text for t in lexloom.blank("en")(text)] == ["+mother", "-", "in", "-", "law", "said", "gimme", "3", "km", ".", "ok"]
+    assert nlp.Defaults.infixes == list(nlp.Defaults.infixes) and nlp.Defaults.url_match("https://x.org")
+    nlp.tokenizer.token_match = lambda text: text == "in-law"  # a function of its own cannot be saved
+    with pytest.warns(UserWarning, match="nlp.tokenizer.token_match is not a method of a compiled regex"):
+        nlp.to_disk(tmp_path / "with-function")
+    assert [t.text for t in lexloom.load(tmp_path / "with-function")("e-mail")] == ["e-mail"]
+
+
+def test_char_classes_take_spacys_forms_from_lexlooms_sets():
+    import re
+
+    from lexloom.lang import char_classes as cc
+    from lexloom.lang.xx import punctuation
+
+    assert cc.LIST_ELLIPSES == punctuation.ELLIPSES  # the tokenizer's own fragments
+    assert all(re.fullmatch(f"[{cc.ALPHA}]+", word) for word in ("Straße", "жизнь", "नमस्ते", "東京"))
+    assert not re.search(f"[{cc.ALPHA}]", "1_-. ")
+    assert re.fullmatch(f"[{cc.ALPHA_LOWER}]+", "éa東") and not re.search(f"[{cc.ALPHA_LOWER}]", "ÉA")
+    assert re.fullmatch(f"[{cc.ALPHA_UPPER}]+", "ÉA東") and not re.search(f"[{cc.ALPHA_UPPER}]", "éa")
+    assert [h for h in ("-", "–", "—", "a") if re.fullmatch(f"(?:{cc.HYPHENS})", h)] == ["-", "–", "—"]
+    assert re.fullmatch(f"[{cc.CONCAT_QUOTES}]+", "\"'“”‘’") and re.fullmatch(f"(?:{cc.QUOTES})", "„")
+    assert re.fullmatch(f"(?:{cc.CURRENCY})", "€") and re.fullmatch(f"(?:{cc.UNITS})", "km")
+    assert re.fullmatch(cc.LIST_ICONS[0], "©") and re.fullmatch(cc.LIST_ICONS[0], "😀") and not re.match(cc.LIST_ICONS[0], "a")
+    assert re.fullmatch(f"(?:{cc.PUNCT})", "(") and not re.fullmatch(f"(?:{cc.PUNCT})", ".")

@@ -21,7 +21,7 @@ from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
-from .lang import changes, create_tokenizer
+from .lang import changes, create_tokenizer, language_rules
 from .pipeline.base import FunctionComponent, Pipe, TrainablePipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
@@ -635,8 +635,19 @@ class Language(LanguageV2Aliases):
 
 
 class _Defaults:
+    """spaCy's `nlp.Defaults`: `stop_words`, this pipeline's own set, and the language's
+    tokenizer rules, copies to build new ones from: `compile_infix_regex(nlp.Defaults.infixes + [...])`."""
+
     def __init__(self, nlp: "Language"):
         self._vocab = nlp.vocab
+        self._rules = language_rules(nlp.lang)
+
+    prefixes = property(lambda self: list(self._rules.prefixes))
+    suffixes = property(lambda self: list(self._rules.suffixes))
+    infixes = property(lambda self: list(self._rules.infixes))
+    token_match = property(lambda self: self._rules.token_match)
+    url_match = property(lambda self: self._rules.url_match)
+
 
     @property
     def stop_words(self) -> set[str]:
@@ -795,7 +806,7 @@ def _load_language_data(nlp: Language, path: Path) -> None:
         return
     try:
         changes.apply(nlp, json.loads(path.read_text(encoding="utf8")))
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, AttributeError, ValueError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, AttributeError, KeyError, ValueError) as e:
         raise ModelLoadError(f"{path}: not a language data file ({type(e).__name__}: {e})") from None
 
 

@@ -1,7 +1,7 @@
 """Where spaCy users look for `minibatch`, `compounding`, `decaying`, `fix_random_seed`,
-`registry` and `filter_spans` (`from lexloom.util import minibatch, registry`). All but the
-last live elsewhere (training/, language.py, config/) and are re-exported here, imported on
-first use.
+`registry`, `compile_prefix_regex` (`_suffix_`, `_infix_`) and `filter_spans`
+(`from lexloom.util import minibatch, registry`). All but the last live elsewhere
+(training/, language.py, config/, lang/) and are re-exported here, imported on first use.
 
 lexloom's own modules do not import this one: what they share lives where it belongs
 (writing files in `files.py`, importing a user's code in `config/registry.py`), so that a
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 
-# spaCy keeps its batching helpers in spacy.util; ours live in training/, imported on first use
+# spaCy keeps these helpers in spacy.util; ours live where they belong, imported on first use
 # (so that `import lexloom.util` stays light).
 _REEXPORTS = {
     "minibatch": ("lexloom.training.batchers", "minibatch"),
@@ -21,6 +21,9 @@ _REEXPORTS = {
     "decaying": ("lexloom.training.schedules", "decaying"),
     "fix_random_seed": ("lexloom.language", "set_seed"),
     "registry": ("lexloom.config.registry", "registry"),
+    "compile_prefix_regex": ("lexloom.lang.tokenizer", "compile_prefix_regex"),
+    "compile_suffix_regex": ("lexloom.lang.tokenizer", "compile_suffix_regex"),
+    "compile_infix_regex": ("lexloom.lang.tokenizer", "compile_infix_regex"),
 }
 
 

@@ -74,8 +74,30 @@ class TokenizerRules:
     split_final_period: bool = False
 
 
+class _Rule:
+    """A rule of the tokenizer (`prefix_search`, `infix_finditer`, ...): setting one empties the
+    cache of tokenized chunks, so that the next text is split by the new rule, as in spaCy:
+    `nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer`."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, tokenizer: "Tokenizer | None", owner: type | None = None):
+        return self if tokenizer is None else getattr(tokenizer, self.slot)
+
+    def __set__(self, tokenizer: "Tokenizer", value) -> None:
+        setattr(tokenizer, self.slot, value)
+        tokenizer._cache = {}
+
+
 class Tokenizer:
     """Splits text into words and trailing-space flags; `__call__` wraps them in a Doc."""
+
+    prefix_search = _Rule()
+    suffix_search = _Rule()
+    infix_finditer = _Rule()
+    token_match = _Rule()
+    url_match = _Rule()
 
     @classmethod
     def from_rules(cls, vocab: Vocab, rules: TokenizerRules) -> "Tokenizer":
@@ -202,16 +224,16 @@ class Tokenizer:
 
     def _whole(self, string: str) -> str | None:
         """The matcher that keeps `string` whole (TOKEN_MATCH, URL_MATCH), if one does."""
-        if self.token_match is not None and self.token_match(string):
+        if self._token_match is not None and self._token_match(string):
             return "TOKEN_MATCH"
-        if self.url_match is not None and self.url_match(string):
+        if self._url_match is not None and self._url_match(string):
             return "URL_MATCH"
         return None
 
     def _split_chunk(self, chunk: str) -> list[tuple[str, str]]:
         """Special cases, then affixes stripped from both ends, then infixes in the middle:
         (rule, token) pairs."""
-        rules = self.rules
+        rules, prefix_search, suffix_search = self.rules, self._prefix_search, self._suffix_search
         prefixes: list[tuple[str, str]] = []
         suffixes: list[tuple[str, str]] = []  # innermost last
         middle = chunk
@@ -222,12 +244,12 @@ class Tokenizer:
             whole = self._whole(middle)
             if whole is not None:
                 return prefixes + [(whole, middle)] + suffixes[::-1]
-            prefix = self.prefix_search(middle) if self.prefix_search is not None else None
+            prefix = prefix_search(middle) if prefix_search is not None else None
             if prefix is not None and 0 < prefix.end() < len(middle):
                 prefixes.append(("PREFIX", prefix.group()))
                 middle = middle[prefix.end():]
                 continue
-            suffix = self.suffix_search(middle) if self.suffix_search is not None else None
+            suffix = suffix_search(middle) if suffix_search is not None else None
             if suffix is not None and 0 < suffix.start():
                 suffixes.append(("SUFFIX", suffix.group()))
                 middle = middle[: suffix.start()]
@@ -236,11 +258,11 @@ class Tokenizer:
         return prefixes + self._split_infixes(middle) + suffixes[::-1]
 
     def _split_infixes(self, string: str) -> list[tuple[str, str]]:
-        if self.infix_finditer is None:
+        if self._infix_finditer is None:
             return [("TOKEN", string)]
         tokens = []
         start = 0
-        for match in self.infix_finditer(string):
+        for match in self._infix_finditer(string):
             if match.start() == 0 and match.end() == len(string):
                 break  # the whole string is an infix: keep it as it is
             if match.start() > start:

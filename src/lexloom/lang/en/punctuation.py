@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..xx.punctuation import (
-    ALNUM, CLOSE_BRACKETS, CURRENCY, EMAIL_PATTERN, HYPHENS, LETTER, OPEN_BRACKETS, PUNCT, QUOTES, SYMBOLS,
+    ALNUM, CLOSE_BRACKETS, CURRENCY, ELLIPSES, EMAIL_PATTERN, HYPHENS, LETTER, OPEN_BRACKETS, PUNCT, QUOTES, SYMBOLS,
     UNSEGMENTED_CHARACTER, URL_PATTERN,
 )
 
@@ -39,8 +39,7 @@ PREFIXES = [
     rf"[{QUOTES}]",
     r"US\$",
     rf"[{CURRENCY}]",
-    r"\.\.+",
-    r"…",
+    *ELLIPSES,
     r"\*+",
     r"=+",
     r"[¿¡§#~@]",
@@ -55,8 +54,7 @@ SUFFIXES = [
     rf"[{CLOSE_BRACKETS}]",
     _DOUBLE_QUOTES,
     rf"[{QUOTES}]",
-    r"\.\.+",
-    r"…",
+    *ELLIPSES,
     r"\.?[!?]+",  # "?!", ".?"
     r"[,;:]",
     r"(?<=[0-9])%",
@@ -70,8 +68,7 @@ SUFFIXES = [
 
 INFIXES = [
     UNSEGMENTED_CHARACTER,
-    r"\.\.+",
-    r"…",
+    *ELLIPSES,
     r"--+",
     rf"(?<={ALNUM})[{HYPHENS}](?={ALNUM})",
     rf"(?<={LETTER})/(?={LETTER})",

@@ -92,24 +92,22 @@ CLOSE_BRACKETS = r"\)\]\}>»›〉」』】"
 QUOTES = r"\"'`´“”„‘’‚"
 CURRENCY = r"\$£€¥₹₩₽¢₪฿"
 HYPHENS = r"\-–—−"
+ELLIPSES = [r"\.\.+", r"…"]
 
 PREFIXES = [
-    r"\.\.+",
-    r"…",
+    *ELLIPSES,
     rf"[{HYPHENS}]+",
     rf"(?!\.)[{PUNCT}{SYMBOLS}]",  # one punctuation sign or symbol; a lone "." stays (".NET", ".5")
 ]
 
 SUFFIXES = [
-    r"\.\.+",
-    r"…",
+    *ELLIPSES,
     rf"[{HYPHENS}]+",
     rf"(?!_)[{PUNCT}{SYMBOLS}]",
 ]
 
 INFIXES = [
-    r"\.\.+",
-    r"…",
+    *ELLIPSES,
     UNSEGMENTED_CHARACTER,
     rf"(?<={LETTER})[{HYPHENS}](?={ALNUM})",
     rf"(?<=\d)[{HYPHENS}](?={LETTER})",
