@@ -1,6 +1,7 @@
 """What spaCy users write, run as they write it: spaCy's import paths, labels given as
 string ids, v2's verbs (each warning once), load(disable/exclude/enable), select_pipes,
 pipe(as_tuples), span groups, `._` extensions and displacy."""
+import io
 import json
 import socket
 import threading
@@ -41,6 +42,97 @@ def test_spacy_import_paths():
     with pytest.raises(AttributeError):
         lexloom.util.not_there  # noqa: B018
 
+
+def test_spacy_top_level_and_util_names(tmp_path):
+    from lexloom import language
+    from lexloom.config import load_config as config_load_config
+    from lexloom.lang import tokenizer
+    from lexloom.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, get_lang_class, is_package, load_config
+
+    assert lexloom.Language is language.Language
+    assert (compile_prefix_regex, compile_suffix_regex, compile_infix_regex) == (
+        tokenizer.compile_prefix_regex, tokenizer.compile_suffix_regex, tokenizer.compile_infix_regex)
+    English = get_lang_class("en")
+    assert English is get_lang_class("en") and issubclass(English, lexloom.Language)
+    nlp = English()
+    assert nlp.lang == "en" and [t.text for t in nlp("don't")] == ["do", "n't"]
+    assert get_lang_class("grc")().lang == "grc"  # any code: the language-neutral rules
+    with pytest.raises(LexloomError, match="'english' is not a language code"):
+        get_lang_class("english")
+    config_path = nlp.to_disk(tmp_path / "blank") / "config.cfg"
+    assert load_config is config_load_config
+    assert load_config(config_path, overrides={"nlp.lang": "es"})["nlp"]["lang"] == "es"
+    assert English.from_config(load_config(config_path)).lang == "en"
+    assert is_package("torch") and not is_package("no-such-package-here")
+
+
+def test_prefer_and_require_gpu_on_a_machine_without_one(monkeypatch):
+    from lexloom import language
+
+    monkeypatch.setattr(language, "_default_gpu_id", -1)  # put back whatever the test leaves
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert lexloom.prefer_gpu() is False and lexloom.blank("en").device == torch.device("cpu")
+    with pytest.raises(LexloomError, match="require_gpu: torch sees no CUDA device"):
+        lexloom.require_gpu(gpu_id=0)
+    assert lexloom.require_cpu() is True
+
+
+def test_require_gpu_sets_the_device_of_pipelines_made_without_a_gpu_id(monkeypatch):
+    """The GPU branch without a GPU: a blank pipeline only records its device."""
+    from lexloom import language
+
+    monkeypatch.setattr(language, "_default_gpu_id", -1)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert lexloom.require_gpu(gpu_id=1) is True
+    assert lexloom.blank("en").device == torch.device("cuda:1") and language.default_gpu_id() == 1
+    assert lexloom.blank("en", gpu_id=-1).device == torch.device("cpu")  # an explicit gpu_id wins
+    assert lexloom.Language.from_config({"nlp": {"lang": "en", "pipeline": []}}).device == torch.device("cuda:1")
+    assert lexloom.prefer_gpu(gpu_id=0) is True and lexloom.blank("en").device == torch.device("cuda:0")
+    with pytest.raises(LexloomError, match="no GPU 2; torch sees 2"):
+        lexloom.require_gpu(gpu_id=2)
+    lexloom.require_cpu()
+    assert lexloom.blank("en").device == torch.device("cpu")
+
+
+def test_info_lists_versions_and_installed_pipelines(monkeypatch, tmp_path, capsys):
+    """A pipeline package as `lexloom package` lays it out, installed on sys.path."""
+    from typer.testing import CliRunner
+
+    from lexloom.cli import app
+
+    bundled = tmp_path / "en_fake" / "en_fake-1.2.0"
+    lexloom.blank("en").to_disk(bundled)
+    (tmp_path / "en_fake" / "__init__.py").write_text("from pathlib import Path\nMODEL_DIR = Path(__file__).parent / 'en_fake-1.2.0'\n")
+    dist_info = tmp_path / "en_fake-1.2.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: en_fake\nVersion: 1.2.0\n")
+    (dist_info / "RECORD").write_text("en_fake/__init__.py,,\nen_fake/en_fake-1.2.0/meta.json,,\nen_fake/en_fake-1.2.0/config.cfg,,\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    data = lexloom.info()
+    assert data["lexloom version"] == lexloom.__version__ and data["Python version"].count(".") == 2
+    assert data["Pipelines"]["en_fake"] == "1.2.0" and capsys.readouterr().out == ""
+    assert lexloom.info("en_fake")["lang"] == "en"
+    lexloom.info(silent=False)
+    out = capsys.readouterr().out
+    assert "Info about lexloom" in out and "en_fake (1.2.0)" in out and f"lexloom version   {lexloom.__version__}" in out
+    result = CliRunner().invoke(app, ["info", "en_fake", "--markdown"])
+    assert result.exit_code == 0 and "## Info about pipeline 'en_fake'" in result.output and "* **lang:** en" in result.output
+    with pytest.raises(ModelLoadError, match="'en_missing' is neither a pipeline directory nor an installed pipeline package"):
+        lexloom.info("en_missing")
+
+
+def test_symbols_are_the_names_they_stand_for():
+    from lexloom import attrs
+    from lexloom.symbols import GPE, IDS, NOUN, ORTH, VERB, dobj, nsubj
+
+    assert (ORTH, NOUN, VERB, nsubj, dobj, GPE) == ("ORTH", "NOUN", "VERB", "nsubj", "dobj", "GPE")
+    assert ORTH is attrs.ORTH and set(attrs.NAMES) <= set(IDS) and "list" not in IDS
+    nlp = lexloom.blank("en")
+    nlp.tokenizer.add_special_case("gimme", [{ORTH: "gim"}, {ORTH: "me"}])
+    doc = Doc(nlp.vocab, words=["Dogs", "bark"], pos=["NOUN", "VERB"], heads=[1, 1], deps=["nsubj", "root"])
+    assert [t.text for t in nlp("gimme")] == ["gim", "me"]
+    assert [t.text for t in doc if t.pos_ == NOUN and t.dep_ == nsubj] == ["Dogs"]
 
 # --- labels given as ids ---------------------------------------------------------------------
 def test_match_ids_label_spans_ents_and_docbin(tmp_path):
@@ -198,6 +290,92 @@ def test_pipe_as_tuples_keeps_each_context_with_its_text(saved_pipeline):
     assert [(doc.text, context["id"]) for doc, context in out] == [(t, i) for i, t in enumerate(texts)]
     assert all(doc.has_annotation("TAG") and not doc.has_annotation("HEAD") for doc, _ in out)
     assert nlp.pipe_names == ["tagger", "parser", "ner"]
+
+
+def test_to_bytes_and_from_bytes_carry_the_whole_pipeline(saved_pipeline):
+    nlp = lexloom.load(saved_pipeline)
+    nlp.tokenizer.add_special_case("gimme", [{"ORTH": "gim"}, {"ORTH": "me"}])
+    nlp.disable_pipe("parser")
+    data = nlp.to_bytes()
+    assert data == nlp.to_bytes()  # the same pipeline, the same bytes
+    other = lexloom.blank("en")
+    assert other.from_bytes(data) is other
+    assert other.component_names == ["tagger", "parser", "ner"] and other.disabled == ["parser"]
+    assert all(proc.nlp is other for _, proc in other.components)
+    other.enable_pipe("parser")
+    nlp.enable_pipe("parser")
+    text = "gimme the old stone bridge over the river Elbe"
+    ours, theirs = nlp(text), other(text)
+    assert [t.text for t in theirs][:2] == ["gim", "me"]
+    assert [(t.tag_, t.head.i, t.dep_) for t in ours] == [(t.tag_, t.head.i, t.dep_) for t in theirs]
+    assert [(e.start, e.end, e.label_) for e in ours.ents] == [(e.start, e.end, e.label_) for e in theirs.ents]
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_from_bytes_refuses_what_to_bytes_did_not_write(saved_pipeline):
+    good = lexloom.load(saved_pipeline).to_bytes()
+    with zipfile.ZipFile(io.BytesIO(good)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    nlp = lexloom.blank("en")
+    with pytest.raises(ModelLoadError, match=r"nlp.from_bytes: not the bytes of nlp.to_bytes\(\) \(File is not a zip file\)"):
+        nlp.from_bytes(b"not a pipeline")
+    with pytest.raises(ModelLoadError, match="not a zip file"):
+        nlp.from_bytes(good[: len(good) // 2])
+    with pytest.raises(ModelLoadError, match=r"\(no meta.json in it\)"):
+        nlp.from_bytes(_zip({"config.cfg": files["config.cfg"]}))
+    with pytest.raises(ModelLoadError, match="pickled files are not loaded"):
+        nlp.from_bytes(_zip({**files, "tagger/model.pkl": b"cos\nsystem\n."}))
+    with pytest.raises(ModelLoadError, match="<bytes>: archive member '../escape.txt' would be written outside"):
+        nlp.from_bytes(_zip({**files, "../escape.txt": b"x"}))
+    with pytest.raises(ModelLoadError, match=r"nlp.from_bytes: <bytes>: corrupt component files \(SafetensorError"):
+        nlp.from_bytes(_zip({**files, "tagger/model.safetensors": b"garbage"}))
+    with pytest.raises(TypeError, match="takes the bytes of nlp.to_bytes"):
+        nlp.from_bytes("text")
+    assert nlp.component_names == []  # a refused from_bytes leaves the pipeline as it was
+
+
+def test_replace_rename_and_pipe_labels(tmp_path):
+    nlp = lexloom.blank("en")
+    nlp.add_pipe("tok2vec", config={"model": dict(SMALL_TOK2VEC)})
+    listener = {"tok2vec": {"@architectures": "lexloom.Tok2VecListener.v1", "width": 64}}
+    nlp.add_pipe("tagger", config={"model": listener}).add_label("NN")
+    nlp.add_pipe("ner", config=SMALL)
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "ORG", "pattern": "Apple"}])
+    nlp.add_pipe("sentencizer")
+    assert nlp.pipe_labels == {"tagger": ["NN"], "ner": [], "entity_ruler": ["ORG"]}
+    nlp.disable_pipe("ner")
+    nlp.rename_pipe("ner", "entities")
+    assert nlp.component_names == ["tok2vec", "tagger", "entities", "entity_ruler", "sentencizer"]
+    assert nlp.disabled == ["entities"] and nlp.get_pipe("entities").name == "entities"
+    assert nlp.config["nlp"]["pipeline"] == nlp.component_names and nlp.config["components"]["entities"]["factory"] == "ner"
+    with pytest.raises(ValueError, match="'tagger' already exists"):
+        nlp.rename_pipe("entities", "tagger")
+    with pytest.raises(ValueError, match="tagger listen to 'tok2vec' by its name"):
+        nlp.rename_pipe("tok2vec", "encoder")
+    with pytest.raises(KeyError, match="no component 'parser'"):
+        nlp.rename_pipe("parser", "syntax")
+    ruler = nlp.replace_pipe("entities", "entity_ruler", config={"overwrite_ents": True})
+    assert nlp.get_pipe("entities") is ruler and ruler.name == "entities" and nlp.disabled == []
+    assert nlp.component_names == ["tok2vec", "tagger", "entities", "entity_ruler", "sentencizer"]
+    assert nlp.config["components"]["entities"]["factory"] == "entity_ruler"
+    assert nlp.pipe_labels["entities"] == []
+    with pytest.raises(KeyError, match="no component 'parser'"):
+        nlp.replace_pipe("parser", "sentencizer")
+    with pytest.raises(TypeError, match="takes a factory name"):
+        nlp.replace_pipe("sentencizer", lambda doc: doc)
+    nlp.remove_pipe("entities")
+    nlp.add_pipe("sentencizer", name="entities")  # removing a component forgets that it was disabled
+    assert "entities" in nlp.pipe_names
+    nlp.initialize()
+    again = lexloom.load(nlp.to_disk(tmp_path / "renamed"))  # saved and loaded under their new names
+    assert again.component_names == nlp.component_names and again.get_pipe("entities").factory == "sentencizer"
 
 
 # --- span groups --------------------------------------------------------------------------------

@@ -8,22 +8,31 @@ from .about import __version__
 # training run, for almost no hits. Off unless the user sets it.
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "0")
 
-__all__ = ["__version__", "blank", "explain", "load"]
+__all__ = ["Language", "__version__", "blank", "explain", "info", "load", "prefer_gpu", "registry", "require_cpu", "require_gpu"]
 
 # Submodules spaCy users reach as attributes (`lexloom.util.minibatch`, `lexloom.displacy.render`),
 # imported on first use so that `import lexloom` stays light.
-_SUBMODULES = {"displacy", "language", "matcher", "tokens", "training", "util"}
+_SUBMODULES = {"attrs", "displacy", "language", "matcher", "symbols", "tokens", "training", "util"}
+# What spaCy has at its top level and lexloom keeps elsewhere, imported on first use too:
+# `spacy.Language`, `spacy.prefer_gpu()`, `@spacy.registry.architectures(...)`, `spacy.info()`.
+_REEXPORTS = {
+    "Language": ("lexloom.language", "Language"),
+    "prefer_gpu": ("lexloom.language", "prefer_gpu"),
+    "require_gpu": ("lexloom.language", "require_gpu"),
+    "require_cpu": ("lexloom.language", "require_cpu"),
+    "registry": ("lexloom.config.registry", "registry"),
+    "info": ("lexloom.about", "info"),
+}
 
 
 def __getattr__(name: str):
+    import importlib
+
     if name in _SUBMODULES:
-        import importlib
-
         return importlib.import_module(f".{name}", __name__)
-    if name == "registry":  # spaCy's `@spacy.registry.architectures(...)`, `.augmenters`, ...
-        from .config.registry import registry
-
-        return registry
+    if name in _REEXPORTS:
+        module, attr = _REEXPORTS[name]
+        return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'lexloom' has no attribute {name!r}")
 
 

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import importlib
+import io
 import itertools
 import json
 import random
+import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -21,10 +26,11 @@ from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
-from .lang import changes, create_tokenizer, language_rules
+from .lang import changes, check_language_code, create_tokenizer, language_rules
 from .pipeline.base import FunctionComponent, Pipe, TrainablePipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
+from .pipeline.tok2vec import Tok2Vec
 from .pipeline.vectors import StaticVectors
 from .tokens import Doc, Example, Vocab
 from .files import atomic_path, atomic_write_text
@@ -39,12 +45,48 @@ FORMAT_VERSION = 1
 ANNOTATE_DOCS = 32
 
 
-def _device(gpu_id: int) -> torch.device:
-    if gpu_id is None or gpu_id < 0:
+# The GPU of pipelines made without a gpu_id (`lexloom.blank`, `load`, training where the config
+# asks for none): -1, the CPU, until `prefer_gpu` or `require_gpu` picks one.
+_default_gpu_id = -1
+
+
+def _device(gpu_id: int | None) -> torch.device:
+    if gpu_id is None:
+        gpu_id = _default_gpu_id
+    if gpu_id < 0:
         return torch.device("cpu")
     if not torch.cuda.is_available():
         raise LexloomError(f"gpu_id {gpu_id} was asked for, but torch sees no CUDA device")
     return torch.device(f"cuda:{gpu_id}")
+
+
+def default_gpu_id() -> int:
+    """The GPU that pipelines made without a gpu_id use (-1: the CPU)."""
+    return _default_gpu_id
+
+
+def require_gpu(gpu_id: int = 0) -> bool:
+    """spaCy's `require_gpu`: pipelines made from now on without a gpu_id run on GPU `gpu_id`;
+    an error where torch sees no such CUDA device."""
+    global _default_gpu_id
+    if not torch.cuda.is_available():
+        raise LexloomError("require_gpu: torch sees no CUDA device (is this torch built with CUDA, and is a GPU visible?)")
+    if not 0 <= gpu_id < torch.cuda.device_count():
+        raise LexloomError(f"require_gpu: no GPU {gpu_id}; torch sees {torch.cuda.device_count()} (0 to {torch.cuda.device_count() - 1})")
+    _default_gpu_id = gpu_id
+    return True
+
+
+def prefer_gpu(gpu_id: int = 0) -> bool:
+    """spaCy's `prefer_gpu`: `require_gpu(gpu_id)` where torch sees a CUDA device; whether it does."""
+    return torch.cuda.is_available() and require_gpu(gpu_id)
+
+
+def require_cpu() -> bool:
+    """spaCy's `require_cpu`: pipelines made from now on without a gpu_id run on the CPU."""
+    global _default_gpu_id
+    _default_gpu_id = -1
+    return True
 
 
 class PipelineLoss(torch.nn.Module):
@@ -107,7 +149,7 @@ class Language(LanguageV2Aliases):
     component = staticmethod(component)
     get_factory_meta = staticmethod(get_factory_meta)
 
-    def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int = -1, meta: dict | None = None):
+    def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int | None = None, meta: dict | None = None):
         self.vocab = vocab
         self.tokenizer = tokenizer
         self.device = _device(gpu_id)
@@ -123,7 +165,7 @@ class Language(LanguageV2Aliases):
         self._optimizer = None
 
     @classmethod
-    def blank(cls, lang: str, *, gpu_id: int = -1) -> "Language":
+    def blank(cls, lang: str, *, gpu_id: int | None = None) -> "Language":
         vocab = Vocab(lang)
         return cls(vocab, create_tokenizer(lang, vocab), gpu_id=gpu_id)
 
@@ -259,8 +301,45 @@ class Language(LanguageV2Aliases):
         proc = self.get_pipe(name)
         self._components = [(n, p) for n, p in self._components if n != name]
         self._component_cfgs.pop(name, None)
+        self._disabled.discard(name)
         self._sync_config()
         return proc
+
+    def replace_pipe(self, name: str, factory_name: str, *, config: dict | None = None) -> Pipe:
+        """Put a new component made by `factory_name` in the place of `name`, under the same
+        name, as spaCy's; the new one is enabled. Returns it."""
+        self.get_pipe(name)
+        if not isinstance(factory_name, str):
+            raise TypeError(f"replace_pipe takes a factory name, not {factory_name!r}: register a function with @Language.component first")
+        proc = self._create_component(factory_name, name, config or {})
+        proc.name = name
+        index = self.component_names.index(name)
+        self._components[index] = (name, proc)
+        self._component_cfgs[name] = proc._create_cfg
+        self._disabled.discard(name)
+        self._sync_config()
+        return proc
+
+    def rename_pipe(self, old_name: str, new_name: str) -> None:
+        """Give the component `old_name` the name `new_name`, as spaCy's."""
+        proc = self.get_pipe(old_name)
+        if self.has_pipe(new_name):
+            raise ValueError(f"a component named {new_name!r} already exists; the pipeline has {self.component_names}")
+        listeners = [n for n, p in self._components if p.listener is not None and p.listener.upstream == old_name]
+        if listeners:
+            raise ValueError(f"{', '.join(listeners)} listen to {old_name!r} by its name; renaming it would cut them off")
+        self._components = [(new_name if n == old_name else n, p) for n, p in self._components]
+        self._component_cfgs[new_name] = self._component_cfgs.pop(old_name)
+        if old_name in self._disabled:
+            self._disabled = (self._disabled - {old_name}) | {new_name}
+        proc.name = new_name
+        self._sync_config()
+
+    @property
+    def pipe_labels(self) -> dict[str, list[str]]:
+        """The labels of each component that has labels (not a tok2vec, a sentencizer, ...),
+        disabled ones too, as spaCy's."""
+        return {n: list(p.labels) for n, p in self._components if type(p).labels is not Pipe.labels and not isinstance(p, Tok2Vec)}
 
     def _sync_config(self) -> None:
         self.config["nlp"]["pipeline"] = self.component_names
@@ -586,8 +665,49 @@ class Language(LanguageV2Aliases):
             atomic_write_text(tmp / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True))
         return path
 
+    def to_bytes(self) -> bytes:
+        """The pipeline as bytes, as spaCy's `nlp.to_bytes()`: what `to_disk` writes, as a ZIP
+        archive (`from_bytes` reads it back). The same pipeline gives the same bytes."""
+        buffer = io.BytesIO()
+        with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w") as archive:
+            root = self.to_disk(Path(tmp) / "pipeline")
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                archive.writestr(zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0)), path.read_bytes())
+        return buffer.getvalue()
+
+    def from_bytes(self, data: bytes) -> "Language":
+        """Become the pipeline `to_bytes` wrote, on this pipeline's device: its config, vocab,
+        tokenizer and components (spaCy's loads into components of the same names; these bytes
+        carry the config, so they make them). Read as `lexloom.load` reads a directory: safetensors
+        and JSON, never a pickle. Returns this pipeline."""
+        from .project.assets import extract_archive
+
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError(f"nlp.from_bytes takes the bytes of nlp.to_bytes(), not {type(data).__name__}")
+        not_ours = "nlp.from_bytes: not the bytes of nlp.to_bytes()"
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                missing = sorted({"config.cfg", "meta.json"} - set(archive.namelist()))
+        except zipfile.BadZipFile as e:
+            raise ModelLoadError(f"{not_ours} ({e})") from None
+        if missing:
+            raise ModelLoadError(f"{not_ours} (no {' nor '.join(missing)} in it)")
+        with tempfile.TemporaryDirectory() as tmp:
+            zip_path, path = Path(tmp) / "pipeline.zip", Path(tmp) / "pipeline"
+            zip_path.write_bytes(data)
+            try:
+                extract_archive(zip_path, path)
+                loaded = _load_directory(path, gpu_id=self.device.index if self.device.type == "cuda" else -1, exclude=())
+            except (LexloomError, zipfile.BadZipFile, zlib.error) as e:
+                raise ModelLoadError(f"nlp.from_bytes: {str(e).replace(str(zip_path), '<bytes>').replace(str(path), '<bytes>')}") from None
+        # This object becomes the loaded pipeline, so that code holding `nlp` sees the new one.
+        self.__dict__.update(loaded.__dict__)
+        for _, proc in self._components:
+            proc.nlp = self
+        return self
+
     @classmethod
-    def from_config(cls, config: Config | dict, *, gpu_id: int = -1, init_components: bool = False) -> "Language":
+    def from_config(cls, config: Config | dict, *, gpu_id: int | None = None, init_components: bool = False) -> "Language":
         nlp_cfg = config.get("nlp", {})
         lang = nlp_cfg.get("lang", "xx")
         nlp = cls.blank(lang, gpu_id=gpu_id)
@@ -634,6 +754,20 @@ class Language(LanguageV2Aliases):
                         return
 
 
+@functools.cache
+def get_lang_class(lang: str) -> type[Language]:
+    """spaCy's `util.get_lang_class("en")`: a Language class whose pipelines start blank in
+    `lang`, so `get_lang_class("en")()` is `lexloom.blank("en")`. Every language code has one
+    (those without rules of their own tokenize with the language-neutral rules)."""
+    check_language_code(lang)
+
+    def __init__(self, vocab: Vocab | None = None, tokenizer: Callable[[str], Doc] | None = None, **kwargs: Any) -> None:
+        vocab = Vocab(lang) if vocab is None else vocab
+        Language.__init__(self, vocab, create_tokenizer(lang, vocab) if tokenizer is None else tokenizer, **kwargs)
+
+    return type(f"Language_{lang}", (Language,), {"__init__": __init__, "__module__": __name__})
+
+
 class _Defaults:
     """spaCy's `nlp.Defaults`: `stop_words`, this pipeline's own set, and the language's
     tokenizer rules, copies to build new ones from: `compile_infix_regex(nlp.Defaults.infixes + [...])`."""
@@ -647,7 +781,6 @@ class _Defaults:
     infixes = property(lambda self: list(self._rules.infixes))
     token_match = property(lambda self: self._rules.token_match)
     url_match = property(lambda self: self._rules.url_match)
-
 
     @property
     def stop_words(self) -> set[str]:
@@ -708,7 +841,7 @@ def _check_model_dir(path: Path) -> None:
 
 
 def load_pipeline(
-    name_or_path: str | Path, *, gpu_id: int = -1, exclude: Iterable[str] = (), disable: Iterable[str] = (), enable: Iterable[str] | None = None,
+    name_or_path: str | Path, *, gpu_id: int | None = None, exclude: Iterable[str] = (), disable: Iterable[str] = (), enable: Iterable[str] | None = None,
     quantize: bool | None = None,
 ) -> Language:
     """Load a pipeline directory, or an installed package (by its import name) that bundles one.
@@ -752,7 +885,7 @@ def _apply_selection(nlp: Language, disable: Iterable[str], enable: Iterable[str
     nlp._disabled |= off
 
 
-def _load_directory(path: Path, *, gpu_id: int, exclude: Iterable[str]) -> Language:
+def _load_directory(path: Path, *, gpu_id: int | None, exclude: Iterable[str]) -> Language:
     meta_path, cfg_path = path / "meta.json", path / "config.cfg"
     for p in (meta_path, cfg_path):
         if not p.exists():

@@ -218,3 +218,40 @@ def _build(project_dir: Path) -> None:
     shutil.rmtree(project_dir / "build", ignore_errors=True)
     for egg_info in project_dir.glob("*.egg-info"):
         shutil.rmtree(egg_info)
+
+
+def is_package(name: str) -> bool:
+    """Whether a Python distribution `name` is installed, as spaCy's `util.is_package`."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        distribution(name)
+    except (PackageNotFoundError, ValueError):
+        return False
+    return True
+
+
+def installed_pipelines() -> dict[str, str]:
+    """The pipeline packages installed (those `lexloom package` builds, which bundle
+    `<package>/<package>-<version>/meta.json`): package name -> version."""
+    from importlib.metadata import distributions
+
+    found = {}
+    for dist in distributions():
+        for package, bundled, name in (file.parts for file in dist.files or () if len(file.parts) == 3):
+            if name == "meta.json" and bundled == f"{package}-{dist.version}":
+                found[package] = dist.version
+    return dict(sorted(found.items()))
+
+
+def pipeline_meta(name_or_path: str | Path) -> dict[str, Any]:
+    """The meta.json of a pipeline directory or of an installed pipeline package."""
+    path = Path(name_or_path)
+    if not path.exists() and str(name_or_path).isidentifier():
+        import importlib
+
+        try:
+            path = importlib.import_module(str(name_or_path)).MODEL_DIR
+        except (ImportError, AttributeError):
+            raise ModelLoadError(f"{name_or_path!r} is neither a pipeline directory nor an installed pipeline package") from None
+    return _read_meta(path)

@@ -1,7 +1,8 @@
 """Where spaCy users look for `minibatch`, `compounding`, `decaying`, `fix_random_seed`,
-`registry`, `compile_prefix_regex` (`_suffix_`, `_infix_`) and `filter_spans`
-(`from lexloom.util import minibatch, registry`). All but the last live elsewhere
-(training/, language.py, config/, lang/) and are re-exported here, imported on first use.
+`registry`, `get_lang_class`, `load_config`, `is_package`, `compile_prefix_regex` (`_suffix_`,
+`_infix_`) and `filter_spans` (`from lexloom.util import minibatch, registry`). All but the
+last live elsewhere (training/, language.py, config/, lang/, packaging.py) and are re-exported
+here, imported on first use.
 
 lexloom's own modules do not import this one: what they share lives where it belongs
 (writing files in `files.py`, importing a user's code in `config/registry.py`), so that a
@@ -21,6 +22,9 @@ _REEXPORTS = {
     "decaying": ("lexloom.training.schedules", "decaying"),
     "fix_random_seed": ("lexloom.language", "set_seed"),
     "registry": ("lexloom.config.registry", "registry"),
+    "get_lang_class": ("lexloom.language", "get_lang_class"),
+    "load_config": ("lexloom.config.loading", "load_config"),
+    "is_package": ("lexloom.packaging", "is_package"),
     "compile_prefix_regex": ("lexloom.lang.tokenizer", "compile_prefix_regex"),
     "compile_suffix_regex": ("lexloom.lang.tokenizer", "compile_suffix_regex"),
     "compile_infix_regex": ("lexloom.lang.tokenizer", "compile_infix_regex"),

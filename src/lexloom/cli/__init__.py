@@ -5,7 +5,7 @@ from ..errors import LexloomError
 from ._app import app
 
 # Importing a command module registers its command on `app`.
-from . import convert, init_config, train, evaluate, apply, debug_data, pretrain, package, project, annotate, ensemble  # noqa: E402,F401
+from . import convert, init_config, train, evaluate, apply, debug_data, pretrain, package, project, annotate, ensemble, info  # noqa: E402,F401
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from rich.console import Console
 
 from ..config import load_config, resolve_section
 from ..errors import ConfigError
-from ..language import Language, set_seed
+from ..language import Language, default_gpu_id, set_seed
 from ..tokens import Example
 from ..files import atomic_write_text
 from .checkpoint import CHECKPOINT_DIR, load_checkpoint, rng_state_from_json, rng_state_to_json, save_checkpoint
@@ -190,6 +190,8 @@ def train(
         resolve_section(config, "initialize", config_path)
     seed = int(system.get("seed", 0))
     gpu = int(system.get("gpu_id", -1))
+    if gpu < 0 and gpu_id is None:  # the config asks for no GPU: the one lexloom.require_gpu picked, if any
+        gpu = default_gpu_id()
     if distributed.init_from_env(gpu):
         if resume:
             raise ConfigError("--resume is not supported for data-parallel runs yet; resume with one process")

@@ -30,7 +30,7 @@ from ..about import __version__
 from ..config import load_config, resolve_section
 from ..convert import read_docs
 from ..errors import ConfigError, DataError
-from ..language import Language, set_seed
+from ..language import Language, default_gpu_id, set_seed
 from ..models.pretrain import CharacterObjective
 from ..pipeline.batch import Batch
 from ..pipeline.tok2vec import Tok2Vec, Tok2VecLayer
@@ -140,7 +140,10 @@ def pretrain(
     set_seed(seed)
     if system.get("threads"):
         torch.set_num_threads(int(system["threads"]))
-    nlp = Language.from_config(config, gpu_id=int(system.get("gpu_id", -1)))
+    gpu = int(system.get("gpu_id", -1))
+    if gpu < 0 and gpu_id is None:  # the config asks for no GPU: the one lexloom.require_gpu picked, if any
+        gpu = default_gpu_id()
+    nlp = Language.from_config(config, gpu_id=gpu)
     layer = _tok2vec_layer(nlp, P["component"], config_path)
     if not P.get("raw_text"):
         raise ConfigError(f"{config_path}: [pretraining] raw_text is not set; pass --paths.raw_text FILE")
