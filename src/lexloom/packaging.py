@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 from packaging.version import InvalidVersion, Version
 
-from .about import __version__ as lexloom_version
+from .about import __title__, __version__ as lexloom_version
 from .errors import ConfigError, DataError, LexloomError, ModelLoadError
 from .files import atomic_path, set_default_modes
 
@@ -255,3 +255,46 @@ def pipeline_meta(name_or_path: str | Path) -> dict[str, Any]:
         except (ImportError, AttributeError):
             raise ModelLoadError(f"{name_or_path!r} is neither a pipeline directory nor an installed pipeline package") from None
     return _read_meta(path)
+
+
+def info(model: str | None = None, *, markdown: bool = False, silent: bool = True) -> dict:
+    """spaCy's `spacy.info()`: this install (lexloom's version and place, the platform, Python's
+    and torch's versions, the pipeline packages installed), or with `model` (a pipeline
+    directory or an installed pipeline package) its meta.json. `silent=False` prints it as
+    `lexloom info` does (`markdown=True`: as Markdown, for an issue)."""
+    import platform
+    from importlib.metadata import version
+
+    if model is not None:
+        data, title = pipeline_meta(model), f"Info about pipeline '{model}'"
+    else:
+        title = f"Info about {__title__}"
+        data = {
+            f"{__title__} version": lexloom_version,
+            "Location": str(Path(__file__).parent),
+            "Platform": platform.platform(),
+            "Python version": platform.python_version(),
+            "PyTorch version": version("torch"),
+            "Pipelines": installed_pipelines(),
+        }
+    if not silent:
+        print(format_info(title, data, markdown=markdown))
+    return data
+
+
+def format_info(title: str, data: dict, *, markdown: bool = False) -> str:
+    """`info`'s text: a line a key, as `spacy info` prints it (tables such as a pipeline's
+    labels and scores left out); pipelines as `name (version)`."""
+    rows = []
+    for key, value in data.items():
+        if isinstance(value, dict) and key != "Pipelines":
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{name} ({v})" for name, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value))
+        rows.append((str(key), str(value)))
+    if markdown:
+        return "\n".join([f"## {title}", "", *(f"* **{key}:** {value}".rstrip() for key, value in rows)])
+    width = max((len(key) for key, _ in rows), default=0) + 3
+    return "\n".join([f" {title} ".center(78, "="), "", *(f"{key:<{width}}{value}".rstrip() for key, value in rows)])

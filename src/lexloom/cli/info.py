@@ -18,6 +18,6 @@ def info_command(
 
     Example: lexloom info en_my_pipeline
     """
-    from ..about import info
+    from ..packaging import info
 
     info(model, markdown=markdown, silent=False)
