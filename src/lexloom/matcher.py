@@ -515,3 +515,11 @@ def non_overlapping(matches: Iterable[tuple[int, int, int]], greedy: str = "LONG
 def longest_non_overlapping(matches: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Keep the longest of overlapping matches (the earlier one on ties), sorted by start."""
     return non_overlapping(matches, "LONGEST")
+
+
+def filter_spans(spans: Iterable) -> list:
+    """Of overlapping Spans keep the longest (the first on ties), sorted by start; as
+    `spacy.util.filter_spans`, e.g. before `doc.ents = filter_spans(spans)`."""
+    spans = list(spans)
+    kept = longest_non_overlapping((k, s.start, s.end) for k, s in enumerate(spans))
+    return [spans[k] for k, _, _ in kept]

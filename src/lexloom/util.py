@@ -1,8 +1,8 @@
 """Where spaCy users look for `minibatch`, `compounding`, `decaying`, `fix_random_seed`,
 `registry`, `get_lang_class`, `load_config`, `is_package`, `compile_prefix_regex` (`_suffix_`,
-`_infix_`) and `filter_spans` (`from lexloom.util import minibatch, registry`). All but the
-last live elsewhere (training/, language.py, config/, lang/, packaging.py) and are re-exported
-here, imported on first use.
+`_infix_`) and `filter_spans` (`from lexloom.util import minibatch, registry`). They live
+elsewhere (training/, language.py, config/, lang/, packaging.py, matcher.py) and are
+re-exported here, imported on first use.
 
 lexloom's own modules do not import this one: what they share lives where it belongs
 (writing files in `files.py`, importing a user's code in `config/registry.py`), so that a
@@ -10,7 +10,7 @@ workflow stage depends on the code it runs and not on this namespace's re-export
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 
 # spaCy keeps these helpers in spacy.util; ours live where they belong, imported on first use
@@ -28,6 +28,7 @@ _REEXPORTS = {
     "compile_prefix_regex": ("lexloom.lang.tokenizer", "compile_prefix_regex"),
     "compile_suffix_regex": ("lexloom.lang.tokenizer", "compile_suffix_regex"),
     "compile_infix_regex": ("lexloom.lang.tokenizer", "compile_infix_regex"),
+    "filter_spans": ("lexloom.matcher", "filter_spans"),
 }
 
 
@@ -38,13 +39,3 @@ def __getattr__(name: str) -> Any:
 
     module, attr = _REEXPORTS[name]
     return getattr(importlib.import_module(module), attr)
-
-
-def filter_spans(spans: Iterable) -> list:
-    """Of overlapping Spans keep the longest (the first on ties), sorted by start; as
-    `spacy.util.filter_spans`, e.g. before `doc.ents = filter_spans(spans)`."""
-    from .matcher import longest_non_overlapping
-
-    spans = list(spans)
-    kept = longest_non_overlapping((k, s.start, s.end) for k, s in enumerate(spans))
-    return [spans[k] for k, _, _ in kept]

@@ -16,9 +16,8 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import DataError
 from ..files import atomic_write_text, read_json_lines
-from ..matcher import Matcher, PhraseMatcher
+from ..matcher import Matcher, PhraseMatcher, filter_spans
 from ..tokens import Doc, Span
-from ..util import filter_spans
 from .base import Pipe
 
 PATTERNS_FILE = "patterns.jsonl"
