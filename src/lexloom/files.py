@@ -5,7 +5,8 @@ it sits on (a text-mode reader decodes in blocks and cannot say which line faile
 every converter, the entity ruler's patterns and the CoNLL 2018 scorer read this way.
 
 Writing outputs: all or nothing (a temporary path renamed into place), with the modes
-a plain `open()` gives. Every file and folder lexloom writes goes through here."""
+a plain `open()` gives. Every file and folder lexloom writes goes through here, archives
+unpacked too (`extract_archive`: a fetched asset, `nlp.from_bytes`)."""
 from __future__ import annotations
 
 import codecs
@@ -16,8 +17,10 @@ import json
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from .errors import DataError, LexloomError
@@ -167,3 +170,37 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf8")
     return Path(path)
+
+
+# --- archives -------------------------------------------------------------------------
+
+
+def extract_archive(archive: Path, dest: Path) -> None:
+    """Unpack a .tar(.gz/.bz2/.xz) or .zip into the folder `dest`, atomically.
+
+    Every member must name a path inside `dest`: absolute names, `..` parts
+    and links are refused before anything is written.
+    """
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            for name in zf.namelist():
+                _check_member(archive, name)
+            with atomic_path(dest) as tmp:
+                zf.extractall(tmp)
+    elif tarfile.is_tarfile(archive):
+        with tarfile.open(archive) as tf:
+            members = tf.getmembers()
+            for member in members:
+                _check_member(archive, member.name)
+                if not (member.isfile() or member.isdir()):
+                    raise DataError(f"archive member {member.name!r} is a link or device; refusing to unpack it", archive)
+            with atomic_path(dest) as tmp:
+                tf.extractall(tmp, members=members, filter="data")
+    else:
+        raise DataError("not a tar or zip archive, but the asset says `extract: true`", archive)
+
+
+def _check_member(archive: Path, name: str) -> None:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+        raise DataError(f"archive member {name!r} would be written outside the destination folder", archive)

@@ -680,7 +680,7 @@ class Language(LanguageV2Aliases):
         tokenizer and components (spaCy's loads into components of the same names; these bytes
         carry the config, so they make them). Read as `lexloom.load` reads a directory: safetensors
         and JSON, never a pickle. Returns this pipeline."""
-        from .project.assets import extract_archive
+        from .files import extract_archive
 
         if not isinstance(data, (bytes, bytearray)):
             raise TypeError(f"nlp.from_bytes takes the bytes of nlp.to_bytes(), not {type(data).__name__}")

@@ -15,16 +15,14 @@ import hashlib
 import http.client
 import os
 import shutil
-import tarfile
 import time
 import urllib.error
 import urllib.request
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..errors import DataError
-from ..files import atomic_path
+from ..files import atomic_path, extract_archive
 from .schema import Project, Source
 
 CHUNK_SIZE = 1 << 16
@@ -155,32 +153,3 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extract_archive(archive: Path, dest: Path) -> None:
-    """Unpack a .tar(.gz/.bz2/.xz) or .zip into the folder `dest`, atomically.
-
-    Every member must name a path inside `dest`: absolute names, `..` parts
-    and links are refused before anything is written.
-    """
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            for name in zf.namelist():
-                _check_member(archive, name)
-            with atomic_path(dest) as tmp:
-                zf.extractall(tmp)
-    elif tarfile.is_tarfile(archive):
-        with tarfile.open(archive) as tf:
-            members = tf.getmembers()
-            for member in members:
-                _check_member(archive, member.name)
-                if not (member.isfile() or member.isdir()):
-                    raise DataError(f"archive member {member.name!r} is a link or device; refusing to unpack it", archive)
-            with atomic_path(dest) as tmp:
-                tf.extractall(tmp, members=members, filter="data")
-    else:
-        raise DataError("not a tar or zip archive, but the asset says `extract: true`", archive)
-
-
-def _check_member(archive: Path, name: str) -> None:
-    path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-        raise DataError(f"archive member {name!r} would be written outside the destination folder", archive)
