@@ -16,9 +16,11 @@ RULES = TokenizerRules(
 )
 
 
-def English(**kwargs):
-    """A blank English pipeline, as spaCy's `from spacy.lang.en import English; nlp = English()`
-    (the same as `lexloom.blank("en")`)."""
-    from ...language import Language
+# spaCy's `from spacy.lang.en import English; nlp = English()`: the class `util.get_lang_class("en")`
+# gives, a blank English pipeline as `lexloom.blank("en")` is
+def __getattr__(name: str):
+    if name == "English":
+        from ...language import get_lang_class
 
-    return Language.blank("en", **kwargs)
+        return get_lang_class("en")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
