@@ -62,7 +62,7 @@ def test_tag_scheme_conversions(doc):
     with pytest.raises(ValueError, match="token 1"):
         iob_to_biluo(["I-PER", "O"], scheme="iob2")
     assert biluo_to_iob(["B-PER", "L-PER", "U-LOC"]) == ["B-PER", "I-PER", "B-LOC"]
-    assert tags_to_entities(["O", "B-X", "I-X", "L-X", "U-Y"]) == [("X", 1, 4), ("Y", 4, 5)]
+    assert tags_to_entities(["O", "B-X", "I-X", "L-X", "U-Y"]) == [("X", 1, 3), ("Y", 4, 4)]
     with pytest.raises(ValueError, match="never ended"):
         tags_to_entities(["B-X", "I-X"])
     tags = offsets_to_biluo_tags(doc, [(0, 5, "ORG"), (33, 43, "MONEY")])

@@ -195,10 +195,10 @@ class Doc(HasExtensions, MeanVector):
         self._ent_iob[:] = 2
         self._ent_type[:] = 0
         self._clear_ent_ids(slice(None))
-        for label, s, e in tags_to_entities(known):
+        for label, s, last in tags_to_entities(known):
             self._ent_iob[s] = 3
-            self._ent_iob[s + 1 : e] = 1
-            self._ent_type[s:e] = self.vocab.strings.add(label)
+            self._ent_iob[s + 1 : last + 1] = 1
+            self._ent_type[s : last + 1] = self.vocab.strings.add(label)
         self._ent_iob[missing] = 0
 
     # --- sequence protocol ------------------------------------------------------

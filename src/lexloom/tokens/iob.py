@@ -100,7 +100,8 @@ def normalize_biluo(tags: Sequence[str]) -> list[str]:
 
 
 def tags_to_entities(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """BILUO tags -> (label, start, end) with `end` exclusive."""
+    """BILUO tags -> (label, start, end) with `end` inclusive, as spaCy's (a Span is
+    `Span(doc, start, end + 1, label)`)."""
     tags = normalize_biluo(tags)
     validate_biluo(tags)
     ents = []
@@ -108,11 +109,11 @@ def tags_to_entities(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     for i, tag in enumerate(tags):
         p, label = _split(tag)
         if p == "U":
-            ents.append((label, i, i + 1))
+            ents.append((label, i, i))
         elif p == "B":
             start = i
         elif p == "L":
-            ents.append((label, start, i + 1))
+            ents.append((label, start, i))
     return ents
 
 
@@ -162,7 +163,7 @@ def offsets_to_biluo_tags(doc: "Doc", entities: Iterable[tuple[int, int, str]], 
 def biluo_tags_to_spans(doc: "Doc", tags: Sequence[str]) -> list["Span"]:
     from .span import Span
 
-    return [Span(doc, s, e, label) for label, s, e in tags_to_entities(tags)]
+    return [Span(doc, s, e + 1, label) for label, s, e in tags_to_entities(tags)]
 
 
 def biluo_tags_to_offsets(doc: "Doc", tags: Sequence[str]) -> list[tuple[int, int, str]]:
