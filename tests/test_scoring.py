@@ -637,3 +637,36 @@ def test_apply_keeps_every_annotation_in_every_format(rule_pipeline, tmp_path):
     assert result.exit_code == 0, result.output
     assert [json.loads(line) for line in result.stdout.splitlines()] == [d.to_json() for d in expected]
     assert "Annotated 2 documents" in result.stderr
+
+
+def test_spacy_static_scorer_methods_give_lexloom_scores():
+    from lexloom.scoring import Scorer, score_cats, score_spans, score_token_attr
+
+    nlp = lexloom.blank("en")
+    examples = []
+    for text, predicted, gold in [
+        ("Anna lives in Rome", [(0, 4, "PER")], [(0, 4, "PER"), (14, 18, "LOC")]),
+        ("Bob met Carl", [(0, 3, "PER"), (8, 12, "LOC")], [(0, 3, "PER"), (8, 12, "PER")]),
+    ]:
+        doc = nlp.make_doc(text)
+        doc.ents = [doc.char_span(*span) for span in predicted]
+        examples.append(Example.from_dict(doc, {"entities": gold, "tags": ["NN"] * len(doc), "cats": {"A": 1.0, "B": 0.0}}))
+    scores = Scorer.score_spans(examples, "ents")
+    assert scores == score_spans(examples, "ents")
+    assert (scores["ents_p"], scores["ents_r"]) == (2 / 3, 2 / 4)  # PER Anna, PER Bob right; LOC Carl wrong; Rome missed
+    assert Scorer.score_token_attr(examples, "TAG") == score_token_attr(examples, "tag") == {"tag_acc": 0.0}
+    assert Scorer.score_cats(examples, "cats", multi_label=False) == score_cats(examples, ["A", "B"], False)
+    assert Scorer.score_deps(examples, "dep", ignore_labels=("punct",)) == score_deps(examples)
+    with pytest.raises(TypeError, match="does not take getter, labeled"):
+        Scorer.score_spans(examples, "ents", labeled=False, getter=lambda doc, attr: doc.ents)
+    with pytest.raises(TypeError, match="positive_label: cats_score is the macro F"):
+        Scorer.score_cats(examples, "cats", positive_label="A")
+
+
+def test_score_deps_ignores_labels():
+    vocab = Vocab("en")
+    reference = Doc(vocab, ["Go", "!"], [False, False], heads=[0, 0], deps=["ROOT", "punct"])
+    predicted = Doc(vocab, ["Go", "!"], [False, False], heads=[0, 1], deps=["ROOT", "ROOT"])
+    examples = [Example(predicted, reference)]
+    assert score_deps(examples)["dep_uas"] == 0.5
+    assert score_deps(examples, ignore_labels=["punct"])["dep_uas"] == 1.0

@@ -14,7 +14,7 @@ def universal_deprel(label: str) -> str:
     return label.split(":", 1)[0]
 
 
-def score_deps(examples: Iterable[Example]) -> dict:
+def score_deps(examples: Iterable[Example], ignore_labels: Iterable[str] = ()) -> dict:
     """`dep_uas`, `dep_las`, `dep_las_full`, `dep_las_per_type`.
 
     As the CoNLL 2018 shared task scores them: every reference token with a
@@ -24,8 +24,10 @@ def score_deps(examples: Iterable[Example]) -> dict:
     (roots point at themselves in both). Reference tokens without a head are
     skipped, and those without a one-to-one predicted partner are left out
     (see `token_unaligned`). `dep_las_per_type` gives {label: {p, r, f}} over
-    full labels, a hit needing the right head and label.
+    full labels, a hit needing the right head and label. Reference tokens whose label is in
+    `ignore_labels` (spaCy's parser ignores "p" and "punct") are left out.
     """
+    ignored = set(ignore_labels)
     total = uas_hits = las_hits = las_full_hits = 0
     per_type: dict[str, PRF] = defaultdict(PRF)
     for eg in examples:
@@ -36,12 +38,12 @@ def score_deps(examples: Iterable[Example]) -> dict:
         ref_labels, pred_labels = ref_doc._strings_of("dep"), pred_doc._strings_of("dep")
         for j in range(len(ref_doc)):
             i = int(y2x[j])
-            if ref_heads[j] < 0 or i < 0:
+            gold, guess = ref_labels[j], pred_labels[i] if i >= 0 else ""
+            if ref_heads[j] < 0 or i < 0 or gold in ignored:
                 continue
             total += 1
             pred_head = int(pred_heads[i])
             head_ok = pred_head >= 0 and int(x2y[pred_head]) == int(ref_heads[j])
-            gold, guess = ref_labels[j], pred_labels[i]
             uas_hits += head_ok
             las_hits += head_ok and universal_deprel(gold) == universal_deprel(guess)
             full_ok = head_ok and gold == guess
