@@ -520,3 +520,115 @@ def test_displacy_serve_answers_with_the_page():
         except OSError:
             threading.Event().wait(0.05)
     assert body.startswith("<!DOCTYPE html>") and ">LOC</span>" in body
+
+
+# --- spaCy's Language attributes, util helpers, training and scoring names ---------------------
+def test_max_length_batch_size_path_and_factories(tmp_path):
+    from lexloom.language import Language
+
+    nlp = lexloom.blank("en")
+    assert (nlp.max_length, nlp.batch_size, nlp.path) == (1_000_000, 256, None)
+    nlp.max_length = 10
+    for run in (nlp, nlp.make_doc, lambda text: list(nlp.pipe([text]))):
+        with pytest.raises(ValueError, match=r"12 characters is longer than nlp.max_length \(10\).*nlp.max_length = len\(text\)"):
+            run("twelve chars")
+    assert nlp("ten chars!").text == "ten chars!"
+    nlp.batch_size = 2  # texts nlp.pipe reads at a time: each batch is made into Docs at once
+    seen = []
+    make_docs = nlp.make_docs
+    nlp.make_docs = lambda texts, pipeline=None: (seen.append(len(texts)), make_docs(texts, pipeline))[1]
+    assert [d.text for d in nlp.pipe(["a", "b", "c", "d", "e"])] == ["a", "b", "c", "d", "e"]
+    assert seen == [2, 2, 1]
+    nlp.to_disk(tmp_path / "p")
+    assert lexloom.load(tmp_path / "p").path == tmp_path / "p"
+    assert Language.has_factory("ner") and not Language.has_factory("no_such_factory")
+    assert "tagger" in Language.factories and callable(Language.factories["tagger"])
+
+
+def test_class_level_stop_words_reach_later_pipelines_and_are_saved(tmp_path):
+    from lexloom.lang.en import English
+
+    before = lexloom.blank("en")
+    before.vocab.stop_words  # read before the change: keeps its own list
+    English.Defaults.stop_words.add("btw")
+    try:
+        nlp = English()
+        assert nlp("btw")[0].is_stop and not before("btw")[0].is_stop
+        nlp.to_disk(tmp_path / "p")
+    finally:
+        English.Defaults.stop_words.discard("btw")
+    assert lexloom.load(tmp_path / "p")("btw")[0].is_stop
+    assert not lexloom.blank("en")("btw")[0].is_stop
+
+
+def test_util_helpers(tmp_path):
+    import logging
+    from pathlib import Path
+
+    from lexloom import util
+
+    words, spaces = util.get_words_and_spaces(["Hello", ",", "world", "!"], "Hello,  world!")
+    assert (words, spaces) == (["Hello", ",", " ", "world", "!"], [False, True, False, False, False])
+    assert Doc(lexloom.blank("en").vocab, words, spaces).text == "Hello,  world!"
+    with pytest.raises(ValueError, match="do not make up the text 'Hello world'"):
+        util.get_words_and_spaces(["Hello", "word"], "Hello world")
+    assert util.ensure_path("a/b") == Path("a/b") and util.ensure_path(None) is None
+    with util.make_tempdir() as tmp, util.working_dir(tmp) as cwd:
+        assert Path.cwd() == cwd == tmp.resolve()
+    assert not tmp.exists() and Path.cwd() != cwd
+    assert util.load_model is lexloom.load and isinstance(util.get_installed_models(), list)
+    assert isinstance(util.logger, logging.Logger) and util.logger.name == "lexloom"
+
+
+def test_docs_to_json_round_trip():
+    from lexloom.convert import json_to_docs
+    from lexloom.training import docs_to_json, tags_to_entities
+
+    vocab = lexloom.blank("en").vocab
+    doc = Doc(
+        vocab, ["Anna", "lives", "in", "Rome", ".", "She", "smiles"], [True, True, True, False, True, True, False],
+        tags=["NNP", "VBZ", "IN", "NNP", ".", "PRP", "VBZ"], heads=[1, 1, 3, 1, 1, 6, 6],
+        deps=["nsubj", "ROOT", "case", "obl", "punct", "nsubj", "ROOT"], sent_starts=[1, 0, 0, 0, 0, 1, 0],
+        ents=["U-PER", "O", "O", "U-LOC", "O", "O", "O"], cats={"TRAVEL": 1.0},
+    )
+    data = docs_to_json([doc])
+    paragraph = data["paragraphs"][0]
+    assert paragraph["raw"] == doc.text and [len(s["tokens"]) for s in paragraph["sentences"]] == [5, 2]
+    assert paragraph["sentences"][0]["tokens"][3] == {"id": 3, "orth": "Rome", "space": "", "tag": "NNP", "head": -2, "dep": "obl", "ner": "U-LOC"}
+    back = next(json_to_docs(data, vocab))
+    assert (back.text, back.tags, back.heads, back.cats) == (doc.text, doc.tags, doc.heads, doc.cats)
+    assert [(e.text, e.label_) for e in back.ents] == [("Anna", "PER"), ("Rome", "LOC")]
+    assert [s.text for s in back.sents] == ["Anna lives in Rome.", "She smiles"]
+    assert docs_to_json(back) == data
+    assert tags_to_entities(["U-PER", "O", "B-LOC", "L-LOC"]) == [("PER", 0, 0), ("LOC", 2, 3)]  # ends inclusive
+
+
+def test_get_aligned_over_a_tokenization_mismatch():
+    from lexloom.training import Example
+
+    vocab = lexloom.blank("en").vocab
+    predicted = Doc(vocab, ["New York", "is", "big"], [True, True, False])
+    reference = Doc(
+        vocab, ["New", "York", "is", "big"], [True, True, True, False],
+        tags=["NNP", "NNPS", "VBZ", "JJ"], pos=["PROPN", "PROPN", "AUX", "ADJ"], ents=["B-GPE", "L-GPE", "O", "-"],
+    )
+    eg = Example(predicted, reference)
+    assert eg.get_aligned("TAG", as_string=True) == [None, "VBZ", "JJ"]  # two reference tags disagree
+    assert eg.get_aligned("POS", as_string=True) == ["PROPN", "AUX", "ADJ"]  # they agree
+    assert eg.get_aligned_ner() == ["U-GPE", "O", None]
+    assert Example(predicted, Doc(vocab, ["New", "York", "is", "big"])).get_aligned_ner() == [None] * 3
+    with pytest.raises(ValueError, match="cannot align 'head' as strings"):
+        eg.get_aligned("HEAD", as_string=True)
+
+
+def test_docbin_merge(tmp_path):
+    vocab = lexloom.blank("en").vocab
+    first = DocBin(docs=[Doc(vocab, ["a"]), Doc(vocab, ["b"])])
+    first.to_disk(tmp_path / "first.lexloom")
+    loaded = DocBin().from_disk(tmp_path / "first.lexloom")
+    loaded.merge(DocBin(docs=[Doc(vocab, ["c"], ents=["U-X"])]))
+    assert len(loaded) == 3
+    docs = list(DocBin().from_bytes(loaded.to_bytes()).get_docs(vocab))
+    assert [d.text for d in docs] == ["a", "b", "c"] and [e.label_ for e in docs[2].ents] == ["X"]
+    with pytest.raises(TypeError, match="takes another DocBin"):
+        loaded.merge([Doc(vocab, ["d"])])

@@ -21,7 +21,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Any, Iterator
 
 from .errors import DataError, LexloomError
 
@@ -204,3 +204,30 @@ def _check_member(archive: Path, name: str) -> None:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
         raise DataError(f"archive member {name!r} would be written outside the destination folder", archive)
+
+
+# --- paths and folders (spaCy's util helpers) ------------------------------------------
+
+
+def ensure_path(path: Any) -> Any:
+    """`path` as a Path where it is a string, else as it is (spaCy's `util.ensure_path`)."""
+    return Path(path) if isinstance(path, str) else path
+
+
+@contextlib.contextmanager
+def working_dir(path: str | Path) -> Iterator[Path]:
+    """Run the `with` block in the directory `path` (yielded, resolved), then go back."""
+    previous = Path.cwd()
+    current = Path(path).resolve()
+    os.chdir(current)
+    try:
+        yield current
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def make_tempdir() -> Iterator[Path]:
+    """A new empty directory for the `with` block, removed with what it holds at the end."""
+    with tempfile.TemporaryDirectory() as path:
+        yield Path(path)

@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ from .compat import LanguageV2Aliases, warn_v2
 from .config.loading import check_arguments, resolve_section
 from .config.registry import registry
 from .errors import ConfigError, LexloomError, ModelLoadError
-from .lang import changes, check_language_code, create_tokenizer, language_rules
+from .lang import changes, check_language_code, create_tokenizer, language_rules, stop_words
 from .pipeline.base import FunctionComponent, Pipe, TrainablePipe
 from .pipeline.batch import Batch
 from .pipeline.factories import FactoryMeta, component, factory, fill_defaults, get_factory_meta
@@ -43,6 +44,11 @@ FORMAT_VERSION = 1
 # runs a step per token position, reads 64 about 8% faster than 32 (benchmarks/RESULTS.md,
 # "An int8 BiLSTM a sequence at a time").
 ANNOTATE_DOCS = 32
+# Texts `nlp.pipe` reads at a time unless told (`nlp.batch_size`): each batch is sorted by
+# length and annotated ANNOTATE_DOCS at a time. spaCy's default is 1000.
+PIPE_TEXTS = 256
+# spaCy's `nlp.max_length`: the longest text, in characters, a pipeline makes a Doc of
+MAX_LENGTH = 1_000_000
 
 
 # The GPU of pipelines made without a gpu_id (`lexloom.blank`, `load`, training where the config
@@ -138,9 +144,29 @@ class DisabledPipes(list):
         self.nlp._disabled = self._before
 
 
+class _class_property:
+    """A read-only attribute computed on the class (`Language.factories`), and, where
+    `.instance` gives one, computed otherwise on an instance (`nlp.Defaults`)."""
+
+    def __init__(self, on_class: Callable):
+        self.on_class, self.on_instance = on_class, None
+        self.__doc__ = on_class.__doc__
+
+    def instance(self, on_instance: Callable) -> "_class_property":
+        self.on_instance = on_instance
+        return self
+
+    def __get__(self, obj: Any, cls: type) -> Any:
+        if obj is not None and self.on_instance is not None:
+            return self.on_instance(obj)
+        return self.on_class(cls)
+
+
 class Language(LanguageV2Aliases):
     """The tokenizer plus the pipeline of components. The v2 verbs (`create_pipe`,
     `disable_pipes`, `begin_training`) come from `compat.LanguageV2Aliases`."""
+
+    _lang_code = "xx"  # the language of the class's blank pipelines (`get_lang_class`)
 
     # Register component factories: `@Language.factory("name", default_config=..., assigns=...)`
     # for a factory (a class or function taking nlp, name and its settings), and
@@ -148,6 +174,16 @@ class Language(LanguageV2Aliases):
     factory = staticmethod(factory)
     component = staticmethod(component)
     get_factory_meta = staticmethod(get_factory_meta)
+
+    @_class_property
+    def factories(cls) -> MappingProxyType:  # noqa: N805
+        """spaCy's `Language.factories`: every registered factory by name (read-only)."""
+        return MappingProxyType(registry.factories.get_all())
+
+    @classmethod
+    def has_factory(cls, name: str) -> bool:
+        """Whether a factory `name` is registered (`@Language.factory`, `@Language.component`)."""
+        return name in registry.factories
 
     def __init__(self, vocab: Vocab, tokenizer: Callable[[str], Doc] | None = None, *, gpu_id: int | None = None, meta: dict | None = None):
         self.vocab = vocab
@@ -163,6 +199,10 @@ class Language(LanguageV2Aliases):
         self._data_parallel: torch.nn.Module | None = None
         # the optimizer `initialize` made, which `update` steps when given no sgd= (as spaCy)
         self._optimizer = None
+        self.max_length = MAX_LENGTH
+        self.batch_size = PIPE_TEXTS
+        # the directory `lexloom.load` read this pipeline from; None for one made in code
+        self.path: Path | None = None
 
     @classmethod
     def blank(cls, lang: str, *, gpu_id: int | None = None) -> "Language":
@@ -173,11 +213,17 @@ class Language(LanguageV2Aliases):
     def lang(self) -> str:
         return self.vocab.lang
 
-    @property
+    @_class_property
+    def Defaults(cls) -> "_Defaults":  # noqa: N802, N805 (spaCy's name)
+        """The language's data, on the class: `English.Defaults.stop_words` is the language's
+        set, which a pipeline copies when it first reads its stop words."""
+        return _Defaults(cls._lang_code, None)
+
+    @Defaults.instance
     def Defaults(self) -> "_Defaults":  # noqa: N802 (spaCy's name)
         """spaCy's `nlp.Defaults`, for the language data code changes: `stop_words`, this
         pipeline's own set (`nlp.Defaults.stop_words.add("btw")` applies at once)."""
-        return _Defaults(self)
+        return _Defaults(self.lang, self.vocab)
 
     # --- the pipeline --------------------------------------------------------------------
     @property
@@ -513,7 +559,14 @@ class Language(LanguageV2Aliases):
     def make_docs(self, texts: Sequence[str], pipeline: list[tuple[str, Pipe]] | None = None) -> list[Doc]:
         """Docs of `texts`, made by the tokenizing components of `pipeline` (the enabled
         components by default), in their order: a `segmenter`, then an `mwt` expander. Without
-        one, the tokenizer makes them."""
+        one, the tokenizer makes them. A text longer than `nlp.max_length` characters is an error."""
+        for text in texts:
+            if len(text) > self.max_length:
+                raise ValueError(
+                    f"a text of {len(text):,} characters is longer than nlp.max_length ({self.max_length:,}): "
+                    "annotating it at once takes memory in proportion to its length. Split it (into "
+                    "paragraphs, say), or raise the limit: nlp.max_length = len(text)"
+                )
         docs = None
         for _, proc in self.pipeline if pipeline is None else pipeline:
             if proc.tokenizes:
@@ -585,8 +638,9 @@ class Language(LanguageV2Aliases):
                 out[i] = doc
         return out
 
-    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int = 256, as_tuples: bool = False, disable: Iterable[str] = (), n_process: int = 1) -> Iterator[Doc]:
-        """Annotate a stream of texts or Docs in batches (sorted by length inside each batch).
+    def pipe(self, texts: Iterable[str | Doc], *, batch_size: int | None = None, as_tuples: bool = False, disable: Iterable[str] = (), n_process: int = 1) -> Iterator[Doc]:
+        """Annotate a stream of texts or Docs, `batch_size` (default `nlp.batch_size`) at a
+        time (sorted by length inside each batch).
 
         `as_tuples=True` takes (text, context) pairs and yields (doc, context) pairs;
         `disable` skips components for this call. All runs in this process (torch spreads
@@ -595,12 +649,13 @@ class Language(LanguageV2Aliases):
         for name in skip:
             self.get_pipe(name)
         pipeline = [(n, p) for n, p in self.pipeline if n not in skip]
+        batch_size = self.batch_size if batch_size is None else batch_size
         self._train_mode(False)
         if as_tuples:
             return _with_contexts(self, texts, batch_size, list(disable))
         return self._annotate_stream(texts, batch_size, pipeline)
 
-    def evaluate(self, examples: Iterable[Example], *, batch_size: int = 256, in_place: bool = False) -> dict[str, Any]:
+    def evaluate(self, examples: Iterable[Example], *, batch_size: int | None = None, in_place: bool = False) -> dict[str, Any]:
         """Annotate a copy of each example's predicted Doc and score it against the reference.
 
         The examples' own Docs stay as they were, as in spaCy: a component keeps what a Doc
@@ -700,7 +755,9 @@ class Language(LanguageV2Aliases):
                 loaded = _load_directory(path, gpu_id=self.device.index if self.device.type == "cuda" else -1, exclude=())
             except (LexloomError, zipfile.BadZipFile, zlib.error) as e:
                 raise ModelLoadError(f"nlp.from_bytes: {str(e).replace(str(zip_path), '<bytes>').replace(str(path), '<bytes>')}") from None
-        # This object becomes the loaded pipeline, so that code holding `nlp` sees the new one.
+        # This object becomes the loaded pipeline, so that code holding `nlp` sees the new one
+        # (read from no directory of the user's: its path stays).
+        loaded.path = self.path
         self.__dict__.update(loaded.__dict__)
         for _, proc in self._components:
             proc.nlp = self
@@ -765,16 +822,20 @@ def get_lang_class(lang: str) -> type[Language]:
         vocab = Vocab(lang) if vocab is None else vocab
         Language.__init__(self, vocab, create_tokenizer(lang, vocab) if tokenizer is None else tokenizer, **kwargs)
 
-    return type(f"Language_{lang}", (Language,), {"__init__": __init__, "__module__": __name__})
+    return type(f"Language_{lang}", (Language,), {"__init__": __init__, "__module__": __name__, "_lang_code": lang})
 
 
 class _Defaults:
-    """spaCy's `nlp.Defaults`: `stop_words`, this pipeline's own set, and the language's
-    tokenizer rules, copies to build new ones from: `compile_infix_regex(nlp.Defaults.infixes + [...])`."""
+    """spaCy's `Defaults`: `stop_words` and the language's tokenizer rules, copies to build new
+    ones from: `compile_infix_regex(nlp.Defaults.infixes + [...])`. On a pipeline
+    (`nlp.Defaults`) the stop words are its own set; on a class (`English.Defaults`) the
+    language's, which pipelines copy when they first read theirs: adding to it changes
+    those, not the ones that already read theirs, and a saved pipeline records what it
+    has beyond the words lexloom ships (lang/changes.py)."""
 
-    def __init__(self, nlp: "Language"):
-        self._vocab = nlp.vocab
-        self._rules = language_rules(nlp.lang)
+    def __init__(self, lang: str, vocab: Vocab | None):
+        self._lang, self._vocab = lang, vocab
+        self._rules = language_rules(lang)
 
     prefixes = property(lambda self: list(self._rules.prefixes))
     suffixes = property(lambda self: list(self._rules.suffixes))
@@ -784,11 +845,16 @@ class _Defaults:
 
     @property
     def stop_words(self) -> set[str]:
-        return self._vocab.stop_words
+        return stop_words(self._lang) if self._vocab is None else self._vocab.stop_words
 
     @stop_words.setter
     def stop_words(self, words) -> None:
-        self._vocab.stop_words = words
+        if self._vocab is None:
+            language_words = stop_words(self._lang)
+            language_words.clear()
+            language_words.update(words)
+        else:
+            self._vocab.stop_words = words
 
 
 def _print_analysis(analysis: dict, keys: Sequence[str]) -> None:
@@ -926,6 +992,7 @@ def _load_directory(path: Path, *, gpu_id: int | None, exclude: Iterable[str]) -
         raise ModelLoadError(f"{cfg_path}: not a loadable pipeline config: {e}") from None
     nlp.config = saved
     nlp.meta.update(meta)
+    nlp.path = path
     _load_language_data(nlp, path / changes.FILE)
     try:
         return nlp.from_disk(path)

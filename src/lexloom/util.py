@@ -1,8 +1,10 @@
 """Where spaCy users look for `minibatch`, `compounding`, `decaying`, `fix_random_seed`,
 `registry`, `get_lang_class`, `load_config`, `is_package`, `compile_prefix_regex` (`_suffix_`,
-`_infix_`) and `filter_spans` (`from lexloom.util import minibatch, registry`). They live
-elsewhere (training/, language.py, config/, lang/, packaging.py, matcher.py) and are
-re-exported here, imported on first use.
+`_infix_`), `filter_spans`, `get_words_and_spaces`, `ensure_path`, `working_dir`,
+`make_tempdir`, `load_model` and `get_installed_models` (`from lexloom.util import minibatch,
+registry`). They live elsewhere (training/, language.py, config/, lang/, packaging.py,
+matcher.py, tokens/, files.py) and are re-exported here, imported on first use; `logger` is
+the "lexloom" logger of Python's `logging`.
 
 lexloom's own modules do not import this one: what they share lives where it belongs
 (writing files in `files.py`, importing a user's code in `config/registry.py`), so that a
@@ -10,8 +12,10 @@ workflow stage depends on the code it runs and not on this namespace's re-export
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+logger = logging.getLogger("lexloom")
 
 # spaCy keeps these helpers in spacy.util; ours live where they belong, imported on first use
 # (so that `import lexloom.util` stays light).
@@ -29,7 +33,19 @@ _REEXPORTS = {
     "compile_suffix_regex": ("lexloom.lang.tokenizer", "compile_suffix_regex"),
     "compile_infix_regex": ("lexloom.lang.tokenizer", "compile_infix_regex"),
     "filter_spans": ("lexloom.matcher", "filter_spans"),
+    "get_words_and_spaces": ("lexloom.tokens.alignment", "get_words_and_spaces"),
+    "ensure_path": ("lexloom.files", "ensure_path"),
+    "working_dir": ("lexloom.files", "working_dir"),
+    "make_tempdir": ("lexloom.files", "make_tempdir"),
+    "load_model": ("lexloom", "load"),
 }
+
+
+def get_installed_models() -> list[str]:
+    """The names of the pipeline packages installed (`packaging.installed_pipelines`)."""
+    from lexloom.packaging import installed_pipelines
+
+    return list(installed_pipelines())
 
 
 def __getattr__(name: str) -> Any:

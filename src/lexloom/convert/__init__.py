@@ -9,6 +9,7 @@ Readers stream Docs and raise `DataError` naming FILE:LINE for malformed input.
 `format`), atomically, or to stdout for "-". `convert` writes one `.lexloom` file per
 input file (or, with `to="conllu"`, `.lexloom` corpora back to CoNLL-U), optionally with the
 annotation layers of another file's same sentences joined in (`join.py`).
+spaCy v2's JSON training format is written and read as Python objects (`spacy_json.py`).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from ._sentences import group_sentences
 from .iob import read_iob
 from .join import JoinStats, index_sentences, join_annotations
 from .jsonl import read_jsonl, write_jsonl
+from .spacy_json import docs_to_json, json_to_docs
 from .text import read_text
 
 FORMATS = ("lexloom", "spacy", "conllu", "jsonl", "txt", "iob", "conll03")
@@ -247,6 +249,6 @@ def _input_files(input_path: Path, to: str) -> list[Path]:
 
 
 __all__ = [
-    "FORMATS", "CorpusStats", "JoinStats", "convert", "detect_format", "read_conll03", "read_conllu", "read_docs",
+    "FORMATS", "CorpusStats", "JoinStats", "convert", "detect_format", "docs_to_json", "json_to_docs", "read_conll03", "read_conllu", "read_docs",
     "output_format", "read_iob", "read_jsonl", "read_spacy", "read_text", "write_conllu", "write_docs", "write_jsonl",
 ]

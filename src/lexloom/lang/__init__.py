@@ -9,6 +9,7 @@ without spaces split per character (see `xx/punctuation.py`).
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from typing import Callable
@@ -46,11 +47,18 @@ def language_rules(lang: str) -> TokenizerRules:
     return importlib.import_module(_LANGUAGE_MODULES.get(lang, _LANGUAGE_MODULES["xx"])).RULES
 
 
-def stop_words(lang: str) -> set[str]:
-    """The stop words of `lang` in lower case (spaCy's lists for en and es; none for other
-    codes): the language's own set, which a Vocab copies when it is first asked for them."""
+def shipped_stop_words(lang: str) -> frozenset[str]:
+    """The stop words lexloom ships for `lang`, in lower case (spaCy's lists for en and es;
+    none for other codes)."""
     module = _STOP_WORD_MODULES.get(lang)
-    return importlib.import_module(module).STOP_WORDS if module else set()
+    return frozenset(importlib.import_module(module).STOP_WORDS if module else ())
+
+
+@functools.cache
+def stop_words(lang: str) -> set[str]:
+    """The stop words of `lang`: the language's own set, which a Vocab copies when it is first
+    asked for them, and which code may change (`English.Defaults.stop_words.add("btw")`)."""
+    return set(shipped_stop_words(lang))
 
 
 def create_tokenizer(lang: str, vocab: Vocab) -> Tokenizer:

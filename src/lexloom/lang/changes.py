@@ -10,7 +10,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import language_rules, stop_words
+from . import language_rules, shipped_stop_words
 from .tokenizer import Tokenizer
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def of(nlp: "Language") -> dict:
     if rules:
         out["tokenizer"] = rules
     if nlp.vocab._stop_words is not None:  # never asked for, never changed
-        default = stop_words(nlp.lang)
+        default = shipped_stop_words(nlp.lang)
         more, fewer = sorted(nlp.vocab.stop_words - default), sorted(default - nlp.vocab.stop_words)
         if more or fewer:
             out["stop_words"] = {"added": more, "removed": fewer}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
@@ -73,3 +74,32 @@ class Alignment:
             if self.y2x.lengths[j] == 1:
                 out[i] = j
         return out
+
+
+def get_words_and_spaces(words: Iterable[str], text: str) -> tuple[list[str], list[bool]]:
+    """spaCy's `util.get_words_and_spaces`: the `words` and `spaces` of a Doc whose text is
+    `text`, for words from a tokenizer that dropped the whitespace. A word followed by one
+    space gets `True`; other whitespace between words becomes a token of its own. Words
+    that are only whitespace are ignored. A ValueError where the words are not `text`'s
+    non-whitespace characters in order."""
+    words = list(words)
+    if "".join("".join(words).split()) != "".join(text.split()):
+        raise ValueError(f"the words {words[:10]!r}{' ...' if len(words) > 10 else ''} do not make up the text {text[:60]!r}: their non-whitespace characters differ")
+    out_words: list[str] = []
+    spaces: list[bool] = []
+    position = 0
+    for word in (w for w in words if not w.isspace()):
+        start = text.find(word, position)
+        if start < 0:
+            raise ValueError(f"the word {word!r} is not in the text {text[:60]!r} after character {position}")
+        if start > position:
+            out_words.append(text[position:start])
+            spaces.append(False)
+        out_words.append(word)
+        position = start + len(word)
+        spaces.append(text.startswith(" ", position))
+        position += spaces[-1]
+    if position < len(text):
+        out_words.append(text[position:])
+        spaces.append(False)
+    return out_words, spaces

@@ -92,7 +92,20 @@ class DocBin:
         self._source: Path | bytes | None = None  # a file or bytes read lazily by get_docs
 
     def add(self, doc: Doc) -> None:
+        self._read_source()
         self.docs.append(doc)
+
+    def merge(self, other: "DocBin") -> None:
+        """Add the Docs of `other` after these (spaCy's `DocBin.merge`)."""
+        if not isinstance(other, DocBin):
+            raise TypeError(f"DocBin.merge takes another DocBin, not {type(other).__name__}")
+        self._read_source()
+        self.docs.extend(other.get_docs())
+
+    def _read_source(self) -> None:
+        """Read the Docs of the file or bytes this DocBin was loaded from, to add to them."""
+        if self._source is not None:
+            self.docs, self._source = list(read_docbin(self._source)), None
 
     def __len__(self) -> int:
         if self._source is not None and not self.docs:

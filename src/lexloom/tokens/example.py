@@ -7,7 +7,7 @@ import numpy as np
 
 from .alignment import Alignment
 from .doc import Doc
-from .iob import offsets_to_biluo_tags
+from .iob import MISSING, offsets_to_biluo_tags
 
 
 class Example:
@@ -34,9 +34,17 @@ class Example:
             (self.predicted._orth == self.reference._orth).all()
         ) if self.predicted.vocab is self.reference.vocab else self.predicted.words == self.reference.words
 
-    def get_aligned(self, attr: str) -> np.ndarray:
-        """Reference values of `attr` ('tag', 'pos', 'morph', 'lemma', 'dep', 'head', 'sent_start')
-        per predicted token; -1 where a token does not align one-to-one (heads: to a token that does)."""
+    def get_aligned(self, attr: str, as_string: bool = False) -> np.ndarray | list:
+        """Reference values of `attr` ('tag', 'pos', 'morph', 'lemma', 'dep', 'head', 'sent_start';
+        spaCy's "TAG" too) per predicted token: ids, -1 where a token does not align one-to-one
+        (heads: to a token that does). `as_string=True` gives spaCy's list: each predicted
+        token's reference value as a string (numbers for 'sent_start' and 'ent_iob'), or None
+        where it aligns to no reference token or to several with different values."""
+        attr = attr.lower()
+        if not hasattr(self.reference, "_" + attr) or (as_string and attr == "head"):
+            raise ValueError(f"Example.get_aligned cannot align {attr!r}{' as strings' if as_string else ''}: use tag, pos, morph, lemma, dep, sent_start, ent_iob, ent_type{'' if as_string else ' or head'}")
+        if as_string:
+            return self._aligned_values(attr)
         ref = getattr(self.reference, "_" + attr)
         if self.tokens_match():
             return ref.astype(np.int64)
@@ -52,6 +60,26 @@ class Example:
         elif attr != "sent_start":
             out[ok & (out == 0)] = -1 if attr in ("dep",) else out[ok & (out == 0)]
         return out
+
+    def _aligned_values(self, attr: str) -> list:
+        ref = self.reference
+        values = getattr(ref, "_" + attr).tolist() if attr in ("sent_start", "ent_iob") else ref._strings_of(attr)
+        x2y = self.alignment.x2y
+        offsets, data = x2y.offsets.tolist(), x2y.data.tolist()
+        out = []
+        for i in range(len(self.predicted)):
+            aligned = {values[j] for j in data[offsets[i] : offsets[i + 1]]}
+            out.append(aligned.pop() if len(aligned) == 1 else None)
+        return out
+
+    def get_aligned_ner(self) -> list[str | None]:
+        """spaCy's: the reference entities as BILUO tags over the predicted tokens, None where
+        they are unknown (a token cut inside an entity, or left unannotated); all None where the
+        reference has no entity annotation."""
+        if not self.reference.has_annotation("ENT_IOB"):
+            return [None] * len(self.predicted)
+        unannotated = [iob == 0 for iob in self._aligned_values("ent_iob")]
+        return [None if tag == MISSING or missing else tag for tag, missing in zip(self.get_aligned_ents_biluo(), unannotated)]
 
     def get_aligned_ents_biluo(self) -> list[str]:
         """Reference entities as BILUO tags over the predicted tokens ('-' where they do not fit)."""
