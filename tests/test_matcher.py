@@ -102,16 +102,119 @@ def test_same_span_from_two_patterns_is_reported_once_and_callbacks_run(nlp):
     "pattern, message",
     [
         ([{"LOWR": "x"}], "unknown token attribute 'LOWR'"),
-        ([{"LOWER": "x", "OP": "{2}"}], "OP must be one of"),
+        ([{"LOWER": "x", "OP": "{3,1}"}], r"OP must be one of .*\{n,m\}.* not '\{3,1\}'"),
+        ([{"LOWER": "x", "OP": "{,}"}], "OP must be one of"),
+        ([{"LOWER": "x", "OP": "{two}"}], "OP must be one of"),
         ([{"IS_DIGIT": "yes"}], "IS_DIGIT takes true or false"),
         ([{"LOWER": {"IN": "abc"}}], "IN takes a list"),
-        ([{"LOWER": {"FUZZY": "x"}}], "unknown condition 'FUZZY'"),
+        ([{"LOWER": {"FUZZY10": "x"}}], "unknown condition 'FUZZY10'"),
+        ([{"LOWER": {"FUZZY": 3}}], "LOWER FUZZY takes a string or"),
+        ([{"LOWER": {"REGEX": {"IN": "ab"}}}], "LOWER REGEX IN takes a list of strings"),
+        ([{"_": "is_fruit"}], "_ takes a dict of custom attribute names"),
         ([], "non-empty list"),
     ],
 )
 def test_bad_patterns_are_refused(nlp, pattern, message):
     with pytest.raises(ValueError, match=message):
         Matcher(nlp.vocab).add("BAD", [pattern])
+
+
+def test_range_quantifiers_unroll_as_spacy(nlp):
+    doc = nlp("I waited very very very long for the bus")
+    found = {}
+    for op in ("{2}", "{2,3}", "{2,}", "{,2}", "{0,1}"):
+        matcher = Matcher(nlp.vocab)
+        matcher.add("LONG", [[{"LOWER": "very", "OP": op}, {"LOWER": "long"}]])
+        found[op] = [doc[s:e].text for _, s, e in matcher(doc)]
+    assert found == {
+        "{2}": ["very very long"],
+        "{2,3}": ["very very very long", "very very long"],
+        "{2,}": ["very very very long", "very very long"],
+        "{,2}": ["very very long", "very long", "long"],
+        "{0,1}": ["very long", "long"],
+    }
+    runs = Matcher(nlp.vocab)
+    runs.add("ALL", [[{"LOWER": "very", "OP": "{1,2}"}]])
+    runs.add("LONGEST", [[{"LOWER": "very", "OP": "{1,2}"}]], greedy="LONGEST")
+    assert [(nlp.vocab.strings[k], s, e) for k, s, e in runs(doc)] == [
+        ("ALL", 2, 3), ("ALL", 2, 4), ("LONGEST", 2, 4), ("ALL", 3, 4), ("ALL", 3, 5), ("ALL", 4, 5), ("LONGEST", 4, 5)]
+
+
+def test_fuzzy_conditions_allow_spacys_edit_counts(nlp):
+    from lexloom.matcher import levenshtein_compare
+
+    doc = nlp("She bought an aple , an appel , a pear and a bananna")
+    fuzzy, fuzzy1, listed = Matcher(nlp.vocab), Matcher(nlp.vocab), Matcher(nlp.vocab)
+    fuzzy.add("FRUIT", [[{"LOWER": {"FUZZY": "apple"}}]])  # 2 edits for a word of 5: a swap is 2
+    fuzzy1.add("FRUIT", [[{"LOWER": {"FUZZY1": "apple"}}]])
+    listed.add("FRUIT", [[{"TEXT": {"FUZZY": {"IN": ["banana", "apple"]}}}]])
+    listed.add("OTHER", [[{"TEXT": {"FUZZY": {"NOT_IN": ["banana", "apple"]}, "REGEX": {"IN": ["^pe", "^bo"]}}}]])
+    assert [t for _, t in spans(fuzzy, doc)] == ["aple", "appel"]
+    assert [t for _, t in spans(fuzzy1, doc)] == ["aple"]
+    assert spans(listed, doc) == [("OTHER", "bought"), ("FRUIT", "aple"), ("FRUIT", "appel"), ("OTHER", "pear"), ("FRUIT", "bananna")]
+    # the allowance grows to 30% of the pattern's length: 4 edits for "international"
+    assert levenshtein_compare("internashunal", "international") and not levenshtein_compare("interplanetary", "international")
+    assert levenshtein_compare("appel", "apple", 2) and not levenshtein_compare("appel", "apple", 1)
+
+
+def test_custom_attributes_in_patterns(nlp):
+    from lexloom.tokens import Token
+
+    Token.set_extension("is_fruit", default=False, force=True)
+    Token.set_extension("score", getter=lambda token: len(token.text) / 10, force=True)
+    try:
+        doc = nlp("I like green apple pie and bananas")
+        doc[3]._.is_fruit = doc[6]._.is_fruit = True
+        matcher = Matcher(nlp.vocab)
+        matcher.add("FRUIT", [[{"_": {"is_fruit": True}}, {"LOWER": "pie", "OP": "?"}]])
+        matcher.add("LONG", [[{"IS_ALPHA": True, "_": {"score": {">=": 0.5}}}]])
+        assert spans(matcher, doc) == [("LONG", "green"), ("FRUIT", "apple"), ("LONG", "apple"), ("FRUIT", "apple pie"), ("FRUIT", "bananas"), ("LONG", "bananas")]
+        unknown = Matcher(nlp.vocab)
+        unknown.add("X", [[{"_": {"is_veg": True}}]])
+        with pytest.raises(AttributeError, match="no extension 'is_veg'"):
+            unknown(doc)
+    finally:
+        Token.remove_extension("is_fruit")
+        Token.remove_extension("score")
+
+
+def _letters_pattern(text: str) -> list[dict]:
+    """spaCy's alignment tests' shorthand: "a+ b a{2}" -> ORTH a with OP +, ORTH b, ..."""
+    return [{"ORTH": part[0], "OP": part[1:]} if part[1:] else {"ORTH": part} for part in text.split()]
+
+
+@pytest.mark.parametrize(
+    "letters, pattern, alignment",
+    [  # spaCy's test_matcher_with_alignments_greedy_longest cases
+        ("aaab", "a* b", [0, 0, 0, 1]),
+        ("baab", "b a* b", [0, 1, 1, 2]),
+        ("aabaa", "a+ b a+", [0, 0, 1, 2, 2]),
+        ("aabb", "a* b* a*", [0, 0, 1, 1]),
+        ("aaab", "a+ a+ a b", [0, 1, 2, 3]),
+        ("aaab", "a+ a b", [0, 0, 1, 2]),
+        ("aaab", "a+ a+ b", [0, 0, 1, 2]),
+        ("aaab", "a{2} b", [0, 0, 1]),
+        ("aaab", "a{2,3} b", [0, 0, 0, 1]),
+    ],
+)
+def test_alignments_of_the_longest_match_as_spacy(nlp, letters, pattern, alignment):
+    matcher = Matcher(nlp.vocab)
+    matcher.add("P", [_letters_pattern(pattern)], greedy="LONGEST")
+    [(_, start, end, aligned)] = matcher(Doc(nlp.vocab, words=list(letters)), with_alignments=True)
+    assert aligned == alignment and len(aligned) == end - start
+
+
+def test_alignments_of_every_match_callbacks_and_spans(nlp):
+    seen = []
+    matcher = Matcher(nlp.vocab)
+    matcher.add("P", [_letters_pattern("a* b* a*")], on_match=lambda m, doc, i, matches: seen.append(matches[i]))
+    doc = Doc(nlp.vocab, words=list("aabb"))
+    found = [(s, e, aligned) for _, s, e, aligned in matcher(doc, with_alignments=True)]
+    # where tokens fit more than one pattern token, spaCy's state machine reaches the later one first
+    assert found == [(0, 1, [2]), (0, 2, [2, 2]), (0, 3, [0, 0, 1]), (0, 4, [0, 0, 1, 1]), (1, 2, [2]), (1, 3, [0, 1]),
+                     (1, 4, [0, 1, 1]), (2, 3, [1]), (2, 4, [1, 1]), (3, 4, [1])]
+    assert [m[3] for m in seen] == [a for _, _, a in found]  # callbacks see the alignments too
+    assert [sp.text for sp in matcher(doc, as_spans=True, with_alignments=True)][:2] == ["a", "a a"]  # as spaCy: spans win
 
 
 def test_longest_non_overlapping():

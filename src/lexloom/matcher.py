@@ -9,11 +9,15 @@ A pattern is a list of token specs: dicts from attribute names (ORTH/TEXT, LOWER
 NORM, SHAPE, PREFIX, SUFFIX, LENGTH, IS_* flags (IS_STOP: the language's stop words),
 LIKE_NUM, LIKE_URL, LIKE_EMAIL, POS, TAG, MORPH,
 LEMMA, DEP, ENT_TYPE) to an exact value or a dict of conditions (IN, NOT_IN,
-REGEX, and ==, !=, >=, <=, >, < for numbers), plus an optional OP: "?" (0 or 1),
-"*" (0 or more), "+" (1 or more), "!" (one token that does not match) or "1".
+REGEX, FUZZY/FUZZY1..FUZZY9 (within so many edits; REGEX and FUZZY may wrap an IN or
+NOT_IN list), and ==, !=, >=, <=, >, < for numbers); `"_": {name: value or conditions}`
+for the token's custom `._` attributes; and an optional OP: "?" (0 or 1), "*" (0 or
+more), "+" (1 or more), "!" (one token that does not match), "1", or "{n}", "{n,m}",
+"{n,}", "{,m}" (n times, n to m, n or more, at most m).
 Like spaCy, every match is returned, overlapping ones and every length that a
 quantifier allows, sorted by (start, end); a key added with `greedy="FIRST"` or
-`"LONGEST"` keeps only matches that do not overlap.
+`"LONGEST"` keeps only matches that do not overlap. `matcher(doc, with_alignments=True)`
+adds to each match the index of the pattern token that each matched token fits.
 
 `PhraseMatcher` finds whole phrases, given as Docs, by one token attribute:
 
@@ -36,6 +40,7 @@ dependency patterns: an anchor node, then nodes each tied to an earlier one by a
 """
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
@@ -47,6 +52,8 @@ from .tokens.syntax import ancestors
 _WORD_ATTRS = lexeme.WORD_ATTRS
 _ANNOTATION_ATTRS = {"POS": "pos", "TAG": "tag", "MORPH": "morph", "LEMMA": "lemma", "DEP": "dep", "ENT_TYPE": "ent_type"}
 _OPS = {"1", "?", "*", "+", "!"}
+_RANGE = re.compile(r"\{(\d*)(,?)(\d*)\}")  # {n}, {n,m}, {n,}, {,m}
+_FUZZY = ("FUZZY", *(f"FUZZY{k}" for k in range(1, 10)))
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -57,9 +64,53 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 Predicate = Callable[[Any], bool]
+#: spaCy's `fuzzy_compare` signature: (token's value, pattern's value, edits or -1) -> fits
+FuzzyCompare = Callable[[str, str, int], bool]
 
 
-def _condition(attr: str, value: Any) -> Predicate:
+def levenshtein(a: str, b: str) -> int:
+    """The fewest single-character insertions, deletions and substitutions that make a into b."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+def levenshtein_compare(input_text: str, pattern_text: str, fuzzy: int = -1) -> bool:
+    """spaCy's default FUZZY test: within `fuzzy` edits, or for plain FUZZY (-1) within
+    max(2, round(0.3 * len(pattern_text))), so that one transposition (two edits) passes."""
+    max_edits = fuzzy if fuzzy >= 0 else max(2, round(0.3 * len(pattern_text)))
+    return abs(len(input_text) - len(pattern_text)) <= max_edits and levenshtein(input_text, pattern_text) <= max_edits
+
+
+def _regex_fits(pattern: str) -> Predicate:
+    regex = re.compile(pattern)
+    return lambda v: isinstance(v, str) and regex.search(v) is not None
+
+
+def _fuzzy_fits(fuzzy_compare: FuzzyCompare, edits: int, pattern: str) -> Predicate:
+    return lambda v: isinstance(v, str) and (v == pattern or fuzzy_compare(v, pattern, edits))
+
+
+def _each_or_list(attr: str, key: str, arg: Any, fits: Callable[[str], Predicate]) -> Predicate:
+    """A REGEX or FUZZY test: `fits(pattern_string)` tests a value against one string; the
+    condition is one string, or {"IN": [...]} (any fits) and/or {"NOT_IN": [...]} (none does)."""
+    if isinstance(arg, str):
+        return fits(arg)
+    if not isinstance(arg, dict) or not arg or set(arg) - {"IN", "NOT_IN"}:
+        raise ValueError(f"{attr} {key} takes a string or {{'IN': [...]}} / {{'NOT_IN': [...]}}, not {arg!r}")
+    tests: list[Predicate] = []
+    for inner, strings in arg.items():
+        if not isinstance(strings, (list, tuple)) or not all(isinstance(x, str) for x in strings):
+            raise ValueError(f"{attr} {key} {inner} takes a list of strings, not {strings!r}")
+        each = [fits(x) for x in strings]
+        tests.append((lambda v, e=each: any(t(v) for t in e)) if inner == "IN" else (lambda v, e=each: not any(t(v) for t in e)))
+    return lambda v: all(test(v) for test in tests)
+
+
+def _condition(attr: str, value: Any, fuzzy_compare: FuzzyCompare) -> Predicate:
     """A test on one token attribute's value, from a pattern's exact value or condition dict."""
     if not isinstance(value, dict):
         if attr.startswith(("IS_", "LIKE_")) and not isinstance(value, bool):
@@ -73,16 +124,32 @@ def _condition(attr: str, value: Any) -> Predicate:
             members = frozenset(arg)
             tests.append((lambda v, m=members: v in m) if key == "IN" else (lambda v, m=members: v not in m))
         elif key == "REGEX":
-            regex = re.compile(arg)
-            tests.append(lambda v, r=regex: isinstance(v, str) and r.search(v) is not None)
+            tests.append(_each_or_list(attr, key, arg, _regex_fits))
+        elif key in _FUZZY:  # FUZZY3: within 3 edits; FUZZY: as many as fuzzy_compare allows for -1
+            edits = int(key[len("FUZZY"):] or -1)
+            tests.append(_each_or_list(attr, key, arg, functools.partial(_fuzzy_fits, fuzzy_compare, edits)))
         elif key in _COMPARE:
             tests.append(lambda v, op=_COMPARE[key], a=arg: op(v, a))
         else:
-            raise ValueError(f"{attr}: unknown condition {key!r}; use IN, NOT_IN, REGEX, ==, !=, >=, <=, >, <")
+            raise ValueError(f"{attr}: unknown condition {key!r}; use IN, NOT_IN, REGEX, FUZZY (FUZZY1..FUZZY9), ==, !=, >=, <=, >, <")
     return lambda v: all(test(v) for test in tests)
 
 
-def _compile_token(spec: Any) -> tuple[list[tuple[str, Predicate]], str]:
+def _quantified(op: Any) -> list[str]:
+    """The ops of the pattern tokens that one token's OP stands for, as spaCy unrolls ranges:
+    "{2,4}" -> 1 1 ? ?, "{2,}" -> 1 1 *, "{,2}" -> ? ?, "{2}" -> 1 1."""
+    if op in _OPS:
+        return [op]
+    found = _RANGE.fullmatch(op) if isinstance(op, str) else None
+    if found and (found[1] or found[3]):
+        low, comma, high = found.groups()
+        least, most = int(low or 0), (None if comma and not high else int(high or low))
+        if most is None or least <= most:
+            return ["1"] * least + (["*"] if most is None else ["?"] * (most - least))
+    raise ValueError(f"OP must be one of {', '.join(sorted(_OPS))}, {{n}}, {{n,m}}, {{n,}}, {{,m}} (whole numbers, n <= m), not {op!r}")
+
+
+def _compile_token(spec: Any, fuzzy_compare: FuzzyCompare = levenshtein_compare) -> tuple[list[tuple[str, Predicate]], str]:
     if not isinstance(spec, dict):
         raise ValueError(f"a token spec is a dict, not {spec!r}")
     op = "1"
@@ -90,13 +157,16 @@ def _compile_token(spec: Any) -> tuple[list[tuple[str, Predicate]], str]:
     for key, value in spec.items():
         attr = key.upper()
         if attr == "OP":
-            if value not in _OPS:
-                raise ValueError(f"OP must be one of {', '.join(sorted(_OPS))}, not {value!r}")
+            _quantified(value)  # checks it
             op = value
         elif attr in _WORD_ATTRS or attr in _ANNOTATION_ATTRS or attr == "IS_STOP":
-            conditions.append((attr, _condition(attr, value)))
+            conditions.append((attr, _condition(attr, value, fuzzy_compare)))
+        elif attr == "_":
+            if not isinstance(value, dict) or not value:
+                raise ValueError(f"_ takes a dict of custom attribute names to values or conditions, not {value!r}")
+            conditions.extend((f"_.{name}", _condition(f"_.{name}", v, fuzzy_compare)) for name, v in value.items())
         else:
-            raise ValueError(f"unknown token attribute {key!r}; known: {', '.join(sorted({*_WORD_ATTRS, *_ANNOTATION_ATTRS, 'IS_STOP', 'OP'}))}")
+            raise ValueError(f"unknown token attribute {key!r}; known: {', '.join(sorted({*_WORD_ATTRS, *_ANNOTATION_ATTRS, 'IS_STOP', 'OP', '_'}))}")
     return conditions, op
 
 
@@ -119,6 +189,8 @@ class _TokenColumns:
         if column is None:
             if attr in _ANNOTATION_ATTRS:
                 column = self.doc._strings_of(_ANNOTATION_ATTRS[attr])
+            elif attr.startswith("_."):
+                column = [token._.get(attr[2:]) for token in self.doc]  # an AttributeError names a missing extension
             elif attr == "IS_STOP":
                 column = [t.is_stop for t in self.doc]
             elif attr == "NORM":
@@ -149,9 +221,13 @@ class _Rules:
             raise KeyError(f"no rules for {key!r}")
         return self.vocab.strings[key]
 
-    def _report(self, doc: Doc, found: set[tuple[int, int, int]], as_spans: bool) -> list:
-        """The matches sorted by (start, end), each one's `on_match` run; or labelled Spans."""
-        matches = sorted(found, key=lambda m: (m[1], m[2], m[0]))
+    def _report(self, doc: Doc, found: set[tuple[int, int, int]], as_spans: bool, alignments: dict | None = None) -> list:
+        """The matches sorted by (start, end), each one's `on_match` run; or labelled Spans.
+        With `alignments` ({match: [pattern token of each matched token]}), each match is
+        (match_id, start, end, alignment), as the callbacks see it too."""
+        matches: list = sorted(found, key=lambda m: (m[1], m[2], m[0]))
+        if alignments is not None:
+            matches = [(*m, alignments[m]) for m in matches]
         self._run_callbacks(doc, matches)
         if as_spans:
             return [Span(doc, start, end, self.vocab.strings[match_id]) for match_id, start, end in matches]
@@ -205,10 +281,13 @@ class _PatternRules(_Rules):
 
 
 class Matcher(_PatternRules):
+    """Token patterns under keys. A pattern is compiled to (conditions, op, index of its
+    token in the pattern as given) triples, with each range OP unrolled (`_quantified`)."""
 
-    def __init__(self, vocab: Vocab, validate: bool = True):
+    def __init__(self, vocab: Vocab, validate: bool = True, *, fuzzy_compare: FuzzyCompare = levenshtein_compare):
         super().__init__(vocab)  # patterns are always checked, whatever `validate` says
         self._greedy: dict[int, str | None] = {}
+        self._fuzzy_compare = fuzzy_compare
 
     def add(self, key: str, patterns: Sequence[Sequence[dict]], *, on_match: Callable | None = None, greedy: str | None = None) -> None:
         """Add token patterns under `key` (a label); `on_match(matcher, doc, i, matches)` runs per
@@ -225,22 +304,37 @@ class Matcher(_PatternRules):
             tokens = []
             for t, spec in enumerate(pattern):
                 try:
-                    tokens.append(_compile_token(spec))
+                    conditions, op = _compile_token(spec, self._fuzzy_compare)
                 except ValueError as e:
                     raise ValueError(f"{key}: pattern {p}, token {t}: {e}") from None
+                tokens.extend((conditions, one, t) for one in _quantified(op))
             compiled.append(tokens)
         self._store(key, patterns, compiled, on_match)
         self._greedy[self.vocab.strings[key]] = greedy
 
-    def __call__(self, doc: Doc, *, as_spans: bool = False) -> list[tuple[int, int, int]] | list[Span]:
-        """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans."""
+    def __call__(self, doc: Doc, *, as_spans: bool = False, with_alignments: bool = False) -> list[tuple] | list[Span]:
+        """Every match as (match_id, start, end), sorted by (start, end); or labelled Spans.
+        `with_alignments`: (match_id, start, end, [pattern token index of each matched token])
+        (as in spaCy, `as_spans` wins over it)."""
         columns = _TokenColumns(doc)
         found: set[tuple[int, int, int]] = set()
+        alignments: dict[tuple[int, int, int], list[int]] | None = {} if with_alignments and not as_spans else None
         for match_id, patterns in self._patterns.items():
-            matches = {(match_id, start, end) for pattern in patterns for start, end in _match_pattern(pattern, columns, len(doc))}
+            matches = set()
+            for pattern in patterns:
+                hits, ends = _match_table(pattern, columns, len(doc))
+                matches.update(_spans(match_id, ends))
+                if alignments is not None:
+                    runs: dict[int, dict[int, list[int]]] = {}  # start -> _alignments
+                    for match in _spans(match_id, ends):
+                        start, end = match[1], match[2]
+                        if match not in alignments:
+                            if start not in runs:
+                                runs[start] = _alignments(pattern, hits, start)
+                            alignments[match] = runs[start][end]
             greedy = self._greedy.get(match_id)
             found.update(non_overlapping(matches, greedy) if greedy else matches)
-        return self._report(doc, found, as_spans)
+        return self._report(doc, found, as_spans, alignments)
 
     def remove(self, key: str) -> None:
         super().remove(key)
@@ -467,13 +561,19 @@ def _search(nodes: list[_Node], fits: list[list[bool]], tree: _Parse, chosen: li
             yield from _search(nodes, fits, tree, [*chosen, b])
 
 
-def _match_pattern(pattern: list[tuple[list[tuple[str, Predicate]], str]], columns: _TokenColumns, n: int) -> Iterable[tuple[int, int]]:
-    """(start, end) of every non-empty match of one pattern.
+_Compiled = list[tuple[list[tuple[str, Predicate]], str, int]]
 
-    Dynamic programming over (pattern position j, token i): `ends[j][i]` is the set of
+
+def _match_table(pattern: _Compiled, columns: _TokenColumns, n: int) -> tuple[list[list[bool]], list[frozenset[int]]]:
+    """Whether each pattern token fits each Doc token (`hits[j][i]`), and for each token i the
+    ends of the matches that begin there (`ends[i]`; an empty match ends where it begins).
+
+    Dynamic programming over (pattern position j, token i): `after[i]` is the set of
     token positions where a match of pattern[j:] that begins at token i can end.
     """
-    hits = [_token_hits(conditions, op, columns, n) for conditions, op in pattern]
+    hits: list[list[bool]] = []
+    for j, (conditions, op, _) in enumerate(pattern):  # the copies of an unrolled range are neighbours
+        hits.append(hits[-1] if j and conditions is pattern[j - 1][0] else _token_hits(conditions, op, columns, n))
     after: list[frozenset[int]] = [frozenset([i]) for i in range(n + 1)]  # ends of the empty rest
     for j in range(len(pattern) - 1, -1, -1):
         op = pattern[j][1]
@@ -487,10 +587,62 @@ def _match_pattern(pattern: list[tuple[list[tuple[str, Predicate]], str]], colum
                     ends |= current[i + 1]
             current[i] = frozenset(ends)
         after = current
-    for start in range(n):
-        for end in after[start]:
+    return hits, after
+
+
+def _spans(match_id: int, ends: list[frozenset[int]]) -> Iterable[tuple[int, int, int]]:
+    """(match_id, start, end) of every non-empty match, from `_match_table`'s ends."""
+    for start in range(len(ends) - 1):
+        for end in ends[start]:
             if end > start:
-                yield start, end
+                yield match_id, start, end
+
+
+def _alignments(pattern: _Compiled, hits: list[list[bool]], start: int) -> dict[int, list[int]]:
+    """{end: the pattern token (its index as given) that each token of the match start..end
+    fits}. Where a pattern can match the same tokens in more than one way, spaCy's Matcher
+    reports the way its state machine reaches first, so this runs that machine from `start`:
+    a state is (pattern position, alignment so far); at each token the states that move on
+    in place come before those a `*` keeps or a `?` takes the token into (`a+ a+ b` on
+    "aaab": [0, 0, 1, 2]; `a* b* a*` on "a": [2])."""
+    steps = []  # (op, index as given, hits), with "+" as spaCy has it: "1" then "*"
+    for (_, op, index), hit in zip(pattern, hits):
+        steps.extend((one, index, hit) for one in (("1", "*") if op == "+" else (op,)))
+    found: dict[int, list[int]] = {}
+    last = len(steps) - 1
+    states: list[tuple[int, list[int]]] = [(0, [])]
+    n = len(hits[0])
+    for i in range(start, n):
+        kept, spawned = [], []
+        for j, path in states:
+            while True:
+                op, index, hit = steps[j][0], steps[j][1], steps[j][2][i]
+                if op in ("1", "!"):  # the hits of "!" are already negated
+                    if hit and j == last:
+                        found.setdefault(i + 1, path + [index])
+                    elif hit:
+                        kept.append((j + 1, path + [index]))
+                    break
+                if j == last:  # a final * or ?: the match before this token, and on
+                    found.setdefault(i, path)
+                    if hit and op == "*":
+                        kept.append((j, path + [index]))
+                    elif hit:
+                        found.setdefault(i + 1, path + [index])
+                    break
+                if hit:  # * stays on, ? moves on, each with this token
+                    spawned.append((j if op == "*" else j + 1, path + [index]))
+                j += 1  # and without it
+        states = kept + spawned
+        if not states:
+            return found
+    for j, path in states:  # at the Doc's end, the states whose rest may match nothing
+        while steps[j][0] in ("*", "?"):
+            if j == last:
+                found.setdefault(n, path)
+                break
+            j += 1
+    return found
 
 
 #: The order in which spaCy's greedy filters take (match_id, start, end) matches.
