@@ -504,3 +504,22 @@ def test_morph_analysis_is_exported():
 
     doc = Doc(Vocab("en"), words=["cats"], morphs=["Number=Plur"])
     assert isinstance(doc[0].morph, MorphAnalysis) and doc[0].morph.get("Number") == ["Plur"]
+
+
+def test_has_dep_has_head_sent_start_and_flags_as_spacy(doc):
+    doc[4].dep_ = ""  # "startup" keeps its head, loses its label
+    doc[9].head, doc[9].dep_ = doc[9], ""  # "." heads itself, unlabelled: no head annotation
+    assert [t.has_dep() for t in doc] == [True] * 4 + [False] + [True] * 4 + [False]
+    assert [t.has_head() for t in doc] == [True] * 9 + [False]  # the root heads itself with a label
+    bare = Doc(doc.vocab, words=["no", "parse"])
+    assert [(t.has_dep(), t.has_head()) for t in bare] == [(False, False), (False, False)]
+    sents = Doc(doc.vocab, words=["Hi", ".", "Bye", "."], sent_starts=[1, 0, 1, 0])
+    assert [t.sent_start for t in sents] == [False, -1, 1, -1]  # spaCy 3's raw codes, False for the first
+    sents[3].sent_start = True
+    assert sents[3].is_sent_start and [s.text for s in sents.sents] == ["Hi .", "Bye", "."]
+    assert doc[2:5].orth_ == doc[2:5].text == "buying U.K. startup"
+    from lexloom.attrs import IS_DIGIT, IS_TITLE
+
+    assert doc[7].check_flag(IS_DIGIT) and doc[0].check_flag(IS_TITLE) and not doc[0].check_flag("is_digit")
+    with pytest.raises(ValueError, match="check_flag takes a flag such as IS_ALPHA.*not 'LOWER'"):
+        doc[0].check_flag("LOWER")

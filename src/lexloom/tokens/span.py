@@ -71,6 +71,8 @@ class Span(HasExtensions, syntax.Dependents, MeanVector):
     def text(self) -> str:
         return self.doc.text[self.start_char : self.end_char]
 
+    orth_ = text  # spaCy's name for the same text
+
     @property
     def text_with_ws(self) -> str:
         return self.text + (self.doc[self.end - 1].whitespace_ if self.end > self.start else "")

@@ -188,6 +188,16 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents, WordVector):
         hook = self._hook("sentiment")
         return hook(self) if hook else self.lex.sentiment
 
+    def has_dep(self) -> bool:
+        """Whether the token has a dependency label (spaCy's: False when it is unset)."""
+        return int(self.doc._dep[self.i]) != 0
+
+    def has_head(self) -> bool:
+        """Whether the token's head is annotated: as spaCy's, False for a token with no head
+        and for one that is its own head without a label (a root has the label ROOT)."""
+        h = int(self.doc._head[self.i])
+        return h >= 0 and (h != self.i or self.has_dep())
+
     @property
     def head(self) -> "Token":
         h = int(self.doc._head[self.i])
@@ -263,6 +273,24 @@ class Token(HasExtensions, LexicalAttributes, syntax.Dependents, WordVector):
     @is_sent_start.setter
     def is_sent_start(self, value: bool | None) -> None:
         self.doc._sent_start[self.i] = 0 if value is None else (1 if value else -1)
+
+    @property
+    def sent_start(self) -> bool | int:
+        """Deprecated: use `is_sent_start`. As spaCy 3's: False for the first token, else the
+        raw code (1 starts a sentence, -1 does not, 0 unknown); setting it sets is_sent_start.
+        Like spaCy it warns of nothing (a warning here fires on autocompletion)."""
+        return False if self.i == 0 else int(self.doc._sent_start[self.i])
+
+    @sent_start.setter
+    def sent_start(self, value: bool | None) -> None:
+        self.is_sent_start = value
+
+    def check_flag(self, flag_id: str) -> bool:
+        """The value of a boolean flag by its `lexloom.attrs` name (`token.check_flag(IS_DIGIT)`)."""
+        name = str(flag_id).upper()
+        if not name.startswith(("IS_", "LIKE_")) or not hasattr(self, name.lower()):
+            raise ValueError(f"check_flag takes a flag such as IS_ALPHA, IS_DIGIT or LIKE_NUM (from lexloom.attrs), not {flag_id!r}")
+        return bool(getattr(self, name.lower()))
 
     @property
     def is_sent_end(self) -> bool | None:
