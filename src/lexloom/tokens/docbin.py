@@ -12,8 +12,8 @@ The file is a ZIP archive (readable from any language) of:
 Arrays use the narrowest integer type that holds them, and members are
 deflated. Chunks let readers stream Docs without loading the whole file.
 
-Version 2 added the optional columns and the longer spans; a file without them is written as
-version 1, the same bytes as before, which older readers read.
+Version 2 added the optional columns, the longer spans and `sentiment`; a file without them is
+written as version 1, the same bytes as before, which older readers read.
 """
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def _write_zip(target: Path | IO[bytes], docs: Iterable[Doc]) -> None:
     remap_cache: dict[int, np.ndarray] = {}
     chunks = []
     n_docs = 0
-    used: set[str] = set()  # the optional columns written, and "spans" for spans with ids
+    used: set[str] = set()  # what version 1 lacks: the optional columns written, "spans" with ids, "sentiment"
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         batch: list[Doc] = []
 
@@ -203,13 +203,14 @@ def _write_zip(target: Path | IO[bytes], docs: Iterable[Doc]) -> None:
 
 
 def _doc_extras(doc: Doc, used: set[str]) -> dict:
-    """What a Doc holds beyond its token table, as JSON (only the keys it uses); adds "spans"
-    to `used` where a span has a knowledge-base id or an id."""
+    """What a Doc holds beyond its token table, as JSON (only the keys it uses); adds to `used`
+    what version 1 lacks: "sentiment", and "spans" where a span has a knowledge-base id or an id."""
     # v2-style `{"POSITIVE": True}` categories are stored as the scores they stand for
     cats = {label: float(v) if isinstance(v, bool) else v for label, v in doc.cats.items()}
     extra: dict = {"cats": cats, "user_data": doc.user_data} if (doc.cats or doc.user_data) else {}
     if doc.sentiment:
         extra["sentiment"] = doc.sentiment
+        used.add("sentiment")
     groups = doc.__dict__.get("_span_groups")
     if groups:
         extra["spans"] = {name: [_span_entry(s, used) for s in group] for name, group in groups.items()}
