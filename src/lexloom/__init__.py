@@ -2,6 +2,7 @@
 import os
 
 from .about import __version__
+from .exports import lazy_exports
 
 # torch's CPU kernels (oneDNN) keep a compiled primitive per tensor shape. Batches of
 # sentences bring ever-new shapes, so the cache only grows: hundreds of MB over a
@@ -15,8 +16,7 @@ __all__ = ["Language", "__version__", "blank", "explain", "info", "load", "prefe
 _SUBMODULES = {"attrs", "displacy", "language", "matcher", "symbols", "tokens", "training", "util"}
 # What spaCy has at its top level and lexloom keeps elsewhere, imported on first use too:
 # `spacy.Language`, `spacy.prefer_gpu()`, `@spacy.registry.architectures(...)`, `spacy.info()`.
-# Module names are relative, as for _SUBMODULES: a workflow stage that imports lexloom does not
-# run them, and project/code_deps.py counts a "lexloom.x" string as code the stage runs.
+# Module names are relative (see exports.py): a workflow stage that imports lexloom does not run them.
 _REEXPORTS = {
     "Language": (".language", "Language"),
     "prefer_gpu": (".language", "prefer_gpu"),
@@ -25,17 +25,7 @@ _REEXPORTS = {
     "registry": (".config.registry", "registry"),
     "info": (".packaging", "info"),
 }
-
-
-def __getattr__(name: str):
-    import importlib
-
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    if name in _REEXPORTS:
-        module, attr = _REEXPORTS[name]
-        return getattr(importlib.import_module(module, __name__), attr)
-    raise AttributeError(f"module 'lexloom' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _REEXPORTS, _SUBMODULES)
 
 
 def blank(lang: str, **kwargs):

@@ -13,7 +13,8 @@ workflow stage depends on the code it runs and not on this namespace's re-export
 from __future__ import annotations
 
 import logging
-from typing import Any
+
+from .exports import lazy_exports
 
 logger = logging.getLogger("lexloom")
 
@@ -48,10 +49,4 @@ def get_installed_models() -> list[str]:
     return list(installed_pipelines())
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _REEXPORTS:
-        raise AttributeError(f"module 'lexloom.util' has no attribute {name!r}")
-    import importlib
-
-    module, attr = _REEXPORTS[name]
-    return getattr(importlib.import_module(module), attr)
+__getattr__ = lazy_exports(__name__, _REEXPORTS)

@@ -3,6 +3,7 @@
 Importing the package registers the readers, batchers, schedules, optimizers and loggers.
 """
 from . import batchers, corpus, logger, optimizer, schedules  # noqa: F401
+from ..exports import lazy_exports
 # the names spaCy users import from spacy.training
 from ..tokens import (  # noqa: F401
     Example, biluo_tags_to_offsets, biluo_tags_to_spans, biluo_to_iob, iob_to_biluo, offsets_to_biluo_tags, tags_to_entities,
@@ -10,15 +11,6 @@ from ..tokens import (  # noqa: F401
 from .corpus import Corpus  # noqa: F401
 
 # spaCy's `training.docs_to_json` writes a format (convert/), imported on first use; the module
-# name is relative, so that a workflow stage that trains does not count it as code it runs
-# (project/code_deps.py counts "lexloom.x" strings).
+# name is relative, so that a workflow stage that trains does not count it as code it runs.
 _REEXPORTS = {"docs_to_json": ("..convert.spacy_json", "docs_to_json")}
-
-
-def __getattr__(name: str):
-    if name not in _REEXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    module, attr = _REEXPORTS[name]
-    return getattr(importlib.import_module(module, __name__), attr)
+__getattr__ = lazy_exports(__name__, _REEXPORTS)
